@@ -1,0 +1,1 @@
+"""Carbon accounting: factors, units, codes, demo data, contracts, ingest."""

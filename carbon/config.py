@@ -1,0 +1,91 @@
+"""Runtime configuration: the data home and its folders, the time zone, the pseudonymisation secret.
+
+Everything lives under one data home: ``./data`` or the directory named by ``CARBON_HOME``.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+TZ = "Asia/Shanghai"
+
+DEMO_SECRET = "demo-secret-do-not-use-in-production"
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def lake(self) -> Path:
+        return self.home / "lake"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def reports(self) -> Path:
+        """Load reports: one JSON per landing file and run."""
+        return self.home / "reports"
+
+    @property
+    def warehouse(self) -> Path:
+        """The DuckDB file the dbt project builds."""
+        return self.home / "warehouse" / "carbon.duckdb"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    @property
+    def outputs(self) -> Path:
+        """Charts, exported reports and dispatch PNGs."""
+        return self.home / "outputs"
+
+
+def data_home() -> Path:
+    return Path(os.environ.get("CARBON_HOME", "data")).resolve()
+
+
+def paths(home: str | Path | None = None) -> Paths:
+    return Paths(Path(home).resolve() if home is not None else data_home())
+
+
+class DemoSecretWarning(UserWarning):
+    """The pseudonymisation key is the public demo default."""
+
+
+def pseudonym_secret() -> bytes:
+    """The site secret for keyed hashing of person and household IDs.
+
+    Read from ``CARBON_PSEUDONYM_SECRET``, or from the Airflow Variable of the same name when
+    running inside Airflow. Falls back to the public demo secret with a loud warning.
+    """
+    secret = os.environ.get("CARBON_PSEUDONYM_SECRET")
+    if not secret:
+        try:  # inside an Airflow task, a Variable may carry the secret
+            from airflow.sdk import Variable
+
+            secret = Variable.get("CARBON_PSEUDONYM_SECRET", default=None)
+        except Exception:
+            secret = None
+    if not secret:
+        warnings.warn(
+            "\n" + "!" * 78 + "\n"
+            "!! CARBON_PSEUDONYM_SECRET is not set: using the PUBLIC DEMO SECRET.\n"
+            "!! Pseudonymous person/household keys are NOT protected. Set a site secret\n"
+            "!! (env CARBON_PSEUDONYM_SECRET or Airflow Variable) before loading real data.\n"
+            + "!" * 78,
+            DemoSecretWarning,
+            stacklevel=2,
+        )
+        secret = DEMO_SECRET
+    return secret.encode("utf-8")

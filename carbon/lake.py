@@ -1,0 +1,139 @@
+"""The Parquet lake: hive-partitioned by data period, one file per partition, atomic writes.
+
+``write_partition`` writes ``<lake>/<dataset>/<key>=<value>/part-0.parquet`` by writing a hidden
+temporary file in the same directory and ``os.replace``-ing it over the old one. A reader sees the
+old partition or the new one, never a partial file; a crash mid-write leaves only a hidden
+``.tmp-*`` file that no reader globs (pyarrow, fastparquet and DuckDB skip dot-files, and the
+``*.parquet`` glob does not match ``.tmp`` names). Rewriting a partition replaces it whole, so
+reruns are idempotent. Output is deterministic: the same rows give the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from carbon.config import TZ, paths
+from carbon.datasets import DATASETS
+
+PART_FILE = "part-0.parquet"
+
+_ARROW_TYPES = {
+    "string": pa.string(),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz=TZ),
+}
+
+
+def arrow_schema(dataset: str, drop: Iterable[str] = ()) -> pa.Schema:
+    """Arrow schema of a contract dataset (the partition column is kept unless dropped)."""
+    spec = DATASETS[dataset]
+    dropped = set(drop)
+    return pa.schema(
+        [
+            pa.field(c.name, _ARROW_TYPES[c.dtype], nullable=c.nullable)
+            for c in spec.columns
+            if c.name not in dropped
+        ]
+    )
+
+
+def lake_root(home: str | Path | None = None) -> Path:
+    return paths(home).lake
+
+
+def partition_dir(dataset: str, key: str, value: str, home: str | Path | None = None) -> Path:
+    return lake_root(home) / dataset / f"{key}={value}"
+
+
+def _to_table(data: pd.DataFrame | pa.Table, schema: pa.Schema | None) -> pa.Table:
+    if isinstance(data, pd.DataFrame):
+        table = pa.Table.from_pandas(data, schema=schema, preserve_index=False)
+    else:
+        table = data.select(schema.names).cast(schema) if schema is not None else data
+    # no pandas metadata: the file is the contract, not the DataFrame that made it
+    return table.replace_schema_metadata(None)
+
+
+def write_partition(
+    dataset: str,
+    key: str,
+    value: str,
+    data: pd.DataFrame | pa.Table,
+    *,
+    schema: pa.Schema | None = None,
+    home: str | Path | None = None,
+    _fail_after_bytes: int | None = None,
+) -> Path:
+    """Atomically write (or overwrite) one partition and return its file path.
+
+    ``schema`` defaults to the contract schema less the partition column. Rows are written in the
+    order given; callers sort them for deterministic bytes.
+    """
+    if schema is None and dataset in DATASETS:
+        spec = DATASETS[dataset]
+        drop = {key} | ({spec.partition_source} if spec.partition_source == key else set())
+        schema = arrow_schema(dataset, drop=drop)
+    table = _to_table(data, schema)
+    target_dir = partition_dir(dataset, key, value, home)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / PART_FILE
+    tmp = target_dir / f".tmp-{uuid.uuid4().hex}-{PART_FILE}"
+    try:
+        with pa.OSFile(str(tmp), "wb") as sink:
+            if _fail_after_bytes is not None:  # test hook: simulate a crash mid-write
+                sink.write(b"PAR1" + b"\0" * _fail_after_bytes)
+                raise OSError(f"injected failure while writing {target}")
+            pq.write_table(
+                table,
+                sink,
+                compression="zstd",
+                use_dictionary=True,
+                write_statistics=True,
+                store_schema=True,
+            )
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def list_partitions(dataset: str, home: str | Path | None = None) -> list[Path]:
+    root = lake_root(home) / dataset
+    if not root.exists():
+        return []
+    return sorted(p for p in root.glob(f"*=*/{PART_FILE}"))
+
+
+def glob_pattern(dataset: str, home: str | Path | None = None) -> str:
+    """Glob for DuckDB / dbt sources: ``<lake>/<dataset>/*/part-0.parquet``."""
+    return str(lake_root(home) / dataset / "*" / PART_FILE)
+
+
+def read_dataset(dataset: str, home: str | Path | None = None) -> pd.DataFrame:
+    """Read a whole dataset with DuckDB (hive partition column included, as text)."""
+    import duckdb
+
+    files = list_partitions(dataset, home)
+    if not files:
+        return pd.DataFrame()
+    con = duckdb.connect()
+    try:
+        return con.execute(
+            "select * from read_parquet(?, hive_partitioning=true, hive_types_autocast=false)",
+            [glob_pattern(dataset, home)],
+        ).df()
+    finally:
+        con.close()

@@ -1,0 +1,1 @@
+"""Source-grid-load-storage dispatch models for green data centres."""
