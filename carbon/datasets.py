@@ -15,8 +15,10 @@ Landing layout::
 
     <home>/landing/<dataset>/<any file name>.<csv|xlsx|parquet>
 
-Datasets with personal data land with a raw identifier column (``raw_id``) that ingest turns into
-a keyed-hash pseudonym and then drops; the raw value never reaches the lake.
+Datasets with personal data land with a raw identifier column (``Dataset.pseudonymise`` maps it to
+the lake column) that ingest turns into a keyed-hash pseudonym (HMAC-SHA256 under the site secret)
+and then drops; the raw value never reaches the lake. The same raw 户号 gives the same
+household_key in ``households`` and ``electricity_consumption``.
 """
 
 from __future__ import annotations
@@ -135,7 +137,8 @@ ELECTRICITY = _add(
         ),
         key=("account_type", "account_id", "date"),
         source="grid company meter data (daily CSV, sometimes GBK)",
-        pseudonymise={"raw_id": "account_id"},  # only rows with account_type == household
+        # landing files carry the raw grid account number (户号) in account_id for household rows
+        pseudonymise={"account_id": "account_id"},
     )
 )
 
@@ -238,7 +241,7 @@ HOUSEHOLDS = _add(
         ),
         key=("household_key",),
         source="grid company, civil affairs",
-        pseudonymise={"raw_id": "household_key"},
+        pseudonymise={"household_no": "household_key"},  # raw 户号 -> keyed hash
     )
 )
 
@@ -261,7 +264,7 @@ LOW_CARBON = _add(
         ),
         key=("platform", "record_id"),
         source="transit cards, bike-share, charging operators (with consent)",
-        pseudonymise={"raw_id": "person_key"},
+        pseudonymise={"user_id": "person_key"},  # raw phone / ID-card number -> keyed hash
     )
 )
 
