@@ -83,7 +83,8 @@ def pseudonym_secret() -> bytes:
             "!! CARBON_PSEUDONYM_SECRET is not set: using the PUBLIC DEMO SECRET.\n"
             "!! Pseudonymous person/household keys are NOT protected. Set a site secret\n"
             "!! (env CARBON_PSEUDONYM_SECRET or Airflow Variable) before loading real data.\n"
-            + "!" * 78,
+            + "!"
+            * 78,
             DemoSecretWarning,
             stacklevel=2,
         )

@@ -103,7 +103,13 @@ ENTERPRISES = _add(
             C("name", "string", None, "企业名称", "registered name"),
             C("industry_code", "string", None, "行业代码", "GB/T 4754-2017 four-digit class"),
             C("region_code", "string", None, "所在区县", "GB/T 2260 county code"),
-            C("is_key_emitter", "bool", None, "重点排放单位", "key emitter (≥ 10,000 tce/yr or ETS)"),
+            C(
+                "is_key_emitter",
+                "bool",
+                None,
+                "重点排放单位",
+                "key emitter (≥ 10,000 tce/yr or ETS)",
+            ),
             C("is_datacenter", "bool", None, "数据中心", "operates a data centre"),
             C("in_ets", "bool", None, "纳入碳市场", "covered by the national/local ETS"),
             C("snapshot_month", "string", None, "名录月份", "YYYY-MM of the register snapshot"),
@@ -122,7 +128,13 @@ ELECTRICITY = _add(
         partition_source="date",
         landing_formats=("csv",),
         columns=(
-            C("account_type", "string", None, "户类", "enterprise / household / public / datacenter"),
+            C(
+                "account_type",
+                "string",
+                None,
+                "户类",
+                "enterprise / household / public / datacenter",
+            ),
             C(
                 "account_id",
                 "string",
@@ -233,7 +245,13 @@ HOUSEHOLDS = _add(
         partition_source="snapshot_month",
         landing_formats=("csv",),
         columns=(
-            C("household_key", "string", None, "户匿名键", "HMAC-SHA256 pseudonym of the grid account"),
+            C(
+                "household_key",
+                "string",
+                None,
+                "户匿名键",
+                "HMAC-SHA256 pseudonym of the grid account",
+            ),
             C("region_code", "string", None, "区县代码", "GB/T 2260 county code"),
             C("community_id", "string", None, "社区", "community (社区) identifier"),
             C("members", "int64", "persons", "户人数", "household members"),
@@ -256,7 +274,13 @@ LOW_CARBON = _add(
         columns=(
             C("person_key", "string", None, "个人匿名键", "HMAC-SHA256 pseudonym of phone / ID"),
             C("date", "date", None, "日期", "local date, Asia/Shanghai"),
-            C("behaviour_code", "string", None, "行为代码", "bus, metro, cycling, walking, ev_charging, …"),
+            C(
+                "behaviour_code",
+                "string",
+                None,
+                "行为代码",
+                "bus, metro, cycling, walking, ev_charging, …",
+            ),
             C("quantity", "float64", None, "数量", "amount in `unit`"),
             C("unit", "string", None, "单位", "trips, km, kWh"),
             C("platform", "string", None, "平台", "transit / bikeshare / charging operator"),

@@ -40,7 +40,9 @@ def airflow_env(home: str | Path | None = None) -> dict[str, str]:
             "AIRFLOW__CORE__DEFAULT_TIMEZONE": TZ,
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{ah / 'airflow.db'}",
             "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("CARBON_AIRFLOW_LOG_LEVEL", "WARNING"),
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get(
+                "CARBON_AIRFLOW_LOG_LEVEL", "WARNING"
+            ),
             "PYTHONPATH": os.pathsep.join(
                 x for x in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if x
             ),
@@ -75,7 +77,15 @@ def run_dag(
     p.airflow_home.mkdir(parents=True, exist_ok=True)
     result_file = p.airflow_home / f".result-{dag_id}-{os.getpid()}.json"
     result_file.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "carbon.orchestration", "run", dag_id, "--result", str(result_file)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "carbon.orchestration",
+        "run",
+        dag_id,
+        "--result",
+        str(result_file),
+    ]
     if conf:
         cmd += ["--conf", json.dumps(conf)]
     if logical_date:

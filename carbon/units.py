@@ -77,7 +77,8 @@ def factor(from_unit: str, to_unit: str) -> float:
     """Multiply a quantity in ``from_unit`` by this to express it in ``to_unit``."""
     a, b = _ALIASES[canonical(from_unit)], _ALIASES[canonical(to_unit)]
     try:
-        return float(_ureg.parse_expression(a).to(_ureg.parse_expression(b)).magnitude)
+        ratio = _ureg.parse_expression(a) / _ureg.parse_expression(b)
+        return float(ratio.to("dimensionless").magnitude)
     except pint.errors.DimensionalityError as exc:
         raise UnitError(f"cannot convert {from_unit!r} to {to_unit!r}: {exc}") from exc
 

@@ -1,0 +1,36 @@
+#!/usr/bin/env sh
+# One entry point for a fresh machine (needs only Python >= 3.11 and pip):
+#   ./run.sh nightly   build the demo city and run the nightly pipeline on it (real Airflow, dbt, DuckDB)
+#   ./run.sh test      run the test suite
+# Installs uv into .tools/ if it is not on PATH, then syncs the locked environment (uv.lock).
+set -eu
+cd "$(dirname "$0")"
+
+if command -v uv >/dev/null 2>&1; then
+  UV=uv
+else
+  if [ ! -x .tools/bin/uv ]; then
+    echo ">> uv not found: installing it into .tools/ with pip" >&2
+    python3 -m venv .tools
+    .tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+  fi
+  UV=.tools/bin/uv
+fi
+
+"$UV" sync --frozen --quiet
+
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  nightly)
+    "$UV" run carbon demo-data --scale tiny "$@"
+    exec "$UV" run carbon nightly
+    ;;
+  test)
+    exec "$UV" run pytest "$@"
+    ;;
+  *)
+    echo "usage: ./run.sh nightly|test [args...]" >&2
+    exit 2
+    ;;
+esac
