@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "demo-data": "carbon.demo.cli",
     "nightly": "carbon.nightly",
     "dispatch": "optimizers.cli",
+    "airflow": "carbon.airflow_cli",
 }
 
 
