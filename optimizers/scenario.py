@@ -1,0 +1,888 @@
+"""Dispatch scenarios: a YAML file a dispatcher edits → a validated ``Scenario`` → ``Problem``.
+
+``load_scenario(path)`` parses and validates the YAML (every error names the key path and the
+problem, e.g. ``sites[1].battery.power_kw: must be > 0, got -5``). ``build_problem(scenario,
+plan_date, horizon, home)`` reads the time series (lake, files or pvlib; see ``optimizers.inputs``)
+and returns the optimiser's ``Problem``. The file format is documented in docs/dispatch.md and in
+``scenarios/yancheng_dc.yaml``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from carbon.codes import is_valid_uscc
+from carbon.config import TZ
+from optimizers import inputs
+
+DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "yancheng_dc.yaml"
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used. ``key`` is the path of the offending key."""
+
+    def __init__(self, key: str, problem: str, source: str | Path | None = None):
+        self.key = key
+        self.problem = problem
+        self.source = str(source) if source else None
+        where = f"{self.source}: " if self.source else ""
+        super().__init__(f"{where}{key}: {problem}")
+
+
+# ----------------------------------------------------------------------------- validation
+_TOP_KEYS = {
+    "name",
+    "description",
+    "date",
+    "horizon",
+    "step",
+    "carbon_price_cny_per_t",
+    "options",
+    "tariffs",
+    "sites",
+    "jobs",
+}
+_SITE_KEYS = {
+    "site_id",
+    "uscc",
+    "name",
+    "region_code",
+    "lat",
+    "lon",
+    "altitude_m",
+    "tariff",
+    "grid",
+    "it_load",
+    "pue",
+    "pv",
+    "wind",
+    "battery",
+    "green_share_target",
+    "pue_target",
+    "backup_gen_kw",
+    "green_purchase_kwh_per_day",
+    "jobs",
+}
+_GRID_KEYS = {
+    "import_max_kw",
+    "export_max_kw",
+    "contract_kw",
+    "demand_charge_cny_per_kw_month",
+}
+_BATTERY_KEYS = {
+    "energy_kwh",
+    "power_kw",
+    "eta_charge",
+    "eta_discharge",
+    "soc_init",
+    "soc_min",
+    "soc_max",
+}
+_JOB_KEYS = {
+    "job_id",
+    "release",
+    "deadline",
+    "energy_kwh",
+    "max_kw",
+    "min_kw_when_running",
+    "preemptible",
+    "min_run",
+    "sites",
+}
+_TARIFF_KEYS = {
+    "province_code",
+    "source",
+    "tou",
+    "carbon_intensity_kg_per_kwh",
+    "export_price_cny_per_kwh",
+    "file",
+}
+_OPTION_KEYS = {
+    "milp",
+    "no_simultaneous_charge",
+    "job_integrality",
+    "emission_cap_t",
+    "rolling_window",
+}
+
+
+def _unknown(d: dict, allowed: set[str], key: str) -> None:
+    extra = sorted(set(d) - allowed)
+    if extra:
+        raise ScenarioError(
+            f"{key}.{extra[0]}" if key else extra[0],
+            f"unknown key (allowed: {', '.join(sorted(allowed))})",
+        )
+
+
+def _mapping(v: Any, key: str) -> dict:
+    if not isinstance(v, dict):
+        raise ScenarioError(key, f"must be a mapping, got {type(v).__name__}")
+    return v
+
+
+def _num(
+    d: dict,
+    name: str,
+    key: str,
+    *,
+    default: float | None = None,
+    required: bool = False,
+    lo: float | None = None,
+    hi: float | None = None,
+    lo_open: bool = False,
+) -> float | None:
+    k = f"{key}.{name}" if key else name
+    if name not in d or d[name] is None:
+        if required:
+            raise ScenarioError(k, "is required")
+        return default
+    v = d[name]
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise ScenarioError(k, f"must be a number, got {v!r}")
+    v = float(v)
+    if not math.isfinite(v):
+        raise ScenarioError(k, f"must be finite, got {v!r}")
+    if lo is not None and (v <= lo if lo_open else v < lo):
+        raise ScenarioError(k, f"must be {'>' if lo_open else '>='} {lo:g}, got {v:g}")
+    if hi is not None and v > hi:
+        raise ScenarioError(k, f"must be <= {hi:g}, got {v:g}")
+    return v
+
+
+def _profile(v: Any, key: str, *, lo: float = 0.0) -> list[float]:
+    if not isinstance(v, list) or len(v) != 24:
+        raise ScenarioError(key, "must be a list of 24 hourly values (00:00 … 23:00)")
+    out = []
+    for i, x in enumerate(v):
+        if isinstance(x, bool) or not isinstance(x, int | float) or x < lo:
+            raise ScenarioError(f"{key}[{i}]", f"must be a number >= {lo:g}, got {x!r}")
+        out.append(float(x))
+    return out
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(min|m|h)\s*$")
+
+
+def parse_duration_hours(v: Any, key: str) -> float:
+    """ "90min", "2h", "0.5h" or a number of hours."""
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return float(v)
+    m = _DURATION.match(str(v))
+    if not m:
+        raise ScenarioError(key, f"duration {v!r} not understood: use e.g. 30min or 2h")
+    x = float(m.group(1))
+    return x / 60.0 if m.group(2) in ("min", "m") else x
+
+
+_CLOCK = re.compile(r"^\s*(\d{1,4}):(\d{2})\s*$")
+
+
+def _check_time(v: Any, key: str) -> None:
+    if isinstance(v, int) and not isinstance(v, bool):
+        raise ScenarioError(key, "write times as quoted 'HH:MM' or ISO 'YYYY-MM-DDTHH:MM'")
+    text = str(v)
+    if _CLOCK.match(text):
+        return
+    try:
+        pd.Timestamp(text)
+    except (ValueError, TypeError) as exc:
+        raise ScenarioError(key, f"time {v!r} not understood: use 'HH:MM' or ISO") from exc
+
+
+def _validate_battery(b: Any, key: str) -> None:
+    b = _mapping(b, key)
+    _unknown(b, _BATTERY_KEYS, key)
+    _num(b, "energy_kwh", key, required=True, lo=0, lo_open=True)
+    _num(b, "power_kw", key, required=True, lo=0, lo_open=True)
+    for eta in ("eta_charge", "eta_discharge"):
+        _num(b, eta, key, lo=0, hi=1, lo_open=True)
+    soc_min = _num(b, "soc_min", key, default=0.1, lo=0, hi=1)
+    soc_max = _num(b, "soc_max", key, default=0.95, lo=0, hi=1)
+    soc_init = _num(b, "soc_init", key, default=0.5, lo=0, hi=1)
+    if soc_min >= soc_max:
+        raise ScenarioError(f"{key}.soc_min", f"must be < soc_max ({soc_max:g}), got {soc_min:g}")
+    if not soc_min <= soc_init <= soc_max:
+        raise ScenarioError(
+            f"{key}.soc_init", f"must lie in [soc_min, soc_max] = [{soc_min:g}, {soc_max:g}]"
+        )
+
+
+def _validate_job(j: Any, key: str, site_ids: set[str] | None) -> None:
+    j = _mapping(j, key)
+    _unknown(j, _JOB_KEYS, key)
+    if not isinstance(j.get("job_id"), str) or not j["job_id"]:
+        raise ScenarioError(f"{key}.job_id", "is required (a non-empty string)")
+    for t in ("release", "deadline"):
+        if t not in j:
+            raise ScenarioError(f"{key}.{t}", "is required")
+        _check_time(j[t], f"{key}.{t}")
+    _num(j, "energy_kwh", key, required=True, lo=0, lo_open=True)
+    max_kw = _num(j, "max_kw", key, required=True, lo=0, lo_open=True)
+    mn = _num(j, "min_kw_when_running", key, default=0.0, lo=0)
+    if mn > max_kw:
+        raise ScenarioError(f"{key}.min_kw_when_running", f"must be <= max_kw ({max_kw:g})")
+    if "preemptible" in j and not isinstance(j["preemptible"], bool):
+        raise ScenarioError(f"{key}.preemptible", "must be true or false")
+    if "min_run" in j and parse_duration_hours(j["min_run"], f"{key}.min_run") <= 0:
+        raise ScenarioError(f"{key}.min_run", "must be > 0")
+    if "sites" in j:
+        if site_ids is None:
+            raise ScenarioError(f"{key}.sites", "only shared (top-level) jobs name sites")
+        sites = j["sites"]
+        if not isinstance(sites, list) or not sites:
+            raise ScenarioError(f"{key}.sites", "must be a non-empty list of site_id")
+        for i, s in enumerate(sites):
+            if s not in site_ids:
+                raise ScenarioError(f"{key}.sites[{i}]", f"unknown site_id {s!r}")
+
+
+def _validate_series_spec(v: dict, key: str) -> None:
+    if "file" in v:
+        if not isinstance(v["file"], str):
+            raise ScenarioError(f"{key}.file", "must be a path (relative to the scenario file)")
+        if "column" in v and not isinstance(v["column"], str):
+            raise ScenarioError(f"{key}.column", "must be a column name")
+
+
+def _validate_tariff(t: Any, key: str) -> None:
+    t = _mapping(t, key)
+    _unknown(t, _TARIFF_KEYS, key)
+    pc = t.get("province_code")
+    if not (isinstance(pc, str) and re.fullmatch(r"\d{2}0000", pc)):
+        raise ScenarioError(f"{key}.province_code", "must be a quoted GB/T 2260 province code")
+    source = t.get("source", "auto")
+    if source not in ("auto", "lake", "tou", "file"):
+        raise ScenarioError(f"{key}.source", f"must be auto, lake, tou or file, got {source!r}")
+    if source in ("auto", "tou") and "tou" not in t:
+        raise ScenarioError(f"{key}.tou", f"is required with source {source!r}")
+    if source == "file":
+        if "file" not in t:
+            raise ScenarioError(f"{key}.file", "is required with source 'file'")
+        _validate_series_spec(t, key)
+    if "tou" in t:
+        tou = _mapping(t["tou"], f"{key}.tou")
+        for name, p in tou.items():
+            pk = f"{key}.tou.{name}"
+            p = _mapping(p, pk)
+            _unknown(p, {"hours", "price"}, pk)
+            _num(p, "price", pk, required=True, lo=0)
+            hrs = p.get("hours")
+            if not isinstance(hrs, list) or not hrs:
+                raise ScenarioError(f"{pk}.hours", "must be a list of [start, end) clock hours")
+            for i, r in enumerate(hrs):
+                if not (
+                    isinstance(r, list)
+                    and len(r) == 2
+                    and all(isinstance(x, int) and not isinstance(x, bool) for x in r)
+                    and 0 <= r[0] < r[1] <= 24
+                ):
+                    raise ScenarioError(
+                        f"{pk}.hours[{i}]", f"must be [start, end), 0–24, got {r!r}"
+                    )
+        try:
+            inputs.hourly_table(tou, "price")
+        except ValueError as exc:
+            raise ScenarioError(f"{key}.tou", str(exc)) from exc
+    ci = t.get("carbon_intensity_kg_per_kwh")
+    if source in ("auto", "tou") and ci is None:
+        raise ScenarioError(f"{key}.carbon_intensity_kg_per_kwh", "is required")
+    if ci is not None:
+        if isinstance(ci, list):
+            _profile(ci, f"{key}.carbon_intensity_kg_per_kwh")
+        else:
+            _num(t, "carbon_intensity_kg_per_kwh", key, lo=0, hi=2.0)
+    _num(t, "export_price_cny_per_kwh", key, lo=0)
+
+
+def _validate_site(s: Any, key: str, tariffs: dict) -> None:
+    s = _mapping(s, key)
+    _unknown(s, _SITE_KEYS, key)
+    sid = s.get("site_id")
+    if not isinstance(sid, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", sid or ""):
+        raise ScenarioError(f"{key}.site_id", "is required: letters, digits, '-', '_' or '.'")
+    uscc = s.get("uscc")
+    if not isinstance(uscc, str) or not is_valid_uscc(uscc):
+        raise ScenarioError(f"{key}.uscc", f"not a valid USCC (GB 32100 check digit): {uscc!r}")
+    _num(s, "lat", key, required=True, lo=-90, hi=90)
+    _num(s, "lon", key, required=True, lo=-180, hi=180)
+    if s.get("tariff") not in tariffs:
+        raise ScenarioError(
+            f"{key}.tariff", f"must name one of tariffs: {sorted(tariffs)}, got {s.get('tariff')!r}"
+        )
+    g = _mapping(s.get("grid", {}), f"{key}.grid")
+    _unknown(g, _GRID_KEYS, f"{key}.grid")
+    _num(g, "import_max_kw", f"{key}.grid", required=True, lo=0)
+    _num(g, "export_max_kw", f"{key}.grid", lo=0)
+    _num(g, "contract_kw", f"{key}.grid", lo=0, lo_open=True)
+    _num(g, "demand_charge_cny_per_kw_month", f"{key}.grid", lo=0)
+
+    it = _mapping(s.get("it_load"), f"{key}.it_load")
+    _unknown(it, {"source", "base_kw", "profile", "file", "column"}, f"{key}.it_load")
+    src = it.get("source", "profile")
+    if src not in ("profile", "lake", "auto", "file"):
+        raise ScenarioError(f"{key}.it_load.source", "must be profile, lake, auto or file")
+    if src in ("profile", "auto"):
+        _num(it, "base_kw", f"{key}.it_load", required=True, lo=0)
+        if "profile" in it:
+            _profile(it["profile"], f"{key}.it_load.profile")
+    if src == "file":
+        if "file" not in it:
+            raise ScenarioError(f"{key}.it_load.file", "is required with source 'file'")
+        _validate_series_spec(it, f"{key}.it_load")
+
+    pue = s.get("pue", 1.3)
+    pk = f"{key}.pue"
+    if isinstance(pue, dict):
+        _unknown(pue, {"profile", "weather"}, pk)
+        if "profile" in pue:
+            _profile(pue["profile"], f"{pk}.profile", lo=1.0)
+        elif "weather" in pue:
+            w = _mapping(pue["weather"], f"{pk}.weather")
+            wk = f"{pk}.weather"
+            _unknown(w, {"base", "ref_c", "per_deg_c", "temp_mean_c", "temp_amp_c"}, wk)
+            _num(w, "base", wk, required=True, lo=1.0)
+            _num(w, "per_deg_c", wk, required=True, lo=0)
+            _num(w, "ref_c", wk, required=True, lo=-50, hi=50)
+            _num(w, "temp_mean_c", wk, required=True, lo=-50, hi=50)
+            _num(w, "temp_amp_c", wk, default=5.0, lo=0, hi=30)
+        else:
+            raise ScenarioError(pk, "give a number, {profile: [24]} or {weather: {...}}")
+    else:
+        _num(s, "pue", key, lo=1.0, hi=3.0)
+
+    if "pv" in s:
+        pv = _mapping(s["pv"], f"{key}.pv")
+        _unknown(
+            pv, {"kwp", "tilt", "azimuth", "system_loss", "forecast", "file", "column"}, f"{key}.pv"
+        )
+        _num(pv, "kwp", f"{key}.pv", required=True, lo=0)
+        _num(pv, "tilt", f"{key}.pv", lo=0, hi=90)
+        _num(pv, "azimuth", f"{key}.pv", lo=0, hi=360)
+        _num(pv, "system_loss", f"{key}.pv", lo=0, hi=0.9)
+        if pv.get("forecast", "pvlib") not in ("pvlib", "lake", "file"):
+            raise ScenarioError(f"{key}.pv.forecast", "must be pvlib, lake or file")
+        if pv.get("forecast") == "file":
+            if "file" not in pv:
+                raise ScenarioError(f"{key}.pv.file", "is required with forecast 'file'")
+            _validate_series_spec(pv, f"{key}.pv")
+    if "wind" in s:
+        w = _mapping(s["wind"], f"{key}.wind")
+        _unknown(w, {"kw", "capacity_factor", "profile", "source", "file", "column"}, f"{key}.wind")
+        _num(w, "kw", f"{key}.wind", required=True, lo=0)
+        _num(w, "capacity_factor", f"{key}.wind", lo=0, hi=1)
+        if "profile" in w:
+            prof = _profile(w["profile"], f"{key}.wind.profile")
+            if max(prof) > 1:
+                raise ScenarioError(f"{key}.wind.profile", "capacity factors must be <= 1")
+        if w.get("source") == "file":
+            _validate_series_spec(w, f"{key}.wind")
+    if s.get("battery") is not None:
+        _validate_battery(s["battery"], f"{key}.battery")
+    _num(s, "green_share_target", key, lo=0, hi=1)
+    _num(s, "pue_target", key, lo=1.0, hi=3.0)
+    _num(s, "backup_gen_kw", key, lo=0)
+    _num(s, "green_purchase_kwh_per_day", key, lo=0)
+    jobs = s.get("jobs", [])
+    if not isinstance(jobs, list):
+        raise ScenarioError(f"{key}.jobs", "must be a list")
+    for i, j in enumerate(jobs):
+        _validate_job(j, f"{key}.jobs[{i}]", None)
+
+
+def validate(raw: Any) -> dict:
+    """Check a parsed scenario; raise ``ScenarioError`` naming the first bad key."""
+    raw = _mapping(raw, "(top level)")
+    _unknown(raw, _TOP_KEYS, "")
+    if not isinstance(raw.get("name"), str):
+        raise ScenarioError("name", "is required (a string)")
+    if "date" in raw:
+        try:
+            date.fromisoformat(str(raw["date"]))
+        except ValueError as exc:
+            raise ScenarioError("date", f"must be YYYY-MM-DD, got {raw['date']!r}") from exc
+    try:
+        inputs.parse_horizon(raw.get("horizon", "1d"))
+    except ValueError as exc:
+        raise ScenarioError("horizon", str(exc)) from exc
+    try:
+        inputs.parse_step(raw.get("step", "15min"))
+    except ValueError as exc:
+        raise ScenarioError("step", str(exc)) from exc
+    _num(raw, "carbon_price_cny_per_t", "", lo=0)
+    opts = _mapping(raw.get("options", {}) or {}, "options")
+    _unknown(opts, _OPTION_KEYS, "options")
+    for b in ("milp", "job_integrality"):
+        if b in opts and not isinstance(opts[b], bool):
+            raise ScenarioError(f"options.{b}", "must be true or false")
+    if opts.get("no_simultaneous_charge", "auto") not in ("auto", True, False):
+        raise ScenarioError("options.no_simultaneous_charge", "must be auto, true or false")
+    _num(opts, "emission_cap_t", "options", lo=0)
+    if opts.get("rolling_window") is not None:
+        try:
+            inputs.parse_horizon(opts["rolling_window"])
+        except ValueError as exc:
+            raise ScenarioError("options.rolling_window", str(exc)) from exc
+    tariffs = _mapping(raw.get("tariffs"), "tariffs")
+    if not tariffs:
+        raise ScenarioError("tariffs", "needs at least one tariff")
+    for name, t in tariffs.items():
+        _validate_tariff(t, f"tariffs.{name}")
+    sites = raw.get("sites")
+    if not isinstance(sites, list) or not sites:
+        raise ScenarioError("sites", "must be a non-empty list")
+    seen: set[str] = set()
+    for i, s in enumerate(sites):
+        _validate_site(s, f"sites[{i}]", tariffs)
+        if s["site_id"] in seen:
+            raise ScenarioError(f"sites[{i}].site_id", f"duplicate site_id {s['site_id']!r}")
+        seen.add(s["site_id"])
+    jobs = raw.get("jobs", []) or []
+    if not isinstance(jobs, list):
+        raise ScenarioError("jobs", "must be a list")
+    job_ids: set[str] = set()
+    for i, j in enumerate(jobs):
+        _validate_job(j, f"jobs[{i}]", seen)
+    for i, s in enumerate(sites):
+        for k, j in enumerate(s.get("jobs", []) or []):
+            if j["job_id"] in job_ids:
+                raise ScenarioError(f"sites[{i}].jobs[{k}].job_id", f"duplicate {j['job_id']!r}")
+            job_ids.add(j["job_id"])
+    for i, j in enumerate(jobs):
+        if j["job_id"] in job_ids:
+            raise ScenarioError(f"jobs[{i}].job_id", f"duplicate {j['job_id']!r}")
+        job_ids.add(j["job_id"])
+    return raw
+
+
+@dataclass
+class Scenario:
+    """A validated scenario file."""
+
+    raw: dict
+    path: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.raw["name"]
+
+    @property
+    def site_ids(self) -> list[str]:
+        return [s["site_id"] for s in self.raw["sites"]]
+
+    def site(self, site_id: str) -> dict:
+        for s in self.raw["sites"]:
+            if s["site_id"] == site_id:
+                return s
+        raise KeyError(site_id)
+
+    @property
+    def default_date(self) -> date | None:
+        return date.fromisoformat(str(self.raw["date"])) if "date" in self.raw else None
+
+    @property
+    def horizon_days(self) -> int:
+        return inputs.parse_horizon(self.raw.get("horizon", "1d"))
+
+    @property
+    def freq(self) -> str:
+        return inputs.parse_step(self.raw.get("step", "15min"))
+
+    @property
+    def carbon_price(self) -> float:
+        return float(self.raw.get("carbon_price_cny_per_t", 0.0) or 0.0)
+
+    def resolve(self, rel: str) -> Path:
+        p = Path(rel)
+        return p if p.is_absolute() or self.path is None else self.path.parent / p
+
+    def site_groups(self) -> list[list[str]]:
+        """Sites that must be solved together: linked by shared jobs (connected components)."""
+        parent = {s: s for s in self.site_ids}
+
+        def find(x: str) -> str:
+            while parent[x] != x:
+                x = parent[x]
+            return x
+
+        for j in self.raw.get("jobs", []) or []:
+            members = j.get("sites") or self.site_ids
+            for other in members[1:]:
+                parent[find(other)] = find(members[0])
+        groups: dict[str, list[str]] = {}
+        for s in self.site_ids:
+            groups.setdefault(find(s), []).append(s)
+        return list(groups.values())
+
+    def subset(self, site_ids: list[str]) -> Scenario:
+        """The scenario restricted to some sites and the shared jobs that only touch them."""
+        keep = set(site_ids)
+        raw = dict(self.raw)
+        raw["sites"] = [s for s in self.raw["sites"] if s["site_id"] in keep]
+        raw["jobs"] = [
+            j
+            for j in self.raw.get("jobs", []) or []
+            if set(j.get("sites") or self.site_ids) <= keep
+        ]
+        return Scenario(raw, self.path)
+
+
+def parse_scenario(text: str, path: str | Path | None = None) -> Scenario:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError("(yaml)", f"not valid YAML: {exc}", path) from exc
+    try:
+        validate(raw)
+    except ScenarioError as exc:
+        raise ScenarioError(exc.key, exc.problem, path) from None
+    return Scenario(raw, Path(path).resolve() if path else None)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError("(file)", f"scenario file not found: {p}")
+    return parse_scenario(p.read_text(encoding="utf-8"), p)
+
+
+# ----------------------------------------------------------------------------- building
+@dataclass
+class SiteInputs:
+    """The time series of one site on the plan steps, and where each came from."""
+
+    price: np.ndarray
+    carbon: np.ndarray
+    export_price: float
+    it_kw: np.ndarray
+    pue: np.ndarray
+    pv_kw: np.ndarray
+    wind_kw: np.ndarray
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def job_window(
+    release: Any, deadline: Any, index: pd.DatetimeIndex, day: int = 0
+) -> tuple[int, int]:
+    """Step indices [release, deadline) of a job. Clock times 'HH:MM' count from the plan day
+    ``day`` (HH may exceed 24 for the next days); ISO times are absolute. The release rounds up
+    and the deadline down to whole steps, so the job never runs outside its window."""
+    start = index[0]
+    step = index[1] - index[0] if len(index) > 1 else pd.Timedelta(index.freq)
+
+    def when(v: Any) -> pd.Timestamp:
+        m = _CLOCK.match(str(v))
+        if m:
+            return start + pd.Timedelta(days=day, hours=int(m.group(1)), minutes=int(m.group(2)))
+        ts = pd.Timestamp(str(v))
+        return ts.tz_localize(TZ) if ts.tz is None else ts.tz_convert(TZ)
+
+    r = math.ceil((when(release) - start) / step - 1e-9)
+    d = math.floor((when(deadline) - start) / step + 1e-9)
+    return r, d
+
+
+def _is_clock(v: Any) -> bool:
+    return bool(_CLOCK.match(str(v)))
+
+
+def make_jobs(specs: list[dict], index: pd.DatetimeIndex, days: int, shared: bool = False) -> list:
+    """Jobs on the plan steps. A job given in clock times repeats every plan day (suffix
+    ``@YYYY-MM-DD`` after the first day); a job in ISO times is one-off and is left out, with a
+    warning, when its window is not inside the horizon."""
+    from optimizers.problem import Job
+
+    n = len(index)
+    step_h = inputs.step_hours(index.freqstr or pd.infer_freq(index))
+    out = []
+    for spec in specs:
+        repeat = _is_clock(spec["release"]) and _is_clock(spec["deadline"])
+        for day in range(days if repeat else 1):
+            r, d = job_window(spec["release"], spec["deadline"], index, day)
+            r, d = max(r, 0), min(d, n)
+            job_id = (
+                spec["job_id"]
+                if day == 0
+                else f"{spec['job_id']}@{index[0].date() + pd.Timedelta(days=day)}"
+            )
+            if d <= r:
+                warnings.warn(
+                    f"job {job_id}: window outside the plan horizon, left out", stacklevel=2
+                )
+                continue
+            min_run_h = parse_duration_hours(spec.get("min_run", 0), "min_run")
+            kwargs: dict[str, Any] = dict(
+                job_id=job_id,
+                release=r,
+                deadline=d,
+                energy_kwh=float(spec["energy_kwh"]),
+                max_kw=float(spec["max_kw"]),
+                min_kw_when_running=float(spec.get("min_kw_when_running", 0.0)),
+                preemptible=bool(spec.get("preemptible", True)),
+                min_run_steps=max(1, math.ceil(min_run_h / step_h - 1e-9)),
+            )
+            if shared and spec.get("sites"):
+                kwargs["sites"] = tuple(spec["sites"])
+            out.append(Job(**kwargs))
+    return out
+
+
+def _lake_or_none(reader, *args, **kw) -> pd.DataFrame:
+    try:
+        return reader(*args, **kw)
+    except Exception as exc:  # a missing/odd lake is reported by the caller's fallback
+        warnings.warn(f"lake read failed: {exc}", stacklevel=2)
+        return pd.DataFrame()
+
+
+def site_inputs(
+    scenario: Scenario,
+    site: dict,
+    index: pd.DatetimeIndex,
+    days: int,
+    home: str | Path | None = None,
+) -> SiteInputs:
+    """Read and derive every time series of one site on ``index``."""
+    sources: dict[str, str] = {}
+    sid = site["site_id"]
+    tariff = scenario.raw["tariffs"][site["tariff"]]
+    tkey = f"tariffs.{site['tariff']}"
+    tsrc = tariff.get("source", "auto")
+    price = carbon = None
+    if tsrc in ("auto", "lake"):
+        grid = _lake_or_none(
+            inputs.read_grid_signals, tariff["province_code"], index[0].date(), days, home
+        )
+        if not grid.empty:
+            try:
+                price = inputs.to_step(
+                    inputs.lake_series(grid, "price_cny_per_kwh"), index, name="grid price"
+                )
+                carbon = inputs.to_step(
+                    inputs.lake_series(grid, "carbon_intensity_kg_per_kwh"),
+                    index,
+                    name="grid carbon intensity",
+                )
+                sources["price"] = sources["carbon"] = (
+                    f"lake grid_signals {tariff['province_code']}"
+                )
+            except ValueError as exc:
+                if tsrc == "lake":
+                    raise ScenarioError(f"{tkey}.source", f"lake grid_signals: {exc}") from exc
+                price = carbon = None
+        elif tsrc == "lake":
+            raise ScenarioError(
+                f"{tkey}.source",
+                f"no grid_signals for province {tariff['province_code']} from {index[0].date()}",
+            )
+    if price is None and tsrc == "file":
+        f = scenario.resolve(tariff["file"])
+        price = inputs.to_step(inputs.read_series_file(f, "price_cny_per_kwh"), index, name=str(f))
+        carbon = inputs.to_step(
+            inputs.read_series_file(f, "carbon_intensity_kg_per_kwh"), index, name=str(f)
+        )
+        sources["price"] = sources["carbon"] = f"file {f.name}"
+    if price is None:
+        price = inputs.tou_profile(index, tariff["tou"])
+        ci = tariff["carbon_intensity_kg_per_kwh"]
+        carbon = (
+            inputs.hourly_profile(index, ci)
+            if isinstance(ci, list)
+            else np.full(len(index), float(ci))
+        )
+        sources["price"] = f"TOU {site['tariff']}"
+        sources["carbon"] = f"scenario {site['tariff']}"
+
+    # IT load
+    it = site["it_load"]
+    isrc = it.get("source", "profile")
+    it_kw = None
+    tele = pd.DataFrame()
+    if isrc in ("lake", "auto") or site.get("pv", {}).get("forecast") == "lake":
+        tele = _lake_or_none(inputs.read_telemetry, sid, index[0].date(), days, home)
+    if isrc in ("lake", "auto") and not tele.empty:
+        s = inputs.lake_series(tele, "it_kw")
+        try:
+            it_kw = inputs.to_step(s[s.index >= index[0]], index, name=f"{sid} it_kw")
+            sources["it_kw"] = "lake telemetry"
+        except ValueError:
+            hist = s[s.index < index[0]]
+            if not hist.empty:
+                it_kw = inputs.persistence(hist, index, name=f"{sid} it_kw")
+                sources["it_kw"] = "lake telemetry, persistence (last day)"
+    if it_kw is None and isrc == "lake":
+        raise ScenarioError(f"sites.{sid}.it_load.source", "no datacenter_telemetry in the lake")
+    if it_kw is None and isrc == "file":
+        f = scenario.resolve(it["file"])
+        it_kw = inputs.to_step(
+            inputs.read_series_file(f, it.get("column", "it_kw")), index, name=str(f)
+        )
+        sources["it_kw"] = f"file {f.name}"
+    if it_kw is None:
+        prof = it.get("profile", [1.0] * 24)
+        it_kw = float(it["base_kw"]) * inputs.hourly_profile(index, prof)
+        sources["it_kw"] = "scenario profile"
+
+    # PUE
+    pue_spec = site.get("pue", 1.3)
+    if isinstance(pue_spec, dict) and "profile" in pue_spec:
+        pue = inputs.hourly_profile(index, pue_spec["profile"])
+        sources["pue"] = "scenario profile"
+    elif isinstance(pue_spec, dict):
+        w = pue_spec["weather"]
+        temp = inputs.diurnal_temperature_c(index, w["temp_mean_c"], w.get("temp_amp_c", 5.0))
+        pue = inputs.pue_from_temperature(temp, w["base"], w["ref_c"], w["per_deg_c"])
+        sources["pue"] = "weather (diurnal temperature model)"
+    else:
+        pue = np.full(len(index), float(pue_spec))
+        sources["pue"] = "constant"
+
+    # PV
+    pv = site.get("pv")
+    pv_kw = np.zeros(len(index))
+    if pv and pv["kwp"] > 0:
+        fc = pv.get("forecast", "pvlib")
+        if fc == "lake" and not tele.empty:
+            s = inputs.lake_series(tele, "pv_kw")
+            fut = s[s.index >= index[0]]
+            try:
+                pv_kw = inputs.to_step(fut, index, name=f"{sid} pv_kw")
+                sources["pv_kw"] = "lake telemetry"
+            except ValueError:
+                pv_kw = inputs.persistence(s[s.index < index[0]], index, name=f"{sid} pv_kw")
+                sources["pv_kw"] = "lake telemetry, persistence (last day)"
+        elif fc == "file":
+            f = scenario.resolve(pv["file"])
+            pv_kw = inputs.to_step(
+                inputs.read_series_file(f, pv.get("column", "pv_kw")), index, name=str(f)
+            )
+            sources["pv_kw"] = f"file {f.name}"
+        else:
+            pv_kw = inputs.pv_clearsky_kw(
+                index,
+                site["lat"],
+                site["lon"],
+                pv["kwp"],
+                tilt=pv.get("tilt", 25.0),
+                azimuth=pv.get("azimuth", 180.0),
+                system_loss=pv.get("system_loss", 0.14),
+                altitude=site.get("altitude_m", 5.0),
+            )
+            sources["pv_kw"] = "pvlib clear-sky PVWatts"
+
+    # wind
+    w = site.get("wind")
+    wind_kw = np.zeros(len(index))
+    if w and w["kw"] > 0:
+        if w.get("source") == "file":
+            f = scenario.resolve(w["file"])
+            wind_kw = inputs.to_step(
+                inputs.read_series_file(f, w.get("column", "wind_kw")), index, name=str(f)
+            )
+            sources["wind_kw"] = f"file {f.name}"
+        elif "profile" in w:
+            wind_kw = w["kw"] * inputs.hourly_profile(index, w["profile"])
+            sources["wind_kw"] = "scenario capacity-factor profile"
+        else:
+            wind_kw = np.full(len(index), w["kw"] * float(w.get("capacity_factor", 0.3)))
+            sources["wind_kw"] = "scenario constant capacity factor"
+    return SiteInputs(
+        price=np.asarray(price, dtype=float),
+        carbon=np.asarray(carbon, dtype=float),
+        export_price=float(tariff.get("export_price_cny_per_kwh", 0.0) or 0.0),
+        it_kw=np.asarray(it_kw, dtype=float),
+        pue=np.asarray(pue, dtype=float),
+        pv_kw=np.asarray(pv_kw, dtype=float),
+        wind_kw=np.asarray(wind_kw, dtype=float),
+        sources=sources,
+    )
+
+
+def plan_window(
+    scenario: Scenario, plan_date: date | str | None = None, horizon: str | int | None = None
+) -> tuple[date, int, pd.DatetimeIndex]:
+    d = (
+        date.fromisoformat(str(plan_date))
+        if plan_date is not None
+        else scenario.default_date or (pd.Timestamp.now(TZ) + pd.Timedelta(days=1)).date()
+    )
+    days = inputs.parse_horizon(horizon) if horizon is not None else scenario.horizon_days
+    return d, days, inputs.step_index(d, days, scenario.freq)
+
+
+def build_problem(
+    scenario: Scenario,
+    plan_date: date | str | None = None,
+    horizon: str | int | None = None,
+    home: str | Path | None = None,
+    *,
+    milp: bool | None = None,
+    carbon_price: float | None = None,
+):
+    """The optimiser ``Problem`` of a scenario for the plan date (default: the scenario's
+    ``date``, else tomorrow) and horizon (default: the scenario's)."""
+    from optimizers.problem import Battery, Options, Problem, Site, prorate_demand_charge
+
+    _d, days, index = plan_window(scenario, plan_date, horizon)
+    freq = scenario.freq
+    sh = inputs.step_hours(freq)
+    sites = []
+    for spec in scenario.raw["sites"]:
+        si = site_inputs(scenario, spec, index, days, home)
+        g = spec["grid"]
+        b = spec.get("battery")
+        battery = Battery(**b) if b else None
+        monthly = float(g.get("demand_charge_cny_per_kw_month", 0.0) or 0.0)
+        demand = prorate_demand_charge(monthly, days * 24.0)
+        sites.append(
+            Site(
+                site_id=spec["site_id"],
+                uscc=spec["uscc"],
+                index=index,
+                step_hours=sh,
+                it_base_kw=si.it_kw,
+                pue=si.pue,
+                pv_kw=si.pv_kw,
+                wind_kw=si.wind_kw,
+                price_cny_per_kwh=si.price,
+                carbon_kg_per_kwh=si.carbon,
+                export_price_cny_per_kwh=si.export_price,
+                grid_import_max_kw=float(g["import_max_kw"]),
+                grid_export_max_kw=float(g.get("export_max_kw", 0.0) or 0.0),
+                contract_kw=g.get("contract_kw"),
+                demand_charge_cny_per_kw=demand,
+                battery=battery,
+                green_share_target=spec.get("green_share_target"),
+                pue_target=float(spec.get("pue_target", 1.25)),
+                jobs=make_jobs(spec.get("jobs", []) or [], index, days),
+                backup_gen_kw=float(spec.get("backup_gen_kw", 0.0) or 0.0),
+                green_purchase_kwh=float(spec.get("green_purchase_kwh_per_day", 0.0) or 0.0) * days,
+            )
+        )
+    opts = scenario.raw.get("options", {}) or {}
+    rolling = opts.get("rolling_window")
+    steps_per_day = round(24 / sh)
+    options = Options(
+        milp=bool(opts.get("milp", False)) if milp is None else milp,
+        no_simultaneous_charge=opts.get("no_simultaneous_charge", "auto"),
+        job_integrality=bool(opts.get("job_integrality", False)),
+        carbon_price_cny_per_t=scenario.carbon_price if carbon_price is None else carbon_price,
+        emission_cap_t=opts.get("emission_cap_t"),
+        rolling_window_steps=(
+            inputs.parse_horizon(rolling) * steps_per_day
+            if rolling is not None and inputs.parse_horizon(rolling) < days
+            else None
+        ),
+    )
+    shared = make_jobs(scenario.raw.get("jobs", []) or [], index, days, shared=True)
+    return Problem(sites=sites, shared_jobs=shared, options=options)

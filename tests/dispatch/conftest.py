@@ -1,0 +1,16 @@
+"""Fixtures of the dispatch tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from dispatch_helpers import small_raw
+
+
+@pytest.fixture
+def small_scenario_file(tmp_path: Path) -> Path:
+    p = tmp_path / "small.yaml"
+    p.write_text(yaml.safe_dump(small_raw(), sort_keys=False), encoding="utf-8")
+    return p

@@ -1,0 +1,54 @@
+"""dispatch_day_ahead under real Airflow: every site planned, one infeasible site fails alone."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from dispatch_helpers import YANCHENG
+
+from carbon.lake import read_dataset
+from carbon.orchestration import run_dag
+from optimizers.cli import KPIS, PLANS
+
+
+@pytest.mark.slow
+def test_dag_plans_every_site_and_isolates_an_infeasible_one(tmp_path):
+    raw = yaml.safe_load(YANCHENG.read_text(encoding="utf-8"))
+    bad = {
+        "site_id": "YC-BAD",
+        "uscc": "91320902MA1XYC098G",
+        "lat": 33.38,
+        "lon": 120.16,
+        "tariff": "jiangsu",
+        "grid": {"import_max_kw": 100},  # far below its 2,000 kW IT load, no PV, no battery
+        "it_load": {"source": "profile", "base_kw": 2000},
+        "pue": 1.3,
+    }
+    raw["sites"].append(bad)
+    scenario = tmp_path / "with_bad_site.yaml"
+    scenario.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    home = tmp_path / "home"
+
+    res = run_dag(
+        "dispatch_day_ahead", home, conf={"scenario": str(scenario), "date": "2026-07-16"}
+    )
+    states = res.task_states
+    assert states["plan_groups"] == "success", res.output[-3000:]
+    mapped = {k: v for k, v in states.items() if k.startswith("plan_sites[")}
+    assert sorted(mapped.values()) == ["failed", "success", "success"], states
+    assert states["summary"] == "success"  # all_done: runs and publishes despite the failure
+    assert states["check_all_planned"] == "failed"
+    assert res.state == "failed"  # the run shows red
+
+    plans = read_dataset(PLANS, home)
+    assert sorted(plans["site_id"].unique()) == ["YC-DC01", "YC-DC02"]
+    assert (plans.groupby("site_id").size() == 96).all()
+    assert set(read_dataset(KPIS, home)["plan"]) == {"2026-07-16__YC-DC01", "2026-07-16__YC-DC02"}
+    status = home / "outputs" / "dispatch" / "status" / "2026-07-16__YC-BAD.json"
+    s = json.loads(status.read_text(encoding="utf-8"))
+    assert s["status"] == "infeasible" and "YC-BAD" in s["explanation"]
+    assert '"failed": {\n    "YC-BAD"' in res.output  # the summary names the failed site
+    for site in ("YC-DC01", "YC-DC02"):
+        assert (home / "outputs" / "dispatch" / f"2026-07-16__{site}.png").exists()
