@@ -1,0 +1,69 @@
+-- Low-carbon travel and EV-charging credits per person × day × behaviour × unit.
+-- ER = (BE - PE) × quantity (DB11/T 3043-2024; T/CSAE 235-2021 for EV charging, where
+-- PE per kWh = the grid factor of the year in tCO2/MWh = kgCO2/kWh).
+-- Factors are kg per unit; results in tCO2e rounded to 1 g (6 decimals).
+-- factor_id/factor_version: the methodology's factor row (fixed PE) or the grid factor (EV).
+with credited as (
+    select * from {{ ref('int_personal__activity_assessed') }}
+    where credit_status = 'credited'
+),
+
+grid as (
+    select * from {{ ref('int_personal__grid_factor') }}
+),
+
+daily as (
+    select
+        person_key,
+        date,
+        behaviour_code,
+        unit,
+        methodology_id,
+        methodology_version,
+        methodology_factor_id,
+        pe_basis,
+        any_value(be_kgco2e_per_unit) as be_kgco2e_per_unit,
+        any_value(pe_kgco2e_per_unit) as pe_kgco2e_per_unit,
+        sum(quantity) as quantity,
+        count(*) as n_records
+    from credited
+    group by all
+),
+
+factored as (
+    select
+        d.*,
+        case when d.pe_basis = 'grid_factor' then g.tco2_per_mwh else d.pe_kgco2e_per_unit end
+            as pe_kg_per_unit,
+        case when d.pe_basis = 'grid_factor' then g.factor_id else d.methodology_factor_id end
+            as factor_id,
+        case when d.pe_basis = 'grid_factor' then g.factor_version else d.methodology_version end
+            as factor_version
+    from daily as d
+    left join grid as g
+        on year(d.date) between g.from_year and g.to_year
+)
+
+select
+    person_key as account_id,
+    'person' as account_kind,
+    date,
+    behaviour_code,
+    methodology_id,
+    methodology_version,
+    quantity,
+    unit,
+    round(be_kgco2e_per_unit * quantity / 1000, 6) as be_tco2e,
+    round(pe_kg_per_unit * quantity / 1000, 6) as pe_tco2e,
+    -- greatest() skips nulls: keep a missing factor null so the not_null tests catch it
+    case when be_kgco2e_per_unit is not null and pe_kg_per_unit is not null then round(greatest(
+        round(be_kgco2e_per_unit * quantity / 1000, 6) - round(pe_kg_per_unit * quantity / 1000, 6),
+        0
+    ), 6) end as er_tco2e,
+    factor_id,
+    factor_version,
+    'methodology' as credit_basis,
+    'low_carbon_activity/date=' || strftime(date, '%Y-%m-%d') || '/person_key=' || person_key
+    || '/behaviour_code=' || behaviour_code || '/unit=' || unit as activity_ref,
+    n_records
+from factored
