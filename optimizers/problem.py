@@ -1,0 +1,302 @@
+"""Input data classes and the public entry points of the 源网荷储 dispatch optimiser.
+
+Everything another part of the project needs is importable from here::
+
+    from optimizers.problem import Battery, Job, Site, Options, Problem, DispatchResult, solve, frontier
+
+Conventions (DESIGN §5):
+
+- Power in kW (mean over a step), energy in kWh, money in CNY, emissions in kg (per step) and
+  tCO2e (totals), prices in CNY/kWh, carbon intensity in kgCO2e/kWh, carbon price in CNY/tCO2e.
+- Every site of one :class:`Problem` shares the same time grid: a regular ``pd.DatetimeIndex``
+  in Asia/Shanghai with ``len(index)`` steps of ``step_hours`` hours.  Job ``release`` and
+  ``deadline`` are step indices into that grid; a job may run in steps ``[release, deadline)``.
+- ``demand_charge_cny_per_kw`` is charged ONCE on the peak grid import (kW) of the horizon.  The
+  caller prorates a monthly charge for shorter horizons (see :func:`prorate_demand_charge`);
+  nothing is prorated inside the model.
+- Green share (DESIGN §5 "green-power share ≥ target") is::
+
+      (Σ (pv_used + wind_used − grid_export) · dt + green_purchase_kwh) / Σ facility · dt
+
+  i.e. on-site renewable energy consumed on site (exports are netted out so that exported PV does
+  not count) plus bought green power (绿电/绿证), over facility energy.  Battery losses are not
+  traced back to their source (kept simple on purpose).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+TZ = "Asia/Shanghai"
+
+ProgressFn = Callable[[str, float], None]
+
+
+@dataclass
+class Battery:
+    """Battery energy storage.  ``soc_*`` are fractions of ``energy_kwh``.
+
+    Dynamics: ``soc[t] = soc[t-1] + (eta_charge·charge[t] − discharge[t]/eta_discharge)·dt`` with
+    ``soc[-1] = soc_init·energy_kwh`` and ending state of charge ≥ starting state of charge
+    (or ≥ ``soc_end_min`` when given).
+    """
+
+    energy_kwh: float
+    power_kw: float
+    eta_charge: float = 0.95
+    eta_discharge: float = 0.95
+    soc_init: float = 0.5
+    soc_min: float = 0.1
+    soc_max: float = 0.95
+    soc_end_min: float | None = None  # ending SOC floor (fraction); None = soc_init
+
+
+@dataclass
+class Job:
+    """A flexible compute job (kWh of IT energy) that may run in steps ``[release, deadline)``.
+
+    ``sites=None`` means the site whose ``jobs`` list holds it; a job of ``Problem.shared_jobs``
+    (东数西算 shared pool) lists the sites it may run at (``None`` there = every site).
+    ``min_kw_when_running``, ``preemptible=False`` and ``min_run_steps > 1`` are integer features:
+    they are enforced only in MILP mode (``Options.milp`` or ``Options.job_integrality``) and are
+    relaxed (ignored) in LP mode, with a warning in :attr:`DispatchResult.warnings`.  In MILP mode
+    a running job draws at least ``min_kw_when_running`` (1 % of ``max_kw`` when that is 0 and the
+    job is non-preemptible or has a minimum run time).
+    """
+
+    job_id: str
+    release: int
+    deadline: int
+    energy_kwh: float
+    max_kw: float
+    min_kw_when_running: float = 0.0
+    preemptible: bool = True
+    min_run_steps: int = 1
+    sites: tuple[str, ...] | None = None
+
+    @property
+    def needs_integers(self) -> bool:
+        return self.min_kw_when_running > 0 or not self.preemptible or self.min_run_steps > 1
+
+
+@dataclass
+class Site:
+    """One data-centre site with its own grid connection.  Arrays have one value per step."""
+
+    site_id: str
+    uscc: str | None
+    index: pd.DatetimeIndex
+    step_hours: float
+    it_base_kw: np.ndarray
+    pue: np.ndarray
+    pv_kw: np.ndarray
+    wind_kw: np.ndarray
+    price_cny_per_kwh: np.ndarray
+    carbon_kg_per_kwh: np.ndarray
+    export_price_cny_per_kwh: np.ndarray | float = 0.0
+    grid_import_max_kw: float = math.inf
+    grid_export_max_kw: float = 0.0
+    contract_kw: float | None = None
+    demand_charge_cny_per_kw: float = 0.0
+    battery: Battery | None = None
+    green_share_target: float | None = None
+    pue_target: float = 1.25
+    jobs: list[Job] = field(default_factory=list)
+    backup_gen_kw: float = 0.0
+    backup_cost_cny_per_kwh: float = 0.0
+    backup_kg_per_kwh: float = 0.0
+    green_purchase_kwh: float = 0.0  # bought green power (绿电/绿证) counted in the green share
+    peak_floor_kw: float = 0.0  # peak already set earlier in the billing period (demand charge)
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.index)
+
+
+@dataclass
+class Options:
+    """Modelling and solving options.
+
+    - ``milp``: allow integer features.  Without it (and without ``job_integrality``) the model is a
+      pure LP (DESIGN §5: "the LP must stay an LP unless the user asks for integer features").
+    - ``no_simultaneous_charge``: ``"auto"`` adds the charge/discharge binary only where
+      simultaneous charge and discharge can pay: in MILP mode, at sites whose effective import
+      price (incl. carbon) is negative at some step; ``True`` at every site and step (implies
+      MILP); ``False`` never.
+    - ``job_integrality``: model on/off, minimum power, non-preemption and minimum run time of jobs
+      that have them (implies MILP).
+    - ``carbon_price_cny_per_t``: added to the objective per tCO2e emitted (grid import and backup).
+    - ``emission_cap_t``: cap on total tCO2e of all sites over the horizon.
+    - ``rolling_window_steps``: solve in consecutive windows of this many steps, carrying state of
+      charge, the peak and the remaining job energy forward (for very long horizons).
+    """
+
+    milp: bool = False
+    no_simultaneous_charge: bool | Literal["auto"] = "auto"
+    job_integrality: bool = False
+    carbon_price_cny_per_t: float = 0.0
+    emission_cap_t: float | None = None
+    rolling_window_steps: int | None = None
+
+    @property
+    def is_milp(self) -> bool:
+        return bool(self.milp or self.job_integrality or self.no_simultaneous_charge is True)
+
+
+@dataclass
+class Problem:
+    sites: list[Site]
+    shared_jobs: list[Job] = field(default_factory=list)
+    options: Options = field(default_factory=Options)
+
+    @property
+    def n_steps(self) -> int:
+        return self.sites[0].n_steps if self.sites else 0
+
+    @property
+    def step_hours(self) -> float:
+        return self.sites[0].step_hours
+
+    @property
+    def index(self) -> pd.DatetimeIndex:
+        return self.sites[0].index
+
+
+PLAN_COLUMNS: tuple[str, ...] = (
+    "site_id",
+    "ts",
+    "it_kw",
+    "job_kw",
+    "facility_kw",
+    "pv_used_kw",
+    "pv_curtailed_kw",
+    "wind_used_kw",
+    "wind_curtailed_kw",
+    "grid_import_kw",
+    "grid_export_kw",
+    "battery_charge_kw",
+    "battery_discharge_kw",
+    "soc_kwh",
+    "backup_kw",
+    "price_cny_per_kwh",
+    "carbon_kg_per_kwh",
+    "marginal_price_cny_per_kwh",
+)
+JOB_COLUMNS: tuple[str, ...] = ("job_id", "site_id", "step", "kw")
+KPI_COLUMNS: tuple[str, ...] = (
+    "site_id",
+    "cost_cny",
+    "energy_cost_cny",
+    "export_revenue_cny",
+    "backup_cost_cny",
+    "demand_charge_cny",
+    "carbon_cost_cny",
+    "tco2",
+    "green_share",
+    "green_share_target",
+    "cue_kg_per_kwh",
+    "pue_realised",
+    "pue_target",
+    "pue_target_met",
+    "peak_kw",
+    "facility_kwh",
+    "it_kwh",
+    "grid_import_kwh",
+    "curtailment_kwh",
+    "battery_cycles",
+    "jobs_on_time",
+    "jobs_total",
+)
+BINDING_COLUMNS: tuple[str, ...] = ("family", "site_id", "step", "item", "dual", "slack")
+
+
+@dataclass
+class DispatchResult:
+    """Outcome of :func:`solve`.
+
+    - ``status``: ``optimal`` | ``infeasible`` | ``time_limit`` | ``unbounded`` | ``error``.
+      ``time_limit`` with a plan means a feasible, not proven optimal, solution.
+    - ``objective``: CNY (energy − export revenue + demand charge + carbon cost + backup cost).
+    - ``plan``: one row per site × step, columns :data:`PLAN_COLUMNS` (kW, kWh, CNY/kWh, kg/kWh).
+      ``marginal_price_cny_per_kwh`` is the dual of the site's power-balance row per kWh: the
+      cost of one more kWh of facility load at that step (LP; for MILP from the LP with integers
+      fixed).
+    - ``jobs``: columns :data:`JOB_COLUMNS`, kW of each job at each site and step (non-zero only).
+    - ``kpis``: one row per site, columns :data:`KPI_COLUMNS`.
+    - ``binding``: constraints and bounds with a non-zero dual, columns :data:`BINDING_COLUMNS`
+      (``dual`` in CNY per unit of the row: kW for per-step rows, kWh for energy rows).
+    - ``explanation``: for infeasible problems, which constraint families (and steps) make it so.
+    """
+
+    status: str
+    objective: float
+    plan: pd.DataFrame
+    jobs: pd.DataFrame
+    kpis: pd.DataFrame
+    binding: pd.DataFrame
+    explanation: str | None
+    solver: str
+    build_s: float
+    solve_s: float
+    mip_gap: float | None = None
+    warnings: list[str] = field(default_factory=list)
+    model_size: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("optimal", "time_limit") and not self.plan.empty
+
+
+def prorate_demand_charge(cny_per_kw_month: float, horizon_hours: float) -> float:
+    """Prorate a monthly demand charge (CNY/kW·month, 需量电价) to a horizon of ``horizon_hours``.
+
+    A month is taken as 30 days (720 h).  Pass the result as ``Site.demand_charge_cny_per_kw``.
+    """
+    return cny_per_kw_month * horizon_hours / 720.0
+
+
+def solve(
+    problem: Problem,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    progress: ProgressFn | None = None,
+) -> DispatchResult:
+    """Build and solve the dispatch model.  ``solver``: ``"highs"`` (highspy, default) or ``"cbc"``
+    (PuLP's ``PULP_CBC_CMD``).  ``time_limit`` in seconds (whole call), ``mip_gap`` relative (MILP
+    only; default 0.5 %, see ``optimizers.solve.DEFAULT_MIP_GAP``; a MILP without a time limit
+    stops after ``DEFAULT_MILP_TIME_LIMIT`` = 120 s).  ``progress`` is
+    called as ``progress(stage, fraction_done)``.  Never raises on infeasibility: see
+    :attr:`DispatchResult.explanation`.  Raises ``ValueError`` on invalid input data."""
+    from optimizers.solve import solve as _solve
+
+    return _solve(problem, solver=solver, time_limit=time_limit, mip_gap=mip_gap, progress=progress)
+
+
+def frontier(
+    problem: Problem,
+    carbon_prices: Sequence[float] | None = None,
+    emission_caps: Sequence[float] | None = None,
+    solver: str = "highs",
+) -> pd.DataFrame:
+    """Cost–carbon frontier: sweep the carbon price (CNY/tCO2e) or ε-constrain total emissions
+    (tCO2e).  Returns one row per point: ``method, carbon_price_cny_per_t, emission_cap_t, status,
+    cost_cny`` (cost without the carbon price), ``objective_cny, tco2, green_share``."""
+    from optimizers.frontier import frontier as _frontier
+
+    return _frontier(
+        problem, carbon_prices=carbon_prices, emission_caps=emission_caps, solver=solver
+    )
+
+
+def validate(problem: Problem) -> list[str]:
+    """Check input data; raise ``ValueError`` on errors, return a list of warnings."""
+    from optimizers.model import validate as _validate
+
+    return _validate(problem)

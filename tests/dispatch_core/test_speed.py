@@ -1,0 +1,119 @@
+"""Speed goals of issue #4 §10, with CI-safe margins (numbers measured on the 2-core machine are in
+docs/dispatch-model.md).  PyPSA 1.4 needs ~1.7 s for a 24-step model, ~2.3 s at 8760 steps."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optimizers.problem import Battery, Job, Options, Problem, Site, solve
+
+
+def day_site(n: int, step_hours: float, n_jobs: int, seed: int = 1, integer: bool = False) -> Site:
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range(
+        "2026-07-15", periods=n, freq=pd.Timedelta(hours=step_hours), tz="Asia/Shanghai"
+    )
+    hour = idx.hour.to_numpy() + idx.minute.to_numpy() / 60
+    sun = np.clip(np.sin((hour - 6) / 12 * np.pi), 0, None)
+    price = np.select(
+        [(hour >= 10) & (hour < 15), (hour >= 18) & (hour < 21), hour < 8], [1.1, 1.2, 0.3], 0.7
+    )
+    jobs = []
+    per_day = round(24 / step_hours)
+    for k in range(n_jobs):
+        r = int(rng.integers(0, per_day - 26))
+        d = min(n, r + int(rng.integers(8, 40)))
+        mx = float(rng.uniform(20, 80))
+        e = float(rng.uniform(0.2, 0.6)) * mx * (d - r) * step_hours
+        hard = integer and rng.random() < 0.5
+        jobs.append(
+            Job(
+                f"j{k}",
+                r,
+                d,
+                e,
+                mx,
+                min_kw_when_running=0.3 * mx if hard else 0.0,
+                preemptible=not hard,
+                min_run_steps=4 if hard else 1,
+            )
+        )
+    return Site(
+        site_id="YC-DC01",
+        uscc=None,
+        index=idx,
+        step_hours=step_hours,
+        it_base_kw=2000 + 100 * rng.random(n),
+        pue=1.25 + 0.05 * np.sin(hour / 24 * 2 * np.pi),
+        pv_kw=3000 * sun * (0.7 + 0.3 * rng.random(n)),
+        wind_kw=np.zeros(n),
+        price_cny_per_kwh=price,
+        carbon_kg_per_kwh=0.58 - 0.1 * sun,
+        grid_import_max_kw=20000,
+        battery=Battery(4000, 1000),
+        demand_charge_cny_per_kw=1.5,
+        jobs=jobs,
+    )
+
+
+def test_96_step_plan_resolved_in_a_loop_is_fast() -> None:
+    p = Problem([day_site(96, 0.25, n_jobs=10)])
+    solve(p)  # warm imports
+    times = []
+    for k in range(20):
+        p.sites[0].price_cny_per_kwh = p.sites[0].price_cny_per_kwh * (1 + 0.001 * k)
+        t = time.perf_counter()
+        r = solve(p)
+        times.append(time.perf_counter() - t)
+        assert r.status == "optimal"
+    med = float(np.median(times))
+    print(f"96-step LP re-solve: median {med * 1000:.1f} ms")
+    assert med < 0.1  # goal: ≥ 50× faster than PyPSA's ~1.7 s, i.e. < 34 ms
+
+
+def test_8760_step_year_lp() -> None:
+    p = Problem([day_site(8760, 1.0, n_jobs=0)])
+    t = time.perf_counter()
+    r = solve(p)
+    wall = time.perf_counter() - t
+    print(f"8760-step LP: {wall:.2f} s (build {r.build_s:.3f}, solve {r.solve_s:.2f})")
+    assert r.status == "optimal" and len(r.plan) == 8760
+    assert wall < 6.0  # measured ~0.5 s; PyPSA ~2.3 s
+
+
+@pytest.mark.slow
+def test_200_job_milp_day_ahead() -> None:
+    p = Problem(
+        [day_site(96, 0.25, n_jobs=200, integer=True)],
+        options=Options(milp=True, job_integrality=True),
+    )
+    t = time.perf_counter()
+    r = solve(p)
+    wall = time.perf_counter() - t
+    print(f"96-step MILP, 200 jobs: {wall:.2f} s, gap {r.mip_gap}, size {r.model_size}")
+    assert r.status == "optimal"
+    assert r.model_size["integers"] > 1000
+    assert r.mip_gap is not None and r.mip_gap <= 5e-3 + 1e-12
+    assert int(r.kpis["jobs_on_time"].sum()) == 200
+    assert wall < 10.0  # goal ≤ 5 s; margin for a loaded CI machine
+
+
+@pytest.mark.slow
+def test_milp_time_limit_returns_a_plan_or_says_why() -> None:
+    p = Problem(
+        [day_site(96, 0.25, n_jobs=200, seed=6, integer=True)],
+        options=Options(milp=True, job_integrality=True),
+    )
+    t = time.perf_counter()
+    r = solve(p, time_limit=1.0, mip_gap=1e-9)
+    wall = time.perf_counter() - t
+    assert r.status in ("time_limit", "no_solution", "optimal")
+    if r.status == "no_solution":
+        assert r.explanation and "time limit" in r.explanation
+    else:
+        assert len(r.plan) == 96 and int(r.kpis["jobs_on_time"].sum()) == 200
+    assert wall < 6.0  # the limit covers the whole call (LP relaxation, MIP start, MIP)
