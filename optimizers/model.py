@@ -558,6 +558,25 @@ def add_contract_limit(m: LinearModel, site: Site, n: int) -> None:
     m.add_coefs(rows, imp.idx, 1.0)
 
 
+def add_export_limit(m: LinearModel, site: Site, n: int) -> None:
+    """export_surplus: export[t] ≤ pv[t] + wind[t] (自发自用、余电上网).
+
+    Only on-site renewable surplus may be fed back: grid power and battery energy are not resold.
+    Without this row an LP buys valley power to sell it back whenever the export price beats the
+    import price plus carbon cost, which no distribution contract allows.
+    """
+    sid = site.site_id
+    exp = m.cols("grid_export", sid)
+    if exp is None:
+        return
+    rows = m.add_rows("export_surplus", sid, np.arange(n), -INF, 0.0)
+    m.add_coefs(rows, exp.idx, 1.0)
+    for kind in ("pv", "wind"):
+        b = m.cols(kind, sid)
+        if b is not None:
+            m.add_coefs(rows[b.steps], b.idx, -1.0)
+
+
 def add_peak(m: LinearModel, site: Site, n: int) -> None:
     """peak: import[t] − peak ≤ 0 (the demand charge is on the horizon peak)."""
     peak = m.cols("peak", site.site_id)
@@ -724,6 +743,7 @@ def build_model(problem: Problem) -> LinearModel:
         add_power_balance(m, site, n)
         add_battery(m, site, n)
         add_contract_limit(m, site, n)
+        add_export_limit(m, site, n)
         add_peak(m, site, n)
         add_green_share(m, site, n)
         add_battery_mode(m, site, n, problem.options)

@@ -148,3 +148,30 @@ def test_emission_cap_trades_cost_for_carbon(solver: str) -> None:
     assert capped.objective == pytest.approx(137.5, abs=1e-6)
     assert capped.kpis.iloc[0]["tco2"] == pytest.approx(0.115)
     assert "emission_cap" in set(capped.binding["family"])
+
+
+def test_export_is_capped_by_onsite_renewables_no_grid_resale():
+    """Export price above import price: the plan must not buy grid power to resell it.
+
+    2 steps, IT 100 kW, PV 150 kW in step 0 only, import 0.3 CNY/kWh, export 0.5 CNY/kWh,
+    export limit 1000 kW. Export is capped by on-site generation (export_surplus row), so the best
+    plan sells the 150 kW of PV (+75 CNY) and buys the 2 × 100 kW load (−60 CNY): −15 CNY — what
+    a 全额上网 (full feed-in) contract pays. Without the cap the LP would export 1000 kW of grid
+    power each step and the objective would be −400 CNY.
+    """
+    s = site(
+        2,
+        it=100.0,
+        pv=[150.0, 0.0],
+        price=0.3,
+        carbon=0.0,
+        grid_export_max_kw=1000.0,
+        export_price_cny_per_kwh=0.5,
+    )
+    for solver in ("highs", "cbc"):
+        res = solve(Problem(sites=[s]), solver=solver)
+        assert res.status == "optimal"
+        assert res.objective == pytest.approx(-15.0, abs=1e-6)
+        p = res.plan
+        assert (p["grid_export_kw"] <= p["pv_used_kw"] + p["wind_used_kw"] + 1e-6).all()
+        assert p["grid_export_kw"].tolist() == pytest.approx([150.0, 0.0], abs=1e-6)
