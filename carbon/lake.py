@@ -47,6 +47,33 @@ def arrow_schema(dataset: str, drop: Iterable[str] = ()) -> pa.Schema:
     )
 
 
+# lake columns beyond the contract: ingest converts quantities to the reporting unit of the fuel /
+# product / behaviour and keeps what the sender reported next to it
+EXTRA_COLUMNS: dict[str, tuple[pa.Field, ...]] = {
+    ds: (
+        pa.field("quantity_as_reported", pa.float64(), nullable=True),
+        pa.field("unit_as_reported", pa.string(), nullable=True),
+    )
+    for ds in (
+        "fuel_consumption",
+        "industrial_activity",
+        "sector_energy_balance",
+        "low_carbon_activity",
+    )
+}
+
+
+def lake_schema(dataset: str, key: str | None = None) -> pa.Schema:
+    """Schema of a lake partition file: contract columns less the partition column, plus extras."""
+    spec = DATASETS[dataset]
+    key = key or spec.partition_key
+    drop = {key} | ({spec.partition_source} if spec.partition_source == key else set())
+    base = arrow_schema(dataset, drop=drop)
+    for f in EXTRA_COLUMNS.get(dataset, ()):
+        base = base.append(f)
+    return base
+
+
 def lake_root(home: str | Path | None = None) -> Path:
     return paths(home).lake
 
@@ -80,9 +107,7 @@ def write_partition(
     order given; callers sort them for deterministic bytes.
     """
     if schema is None and dataset in DATASETS:
-        spec = DATASETS[dataset]
-        drop = {key} | ({spec.partition_source} if spec.partition_source == key else set())
-        schema = arrow_schema(dataset, drop=drop)
+        schema = lake_schema(dataset, key)
     table = _to_table(data, schema)
     target_dir = partition_dir(dataset, key, value, home)
     target_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,180 @@
+"""Airflow task graph of an ingest: one builder used by every ``ingest_<dataset>`` DAG and by the
+umbrella ``nightly_ingest`` DAG (one TaskGroup per dataset).
+
+Graph per dataset (TaskFlow, heavy imports inside the tasks)::
+
+    list_files ─▶ stage[file …] ─▶ plan ─▶ write[partition …] ─▶ publish (outlet Asset)
+
+* ``stage`` is mapped over the landing files; a rejected file fails ITS task instance only.
+* ``plan`` (trigger rule ``all_done``) collects the staged results of the files that passed and
+  lists the partitions to rebuild; ``write`` is mapped over them; ``publish`` writes the load
+  reports and emits ``Asset("carbon://lake/<dataset>")`` when a partition was written.
+* ``dag_run.conf`` may carry ``{"period": "2026-10"}`` (or a day / year) to restrict the files and
+  partitions; default: every landing file.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Asset, dag, task, task_group
+
+from carbon.config import TZ
+
+INGEST_ORDER: tuple[str, ...] = (
+    "regions",
+    "enterprises",
+    "households",
+    "grid_signals",
+    "electricity_consumption",
+    "fuel_consumption",
+    "heat_consumption",
+    "industrial_activity",
+    "sector_energy_balance",
+    "low_carbon_activity",
+    "datacenter_telemetry",
+)
+START = pendulum.datetime(2026, 1, 1, tz=TZ)
+
+
+def asset_uri(dataset: str) -> str:
+    return f"carbon://lake/{dataset}"
+
+
+def lake_asset(dataset: str) -> Asset:
+    return Asset(asset_uri(dataset))
+
+
+def _period() -> str | None:
+    from airflow.sdk import get_current_context
+
+    conf = get_current_context()["dag_run"].conf or {}
+    p = conf.get("period")
+    return str(p) if p else None
+
+
+def ingest_tasks(dataset: str):
+    """Add the ingest tasks of ``dataset`` to the DAG (or TaskGroup) being defined; return the last."""
+
+    @task(task_id="list_files", trigger_rule="all_done")
+    def list_files() -> list[str]:
+        from carbon.ingest.pipeline import list_landing
+
+        files = list_landing(dataset, None, _period())
+        print(f"{dataset}: {len(files)} landing file(s)")
+        return files
+
+    @task(task_id="stage")
+    def stage(file_name: str) -> dict:
+        from carbon.ingest.pipeline import stage_file
+
+        res = stage_file(dataset, file_name)  # raises RejectedFile: this file's task fails
+        print(
+            f"{dataset}/{file_name}: {res['rows_in']} rows in, {res['rows_ok']} ok, "
+            f"{res['rows_quarantined']} quarantined {res['failures_by_check']}"
+        )
+        return res
+
+    @task(task_id="plan", trigger_rule="all_done")
+    def plan(results) -> list[dict]:
+        from carbon.ingest.pipeline import plan_partitions
+
+        staged = [r for r in (results or []) if r]
+        values = plan_partitions(staged, _period())
+        return [
+            {
+                "value": v,
+                "results": [
+                    r for r in staged if v in r["partitions"] or v in r["quarantine_partitions"]
+                ],
+            }
+            for v in values
+        ]
+
+    @task(task_id="write")
+    def write(item: dict) -> dict:
+        from carbon.ingest.pipeline import write_partition_value
+
+        return write_partition_value(dataset, item["value"], item["results"])
+
+    @task(task_id="publish", trigger_rule="all_done", outlets=[lake_asset(dataset)])
+    def publish(files, results, items, writes) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from carbon.ingest.pipeline import finalize, unexplained_failures
+
+        results, writes = list(results or []), list(writes or [])
+        summary = finalize(dataset, results, writes, None, _period())
+        for r in summary["rejected"]:
+            print(f"!!! REJECTED {dataset}/{r['file']}: {r['reason']} {r['columns']}")
+        # a failure that is not a whole-file rejection is an infrastructure error: fail loudly
+        lost = unexplained_failures(dataset, list(files or []), results)
+        if lost or len(writes) < len(list(items or [])):
+            raise RuntimeError(
+                f"{dataset}: ingest incomplete: files failed without a rejection report {lost}; "
+                f"{len(list(items or [])) - len(writes)} partition write(s) failed"
+            )
+        if not summary["partitions"]:
+            raise AirflowSkipException(f"{dataset}: no partition written")
+        return summary
+
+    files = list_files()
+    staged = stage.expand(file_name=files)
+    items = plan(staged)
+    writes = write.expand(item=items)
+    done = publish(files, staged, items, writes)
+    files >> staged >> items >> writes >> done
+    return files, done
+
+
+def build_ingest_dag(dataset: str):
+    """``ingest_<dataset>``: the DAG of one dataset."""
+    from carbon.datasets import DATASETS
+
+    spec = DATASETS[dataset]
+
+    @dag(
+        dag_id=f"ingest_{dataset}",
+        schedule="@daily",
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        tags=["ingest", spec.partition_key],
+        doc_md=(
+            f"### ingest `{dataset}` ({spec.name_zh})\n\nLanding files → pandera contract → "
+            f"lake `{asset_uri(dataset)}` partitioned by `{spec.partition_key}`; bad rows to "
+            f"quarantine, a load report per file. Grain: {spec.grain}. Key: {', '.join(spec.key)}."
+            "\n\n" + (__doc__ or "")
+        ),
+    )
+    def ingest():
+        ingest_tasks(dataset)
+
+    return ingest()
+
+
+def build_nightly_dag(doc_md: str | None = None):
+    """``nightly_ingest``: every dataset in process order in one run (one TaskGroup each)."""
+
+    @dag(
+        dag_id="nightly_ingest",
+        schedule="@daily",
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        tags=["ingest", "nightly"],
+        doc_md=doc_md or __doc__,
+    )
+    def nightly_ingest():
+        previous = None
+        for ds in INGEST_ORDER:
+
+            @task_group(group_id=ds)
+            def group(ds=ds):
+                return ingest_tasks(ds)
+
+            first, last = group()
+            if previous is not None:
+                previous >> first
+            previous = last
+
+    return nightly_ingest()

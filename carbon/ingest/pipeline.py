@@ -1,0 +1,595 @@
+"""Ingest of one dataset: landing files -> staged results -> lake partitions, quarantine, load reports.
+
+Steps (each one an Airflow task in ``carbon.ingest.dag_factory``; ``ingest_dataset`` runs them in
+order without Airflow for tests and benchmarks):
+
+1. ``stage_file``: read one landing file as text, parse, pseudonymise the raw IDs (before anything
+   is written), validate against the pandera contract, split good and bad rows, convert quantities
+   to the reporting unit, and stage both under ``<home>/staging/<dataset>/``. A file that breaks
+   the contract is rejected whole (``RejectedFile``): a reason file goes to
+   ``quarantine/<dataset>/_rejected/``, its load report says why, and the error is re-raised.
+2. ``plan_partitions``: the partition values fed by the staged files.
+3. ``write_partition_value``: rebuild one lake partition from ALL staged files that feed it (a key
+   seen in an earlier file wins; later copies are quarantined as ``unique_key``), sorted by the
+   dataset key, written atomically; the partition's quarantine file is rebuilt the same way.
+4. ``finalize``: one JSON load report per landing file, and a dataset summary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from carbon.config import TZ, paths
+from carbon.contracts import schemas
+from carbon.contracts.rules import USCC_ACCOUNT_TYPES
+from carbon.datasets import DATASETS
+from carbon.ingest import pseudonym
+from carbon.ingest.parse import parse_table
+from carbon.ingest.readers import RejectedFile, landing_files, read_landing
+from carbon.ingest.validate import failures as find_failures
+from carbon.lake import EXTRA_COLUMNS, lake_schema, write_partition
+
+QUARANTINE_FILE = "quarantine.parquet"
+META = ("__partition", "__source_file", "__row_number")
+UNKNOWN_PARTITION = "unknown"
+
+
+# ---------------------------------------------------------------- locations
+
+
+def staging_dir(dataset: str, home: str | Path | None = None) -> Path:
+    return paths(home).home / "staging" / dataset
+
+
+def report_path(dataset: str, file_name: str, home: str | Path | None = None) -> Path:
+    return paths(home).reports / dataset / f"{file_name}.json"
+
+
+def quarantine_path(dataset: str, value: str, home: str | Path | None = None) -> Path:
+    key = DATASETS[dataset].partition_key
+    return paths(home).quarantine / dataset / f"{key}={value}" / QUARANTINE_FILE
+
+
+def list_landing(
+    dataset: str, home: str | Path | None = None, period: str | None = None
+) -> list[str]:
+    """Landing file names of a dataset, optionally only those whose stated period overlaps ``period``."""
+    names = [p.name for p in landing_files(paths(home).landing / dataset)]
+    if period:
+        names = [
+            n
+            for n in names
+            if (fp := schemas.file_period(n)) is None
+            or fp.startswith(period)
+            or period.startswith(fp)
+        ]
+    return names
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _atomic_write_bytes(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
+def _atomic_write_table(target: Path, table: pa.Table, compression: str = "zstd") -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
+    try:
+        pq.write_table(table.replace_schema_metadata(None), tmp, compression=compression)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_json(target: Path, obj: dict) -> None:
+    _atomic_write_bytes(
+        target, (json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
+    )
+
+
+# ---------------------------------------------------------------- pure steps
+
+
+def pseudonymise_frame(
+    dataset: str, frame: pd.DataFrame, secret: bytes | None = None
+) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Hash the raw ID columns of a parsed frame in place of the raw values (names unchanged).
+
+    electricity_consumption: account_id is hashed on every row that is not an enterprise, public
+    or data-centre account (households, and any row whose type is unknown: never leak a 户号).
+    """
+    spec = DATASETS[dataset]
+    out = frame.copy()
+    hashed: dict[str, pd.Series] = {}
+    for raw in spec.pseudonymise:
+        col = out[raw]
+        if dataset == "electricity_consumption":
+            mask = ~out["account_type"].isin(list(USCC_ACCOUNT_TYPES)).to_numpy()
+            if mask.all():
+                out[raw] = pseudonym.pseudonymise(col, secret)
+            elif mask.any():
+                new = col.astype(object).to_numpy(copy=True)
+                new[mask] = pseudonym.pseudonymise(col[mask], secret).astype(object).to_numpy()
+                out[raw] = pd.Series(new, index=col.index, dtype="str")
+        else:
+            out[raw] = pseudonym.pseudonymise(col, secret)
+        hashed[raw] = out[raw]
+    return out, hashed
+
+
+def _replace_text(text: pa.Table, hashed: dict[str, pd.Series]) -> pa.Table:
+    for raw, s in hashed.items():
+        arr = pc.fill_null(pa.array(s, from_pandas=True).cast(pa.string()), "")
+        text = text.set_column(text.column_names.index(raw), raw, arr)
+    return text
+
+
+def partition_values(dataset: str, frame: pd.DataFrame) -> pd.Series:
+    """Partition value of each row (``date=YYYY-MM-DD``, ``month=YYYY-MM``, ``year=YYYY``)."""
+    spec = DATASETS[dataset]
+    s = frame[spec.partition_source]
+    col = spec.column(spec.partition_source)
+    if col.dtype == "timestamp":
+        s = s.dt.tz_convert(TZ).dt.tz_localize(None).dt.floor("D")
+    codes, uniq = pd.factorize(s)
+    if col.dtype in ("timestamp", "date"):
+        labels = np.array([pd.Timestamp(u).strftime("%Y-%m-%d") for u in uniq], dtype=object)
+    elif col.dtype == "int64":
+        labels = np.array([str(int(u)) for u in uniq], dtype=object)
+    else:
+        labels = np.array([str(u) for u in uniq], dtype=object)
+    if spec.partition_key == "month":
+        labels = np.array([v[:7] for v in labels], dtype=object)
+    out = np.full(len(s), None, dtype=object)
+    ok = codes >= 0
+    out[ok] = labels[codes[ok]] if len(labels) else None
+    return pd.Series(out, index=frame.index, dtype="str")
+
+
+def file_partition(dataset: str, file_name: str) -> str | None:
+    """The partition a file's name points to (for rows whose own period cannot be read)."""
+    fp = schemas.file_period(file_name)
+    n = {"date": 10, "month": 7, "year": 4}[DATASETS[dataset].partition_key]
+    return fp[:n] if fp and len(fp) >= n else None
+
+
+def convert_units(dataset: str, good: pd.DataFrame) -> pd.DataFrame:
+    """Quantities in the reporting unit of their fuel / product / behaviour; originals kept."""
+    if dataset not in EXTRA_COLUMNS:
+        return good
+    code_col = schemas._UNIT_CODE[dataset]
+    out = good.copy()
+    fac = schemas.unit_factors(dataset, out[code_col], out["unit"])
+    out["quantity_as_reported"] = out["quantity"]
+    out["unit_as_reported"] = out["unit"]
+    out["quantity"] = out["quantity"] * fac.to_numpy()
+    pair = out[code_col].astype(str) + "\x1f" + out["unit_as_reported"].astype(str)
+    codes, uniq = pd.factorize(pair)
+    target = np.array(
+        [schemas.stored_unit(dataset, *p.split("\x1f", 1)) for p in uniq], dtype=object
+    )
+    out["unit"] = pd.Series(target[codes] if len(target) else [], index=out.index, dtype="str")
+    return out
+
+
+def to_lake_table(dataset: str, frame: pd.DataFrame) -> pa.Table:
+    """Typed frame (contract names) -> Arrow table with the lake schema + META columns."""
+    spec = DATASETS[dataset]
+    schema = lake_schema(dataset)
+    arrays = {}
+    for f in schema:
+        s = frame[f.name]
+        if pa.types.is_date32(f.type):
+            arr = pa.array(s.to_numpy(dtype="datetime64[s]"), type=pa.timestamp("s")).cast(
+                pa.date32()
+            )
+        elif pa.types.is_timestamp(f.type):
+            arr = pa.array(s, type=pa.timestamp("us", tz=TZ))
+        elif pa.types.is_string(f.type):
+            arr = pa.array(s, from_pandas=True).cast(pa.string())
+        else:
+            arr = pa.array(s, type=f.type, from_pandas=True)
+        arrays[f.name] = arr
+    for m in META:
+        arrays[m] = pa.array(
+            frame[m].to_numpy(), type=pa.int64() if m == "__row_number" else pa.string()
+        )
+    del spec
+    return pa.table(arrays)
+
+
+def quarantine_table(
+    dataset: str, text: pa.Table, fails: pd.DataFrame, source_file: str, part: pd.Series
+) -> pa.Table:
+    """One row per failure: where, why, and the row's original values as text (IDs hashed)."""
+    spec = DATASETS[dataset]
+    rows = fails["row"].to_numpy(dtype=np.int64)
+    idx = pa.array(rows)
+    cols = {
+        "__partition": pa.array(part.to_numpy(dtype=object)[rows], type=pa.string()),
+        "source_file": pa.array([source_file] * len(rows), type=pa.string()),
+        "row_number": pa.array(rows + 1, type=pa.int64()),
+        "check": pa.array(fails["check"].astype(object).to_numpy(), type=pa.string()),
+        "column": pa.array(_contract_names(dataset, fails["column"]), type=pa.string()),
+        "failure_value": pa.array(
+            fails["failure_value"].astype(object).to_numpy(), type=pa.string()
+        ),
+    }
+    for raw, col in zip(schemas.validated_columns(spec), spec.column_names, strict=True):
+        cols[col] = text[raw].take(idx)
+    return pa.table(cols)
+
+
+def _contract_names(dataset: str, cols: pd.Series) -> list[str]:
+    m = schemas.raw_to_contract(DATASETS[dataset])
+    return [",".join(m.get(c, c) for c in str(v).split(",")) for v in cols]
+
+
+# ---------------------------------------------------------------- staging (one file)
+
+
+def stage_file(
+    dataset: str,
+    file_name: str,
+    home: str | Path | None = None,
+    *,
+    today: dt.date | None = None,
+    secret: bytes | None = None,
+) -> dict:
+    """Validate one landing file and stage its good and bad rows. Raises ``RejectedFile``."""
+    p = paths(home)
+    path = p.landing / dataset / file_name
+    sha = sha256_file(path)
+    stage = staging_dir(dataset, home)
+    for old in (stage / f"{file_name}.good.parquet", stage / f"{file_name}.bad.parquet"):
+        old.unlink(missing_ok=True)
+    try:
+        text = read_landing(dataset, path)
+    except RejectedFile as exc:
+        reject(dataset, path, exc, sha, home)
+        raise
+    fperiod = schemas.file_period(file_name)
+    frame, parse_fails = parse_table(dataset, text)
+    frame, hashed = pseudonymise_frame(dataset, frame, secret)
+    text = _replace_text(text, hashed)  # from here on no raw ID exists in memory we write from
+    fails = find_failures(dataset, frame, text, parse_fails, fperiod, today)
+
+    spec = DATASETS[dataset]
+    frame = frame.rename(columns=schemas.raw_to_contract(spec))
+    part = partition_values(dataset, frame)
+    bad_rows = np.zeros(len(frame), dtype=bool)
+    bad_rows[fails["row"].to_numpy(dtype=np.int64)] = True
+
+    # quarantine partition: the file's stated period, else the row's own, else "unknown"
+    fpart = file_partition(dataset, file_name)
+    qpart = (
+        pd.Series(fpart, index=frame.index, dtype="str")
+        if fpart
+        else part.fillna(UNKNOWN_PARTITION)
+    )
+    bad = quarantine_table(dataset, text, fails, file_name, qpart)
+
+    good = frame.loc[~bad_rows].copy()
+    good = convert_units(dataset, good)
+    good["__partition"] = part[~bad_rows]
+    good["__source_file"] = file_name
+    good["__row_number"] = np.flatnonzero(~bad_rows) + 1
+    good_table = to_lake_table(dataset, good)
+
+    stage.mkdir(parents=True, exist_ok=True)
+    _atomic_write_table(stage / f"{file_name}.good.parquet", good_table, compression="lz4")
+    _atomic_write_table(stage / f"{file_name}.bad.parquet", bad, compression="lz4")
+
+    by_check = fails.groupby("check").size().astype(int).to_dict() if len(fails) else {}
+    parts_good = sorted(str(v) for v in good["__partition"].dropna().unique())
+    parts_bad = sorted(str(v) for v in pc.unique(bad["__partition"]).to_pylist() if v is not None)
+    return {
+        "dataset": dataset,
+        "file": file_name,
+        "sha256": sha,
+        "file_period": fperiod,
+        "status": "staged",
+        "rows_in": len(frame),
+        "rows_ok": int((~bad_rows).sum()),
+        "rows_quarantined": int(bad_rows.sum()),
+        "failures_by_check": {k: int(v) for k, v in sorted(by_check.items())},
+        "partitions": parts_good,
+        "quarantine_partitions": parts_bad,
+    }
+
+
+def reject(dataset: str, path: Path, exc: RejectedFile, sha: str, home: str | Path | None) -> dict:
+    """Record a whole-file rejection: reason file (+ the file itself unless it holds raw IDs)."""
+    target = paths(home).quarantine / dataset / "_rejected"
+    target.mkdir(parents=True, exist_ok=True)
+    holds_raw_ids = bool(DATASETS[dataset].pseudonymise)
+    if not holds_raw_ids:  # a file with raw phone / ID numbers stays in landing only
+        shutil.copy2(path, target / path.name)
+    reason = {
+        "file": path.name,
+        "sha256": sha,
+        "reason": exc.reason,
+        "columns": exc.columns,
+        "copied": not holds_raw_ids,
+        "rejected_at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
+    }
+    _atomic_write_bytes(
+        target / f"{path.name}.reason.txt",
+        (f"{exc}\n\n" + json.dumps(reason, indent=2, ensure_ascii=False) + "\n").encode(),
+    )
+    report = {
+        "dataset": dataset,
+        "file": path.name,
+        "sha256": sha,
+        "status": "rejected",
+        "reason": exc.reason,
+        "columns": exc.columns,
+        "rows_in": 0,
+        "rows_ok": 0,
+        "rows_quarantined": 0,
+        "failures_by_check": {},
+        "partitions": [],
+    }
+    write_json(report_path(dataset, path.name, home), report)
+    return report
+
+
+# ---------------------------------------------------------------- partitions
+
+
+def plan_partitions(results: Iterable[dict], period: str | None = None) -> list[str]:
+    values: set[str] = set()
+    for r in results:
+        if r and r.get("status") == "staged":
+            values.update(r["partitions"])
+            values.update(r["quarantine_partitions"])
+    if period:
+        values = {v for v in values if v.startswith(period) or period.startswith(v)}
+    return sorted(values)
+
+
+def _read_staged(path: Path, value: str) -> pa.Table | None:
+    if not path.exists():
+        return None
+    t = pq.read_table(path)
+    parts = pc.unique(t["__partition"])
+    if len(parts) != 1 or parts[0].as_py() != value:  # a file feeding several partitions
+        t = t.filter(pc.equal(t["__partition"], value))
+    return t if t.num_rows else None
+
+
+def write_partition_value(
+    dataset: str, value: str, results: Iterable[dict], home: str | Path | None = None
+) -> dict:
+    """Rebuild one lake partition and its quarantine file from every staged file that feeds it."""
+    spec = DATASETS[dataset]
+    stage = staging_dir(dataset, home)
+    files = sorted(
+        r["file"]
+        for r in results
+        if r
+        and r.get("status") == "staged"
+        and (value in r["partitions"] or value in r["quarantine_partitions"])
+    )
+    goods = [
+        t for f in files if (t := _read_staged(stage / f"{f}.good.parquet", value)) is not None
+    ]
+    bads = [t for f in files if (t := _read_staged(stage / f"{f}.bad.parquet", value)) is not None]
+    schema = lake_schema(dataset)
+    extra_bad: list[pa.Table] = []
+    dupes_by_file: dict[str, int] = {}
+    rows = 0
+    if goods:
+        table = pa.concat_tables(goods)  # files in name order: a key seen first wins
+        key = [k for k in spec.key if k in table.column_names]  # the partition column is constant
+        if len(goods) > 1:
+            dup = schemas.duplicated_rows(table.select(key).to_pandas(), key)
+            if dup.any():
+                d = table.filter(pa.array(dup))
+                extra_bad.append(_duplicate_records(dataset, d))
+                for f in d["__source_file"].to_pylist():
+                    dupes_by_file[f] = dupes_by_file.get(f, 0) + 1
+                table = table.filter(pa.array(~dup))
+        table = sort_rows(table, [k for k in key if k in table.column_names])
+        write_partition(
+            dataset, spec.partition_key, value, table.select(schema.names), schema=schema, home=home
+        )
+        rows = table.num_rows
+    qtables = bads + extra_bad
+    qpath = quarantine_path(dataset, value, home)
+    if qtables:
+        q = pa.concat_tables(
+            [t.drop_columns(["__partition"]) for t in qtables], promote_options="default"
+        )
+        q = q.sort_by(
+            [
+                ("source_file", "ascending"),
+                ("row_number", "ascending"),
+                ("check", "ascending"),
+                ("column", "ascending"),
+            ]
+        )
+        _atomic_write_table(qpath, q)
+    else:
+        qpath.unlink(missing_ok=True)
+    return {
+        "partition": value,
+        "rows": rows,
+        "quarantined": sum(t.num_rows for t in qtables),
+        "unique_key_across_files": dupes_by_file,
+    }
+
+
+def sort_rows(table: pa.Table, key: list[str]) -> pa.Table:
+    """Rows sorted by the key, then source file and row number (a total, deterministic order).
+
+    DuckDB sorts in parallel and compares strings bytewise, as Arrow does (same order, faster)."""
+    import duckdb
+
+    order = ", ".join(f'"{c}"' for c in [*key, "__source_file", "__row_number"])
+    con = duckdb.connect()
+    try:
+        con.register("rows_to_sort", table)
+        out = con.sql(f"select * from rows_to_sort order by {order}").to_arrow_table()
+    finally:
+        con.close()
+    return out.cast(table.schema)
+
+
+def _duplicate_records(dataset: str, d: pa.Table) -> pa.Table:
+    """Quarantine records for rows whose key an earlier file already delivered."""
+    spec = DATASETS[dataset]
+    text = {
+        c: pc.cast(d[c], pa.string()) if c in d.column_names else d["__partition"]
+        for c in spec.column_names
+    }
+    key_vals = [text[k].to_pylist() for k in spec.key]
+    return pa.table(
+        {
+            "__partition": d["__partition"],
+            "source_file": d["__source_file"],
+            "row_number": d["__row_number"],
+            "check": pa.array(["unique_key"] * d.num_rows, type=pa.string()),
+            "column": pa.array([",".join(spec.key)] * d.num_rows, type=pa.string()),
+            "failure_value": pa.array(
+                [
+                    "|".join("" if v is None else str(v) for v in vals)
+                    for vals in zip(*key_vals, strict=True)
+                ],
+                type=pa.string(),
+            ),
+            **{c: text[c] for c in spec.column_names},
+        }
+    )
+
+
+# ---------------------------------------------------------------- reports
+
+
+def finalize(
+    dataset: str,
+    results: Iterable[dict],
+    writes: Iterable[dict],
+    home: str | Path | None = None,
+    period: str | None = None,
+) -> dict:
+    """Write one load report per staged file and the dataset summary; return the summary."""
+    results = [r for r in results if r]
+    writes = [w for w in writes if w]
+    cross: dict[str, int] = {}
+    for w in writes:
+        for f, n in w["unique_key_across_files"].items():
+            cross[f] = cross.get(f, 0) + n
+    written = {w["partition"] for w in writes if w["rows"]}
+    reports = []
+    for r in sorted(results, key=lambda r: r["file"]):
+        rep = dict(r)
+        n = cross.get(r["file"], 0)
+        if n:
+            rep["rows_ok"] -= n
+            rep["rows_quarantined"] += n
+            by = dict(rep["failures_by_check"])
+            by["unique_key"] = by.get("unique_key", 0) + n
+            rep["failures_by_check"] = dict(sorted(by.items()))
+        rep["status"] = "loaded"
+        rep["partitions_written"] = sorted(set(r["partitions"]) & written)
+        write_json(report_path(dataset, r["file"], home), rep)
+        reports.append(rep)
+    # rejected files of this run: their reports were written by ``reject``
+    rdir = paths(home).reports / dataset
+    staged = {r["file"] for r in results}
+    rejected = []
+    for f in list_landing(dataset, home, period):
+        rp = rdir / f"{f}.json"
+        if f not in staged and rp.exists():
+            rep = json.loads(rp.read_text())
+            if rep.get("status") == "rejected":
+                rejected.append(
+                    {"file": f, "reason": rep["reason"], "columns": rep.get("columns", [])}
+                )
+    summary = {
+        "dataset": dataset,
+        "files": len(reports) + len(rejected),
+        "rows_in": sum(r["rows_in"] for r in reports),
+        "rows_ok": sum(r["rows_ok"] for r in reports),
+        "rows_quarantined": sum(r["rows_quarantined"] for r in reports),
+        "failures_by_check": _sum_checks(r["failures_by_check"] for r in reports),
+        "partitions": sorted(written),
+        "rejected": rejected,
+    }
+    write_json(rdir / "_summary.json", summary)
+    return summary
+
+
+def unexplained_failures(
+    dataset: str, files: list[str], results: list[dict], home=None
+) -> list[str]:
+    """Landing files that neither staged nor carry a rejection report for their current bytes."""
+    staged = {r["file"] for r in results if r}
+    out = []
+    for f in files:
+        if f in staged:
+            continue
+        rp = report_path(dataset, f, home)
+        path = paths(home).landing / dataset / f
+        if rp.exists() and path.exists():
+            rep = json.loads(rp.read_text())
+            if rep.get("status") == "rejected" and rep.get("sha256") == sha256_file(path):
+                continue
+        out.append(f)
+    return out
+
+
+def _sum_checks(items: Iterable[dict]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for d in items:
+        for k, v in d.items():
+            out[k] = out.get(k, 0) + int(v)
+    return dict(sorted(out.items()))
+
+
+# ---------------------------------------------------------------- whole dataset, no Airflow
+
+
+def ingest_dataset(
+    dataset: str,
+    home: str | Path | None = None,
+    *,
+    period: str | None = None,
+    today: dt.date | None = None,
+    secret: bytes | None = None,
+) -> dict:
+    """All steps in one process (the DAG runs the same functions as separate tasks)."""
+    results = []
+    for f in list_landing(dataset, home, period):
+        try:
+            results.append(stage_file(dataset, f, home, today=today, secret=secret))
+        except RejectedFile:
+            continue
+    writes = [
+        write_partition_value(dataset, v, results, home) for v in plan_partitions(results, period)
+    ]
+    return finalize(dataset, results, writes, home, period)
