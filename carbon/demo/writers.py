@@ -88,7 +88,9 @@ def _patched_strings(f: LandingFile) -> pa.Table:
         else:
             cols[name] = arr  # unpatched columns keep their type (numbers stay unquoted)
     t = pa.table(cols)
-    return t.take(pa.array(f.order())) if f.dups else t
+    # always gather into fresh buffers: pyarrow's CSV writer emits NUL bytes for string arrays
+    # that are slices of a larger buffer (seen with pyarrow 26 on pandas-3 string columns)
+    return t.take(pa.array(f.order() if f.dups else np.arange(t.num_rows)))
 
 
 def write_csv(f: LandingFile, path: Path) -> None:

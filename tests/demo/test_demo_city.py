@@ -429,3 +429,26 @@ def test_cli(tmp_path, capsys):
     assert "MtCO2/yr" in capsys.readouterr().out
     assert (tmp_path / "landing" / "fuel_consumption" / "fuel_2026-10.xlsx").exists()
     assert (tmp_path / "demo_manifest" / "summary.json").exists()
+
+
+def test_every_landing_csv_parses_whole(tiny):
+    """Defects are cell-level: no landing CSV may be broken as a file (no NUL bytes, every row has
+    the header's column count). A pyarrow CSV-writer bug on sliced string arrays once wrote NULs."""
+    import pyarrow.csv as pacsv
+
+    home, _, _ = tiny
+    csvs = sorted((home / "landing").rglob("*.csv"))
+    assert csvs
+    for path in csvs:
+        data = path.read_bytes()
+        assert b"\0" not in data, path
+        enc = "utf-8"
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            enc = "gb18030"
+        pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(encoding=enc),
+            convert_options=pacsv.ConvertOptions(column_types=None, strings_can_be_null=True),
+        )
