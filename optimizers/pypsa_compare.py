@@ -109,7 +109,7 @@ def ours_problem(
 
     site = Site(
         site_id="YC-BENCH",
-        uscc="91320902MA1XYC012M",
+        uscc="91320902JRCN9QAQ9Y",
         index=s.index,
         step_hours=s.step_hours,
         it_base_kw=s.it_kw,

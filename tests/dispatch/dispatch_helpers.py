@@ -32,7 +32,7 @@ def small_raw() -> dict:
         "sites": [
             {
                 "site_id": "S1",
-                "uscc": "91320902MA1XYC012M",
+                "uscc": "91320902JRCN9QAQ9Y",
                 "lat": 33.38,
                 "lon": 120.16,
                 "tariff": "js",

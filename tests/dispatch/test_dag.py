@@ -43,12 +43,12 @@ def test_dag_plans_every_site_and_isolates_an_infeasible_one(tmp_path):
     assert res.state == "failed"  # the run shows red
 
     plans = read_dataset(PLANS, home)
-    assert sorted(plans["site_id"].unique()) == ["YC-DC01", "YC-DC02"]
+    assert sorted(plans["site_id"].unique()) == ["YC-DC-01", "YC-DC-02"]
     assert (plans.groupby("site_id").size() == 96).all()
-    assert set(read_dataset(KPIS, home)["plan"]) == {"2026-07-16__YC-DC01", "2026-07-16__YC-DC02"}
+    assert set(read_dataset(KPIS, home)["plan"]) == {"2026-07-16__YC-DC-01", "2026-07-16__YC-DC-02"}
     status = home / "outputs" / "dispatch" / "status" / "2026-07-16__YC-BAD.json"
     s = json.loads(status.read_text(encoding="utf-8"))
     assert s["status"] == "infeasible" and "YC-BAD" in s["explanation"]
     assert '"failed": {\n    "YC-BAD"' in res.output  # the summary names the failed site
-    for site in ("YC-DC01", "YC-DC02"):
+    for site in ("YC-DC-01", "YC-DC-02"):
         assert (home / "outputs" / "dispatch" / f"2026-07-16__{site}.png").exists()

@@ -100,7 +100,7 @@ def test_lake_grid_signals_and_telemetry_persistence(tmp_path):
     tele = pd.DataFrame(
         {
             "site_id": "S1",
-            "uscc": "91320902MA1XYC012M",
+            "uscc": "91320902JRCN9QAQ9Y",
             "ts": ts,
             "it_kw": 900.0 + np.arange(96),
             "facility_kw": 1200.0,

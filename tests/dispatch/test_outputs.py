@@ -54,7 +54,7 @@ def test_plan_lake_round_trip(tmp_path):
     np.testing.assert_allclose(supply.to_numpy(), demand.to_numpy(), atol=1e-5)
     k = read_dataset(KPIS, tmp_path)
     assert (
-        len(k) == 1 and k.loc[0, "status"] == "optimal" and k.loc[0, "uscc"] == "91320902MA1XYC012M"
+        len(k) == 1 and k.loc[0, "status"] == "optimal" and k.loc[0, "uscc"] == "91320902JRCN9QAQ9Y"
     )
     import_kwh = float((b.grid_import_kw * b.step_hours).sum())
     assert k.loc[0, "grid_import_kwh"] == pytest.approx(import_kwh, rel=1e-6)
@@ -68,8 +68,8 @@ def test_cli_end_to_end_example(tmp_path, capsys):
     rc = carbon_main(["--home", str(home), "dispatch", "--scenario", str(YANCHENG)])
     out = capsys.readouterr().out
     assert rc == 0, out
-    assert "YC-DC01" in out and "YC-DC02" in out and "optimal" in out
-    for site in ("YC-DC01", "YC-DC02"):
+    assert "YC-DC-01" in out and "YC-DC-02" in out and "optimal" in out
+    for site in ("YC-DC-01", "YC-DC-02"):
         part = home / "lake" / PLANS / f"plan=2026-07-15__{site}" / "part-0.parquet"
         assert part.exists()
         png = home / "outputs" / "dispatch" / f"2026-07-15__{site}.png"
@@ -83,8 +83,8 @@ def test_cli_end_to_end_example(tmp_path, capsys):
     plans = read_dataset(PLANS, home)
     assert len(plans) == 2 * 96
     k = read_dataset(KPIS, home).set_index("site_id")
-    # YC-DC01 meets its green-share target of 0.8 (binding or not, never below)
-    assert k.loc["YC-DC01", "green_share"] >= 0.8 - 1e-6
+    # YC-DC-01 meets its green-share target of 0.8 (binding or not, never below)
+    assert k.loc["YC-DC-01", "green_share"] >= 0.8 - 1e-6
 
 
 def test_cli_infeasible_exits_nonzero_with_explanation(tmp_path, capsys):
@@ -185,28 +185,28 @@ def test_dbt_mart_dispatch_site_daily(tmp_path):
     mart = con.execute("select * from dispatch_site_daily order by plan_date, site_id").df()
     con.close()
     assert mart[["site_id", "plan_date"]].astype(str).values.tolist() == [
-        ["YC-DC01", "2026-07-15"],
-        ["YC-DC02", "2026-07-15"],
+        ["YC-DC-01", "2026-07-15"],
+        ["YC-DC-02", "2026-07-15"],
         ["S1", "2026-07-16"],
     ]
     kp = out.result.kpis.set_index("site_id")
-    row = mart.set_index("site_id").loc["YC-DC01"]
-    plan = out.result.plan[out.result.plan.site_id == "YC-DC01"]
+    row = mart.set_index("site_id").loc["YC-DC-01"]
+    plan = out.result.plan[out.result.plan.site_id == "YC-DC-01"]
     assert row["planned_import_kwh"] == pytest.approx(float(plan.grid_import_kw.sum()) * 0.25)
-    assert row["tco2"] == pytest.approx(kp.loc["YC-DC01", "tco2"])
-    assert row["cost_cny"] == pytest.approx(kp.loc["YC-DC01", "cost_cny"])
-    assert row["month"] == "2026-07" and row["uscc"] == "91320902MA1XYC012M"
+    assert row["tco2"] == pytest.approx(kp.loc["YC-DC-01", "tco2"])
+    assert row["cost_cny"] == pytest.approx(kp.loc["YC-DC-01", "cost_cny"])
+    assert row["month"] == "2026-07" and row["uscc"] == "91320902JRCN9QAQ9Y"
     assert row["n_steps"] == 96 and row["jobs_on_time"] == 3
 
 
 def test_shared_job_pool_east_west(tmp_path):
     out = plan_group(load_scenario(EAST_WEST), None, None, None, tmp_path, png=False)
     assert out.ok, out.explanation
-    assert sorted(out.partitions) == ["2026-07-15__NX-ZW01", "2026-07-15__YC-DC01"]
+    assert sorted(out.partitions) == ["2026-07-15__NX-ZW01", "2026-07-15__YC-DC-01"]
     jobs = out.result.jobs
     done = jobs.groupby("job_id")["kw"].sum()  # hourly steps: kW·1 h = kWh
     assert done["train-llm-a"] == pytest.approx(30000, rel=1e-6)
     assert done["train-vision-b"] == pytest.approx(12000, rel=1e-6)
     # a job restricted to the eastern site never runs in the west
-    assert set(jobs.loc[jobs.job_id == "east-only-report", "site_id"]) == {"YC-DC01"}
+    assert set(jobs.loc[jobs.job_id == "east-only-report", "site_id"]) == {"YC-DC-01"}
     assert len(read_dataset(PLANS, tmp_path)) == 2 * 24

@@ -20,8 +20,8 @@ from optimizers.scenario import (
 
 def test_examples_parse_and_build(tmp_path):
     sc = load_scenario(YANCHENG)
-    assert sc.site_ids == ["YC-DC01", "YC-DC02"]
-    assert sc.site_groups() == [["YC-DC01"], ["YC-DC02"]]
+    assert sc.site_ids == ["YC-DC-01", "YC-DC-02"]
+    assert sc.site_groups() == [["YC-DC-01"], ["YC-DC-02"]]
     p = build_problem(sc, home=tmp_path)  # empty lake: TOU table and scenario profiles
     assert p.n_steps == 96 and p.step_hours == 0.25
     s1 = p.sites[0]
@@ -41,10 +41,10 @@ def test_examples_parse_and_build(tmp_path):
     assert s1.demand_charge_cny_per_kw == pytest.approx(40.0 / 30)
 
     ew = load_scenario(EAST_WEST)
-    assert ew.site_groups() == [["YC-DC01", "NX-ZW01"]]
+    assert ew.site_groups() == [["YC-DC-01", "NX-ZW01"]]
     pe = build_problem(ew, home=tmp_path)
     assert pe.n_steps == 24
-    assert {j.job_id: j.sites for j in pe.shared_jobs}["east-only-report"] == ("YC-DC01",)
+    assert {j.job_id: j.sites for j in pe.shared_jobs}["east-only-report"] == ("YC-DC-01",)
     assert next(j for j in pe.shared_jobs if j.job_id == "train-llm-a").deadline == 24
 
 

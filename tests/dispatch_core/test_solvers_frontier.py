@@ -19,7 +19,7 @@ def two_site_day(n: int = 24, **options: object) -> Problem:
     carbon = 0.6 - 0.25 * sun
     east = site(
         n,
-        site_id="YC-DC01",
+        site_id="YC-DC-01",
         it=800 + 50 * rng.random(n),
         pue=1.2 + 0.1 * sun,
         pv=600 * sun,

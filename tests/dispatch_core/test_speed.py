@@ -43,7 +43,7 @@ def day_site(n: int, step_hours: float, n_jobs: int, seed: int = 1, integer: boo
             )
         )
     return Site(
-        site_id="YC-DC01",
+        site_id="YC-DC-01",
         uscc=None,
         index=idx,
         step_hours=step_hours,
