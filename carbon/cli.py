@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "nightly": "carbon.nightly",
     "dispatch": "optimizers.cli",
     "airflow": "carbon.airflow_cli",
+    "ledgers": "carbon.ledgers",
 }
 
 

@@ -36,7 +36,7 @@ def test_examples_parse_and_build(tmp_path):
     assert ft.min_run_steps == 4  # 1 h of 15-minute steps
     # weather-driven PUE is warmest (highest) mid-afternoon
     assert s1.pue.argmax() in range(56, 64)
-    assert s1.green_purchase_kwh == 60000
+    assert s1.green_purchase_kwh == 80000
     # monthly demand charge prorated to one day
     assert s1.demand_charge_cny_per_kw == pytest.approx(40.0 / 30)
 
