@@ -1,8 +1,17 @@
-"""``carbon nightly``: the nightly run under real Airflow — ingest every dataset, then the hooks.
+"""``carbon nightly``: the nightly run under real Airflow.
 
 The steps are ``NIGHTLY_STEPS``, run in order with ``carbon.orchestration.run_dag`` (one Airflow
-subprocess each). Ingest is ONE umbrella DAG (``nightly_ingest``) so Airflow's start-up is paid
-once; ``--per-dataset`` runs the ``ingest_<dataset>`` DAGs one by one instead.
+subprocess each):
+
+1. ``ingest``: ONE umbrella DAG (``nightly_ingest``) so Airflow's start-up is paid once;
+   ``--per-dataset`` runs the ``ingest_<dataset>`` DAGs one by one instead.
+2. ``dispatch``: ``dispatch_day_ahead`` plans tomorrow for the data-centre sites of the default
+   scenario, so the plans reach the lake before the ledgers are built (``--skip dispatch``).
+3. ``ledgers``: ``build_ledgers`` runs ``dbt build`` over the lake (one DuckDB writer), then the
+   headline figures are printed.
+
+In production the scheduler links these by Assets (``carbon://lake/<dataset>``) and cron; under
+``dag.test()`` Asset-triggered runs do not fire, so the command runs each DAG explicitly.
 
 Exit code: 0 when every step's DAG run succeeded. A file rejected whole is NOT fatal (its task
 fails, the other files load, the run succeeds); it is printed loudly. Non-zero only on an
@@ -16,7 +25,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-HELP = "Nightly run under real Airflow: ingest all datasets (then the ledger build hook)."
+HELP = "Nightly run under real Airflow: ingest all datasets, day-ahead dispatch, ledger build."
 
 
 @dataclass(frozen=True)
@@ -24,13 +33,15 @@ class Step:
     name: str
     dag_id: str
     ingest: bool = False  # print the ingest summary after it
+    headline: bool = False  # print the ledger headline after it
+    takes_period: bool = False  # pass --period as conf
 
 
-# The nightly pipeline, in order. HOOK for the lead: append the ledger build here once
-# dags/build_ledgers.py exists, e.g. ``Step("ledgers", "build_ledgers")``. (Asset-triggered DAGs do
-# not fire under ``dag.test()``, so the nightly command runs them explicitly.)
+# The nightly pipeline, in order.
 NIGHTLY_STEPS: list[Step] = [
-    Step("ingest", "nightly_ingest", ingest=True),
+    Step("ingest", "nightly_ingest", ingest=True, takes_period=True),
+    Step("dispatch", "dispatch_day_ahead"),
+    Step("ledgers", "build_ledgers", headline=True),
 ]
 
 
@@ -107,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         )
         for dag_id in dag_ids:
             print(f"== {step.name}: running DAG {dag_id} under Airflow (home {home})", flush=True)
-            res = run_dag(dag_id, home, conf, stream=args.stream)
+            res = run_dag(dag_id, home, conf if step.takes_period else None, stream=args.stream)
             failed = sorted(k for k, v in res.task_states.items() if v == "failed")
             print(
                 f"   {dag_id}: {res.state}"
@@ -119,6 +130,10 @@ def run(args: argparse.Namespace) -> int:
                     print(res.output[-5000:])
         if step.ingest:
             print(format_summary(ingest_summaries(home)))
+        if step.headline and res.state == "success":
+            from carbon.ledgers import headline
+
+            print(headline(home))
     if not ok:
         print("nightly: FAILED (infrastructure error, see above)")
     return 0 if ok else 1

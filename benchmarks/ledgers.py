@@ -1,0 +1,148 @@
+"""Benchmark the ledger build (dbt-duckdb) on a data home whose lake is filled.
+
+    uv run python benchmarks/ledgers.py --home /tmp/h3-demo            # tiny demo city
+    uv run python benchmarks/ledgers.py --home /tmp/h3-city --no-full  # city scale
+
+Each measured build runs in its own process (peak RSS = that process: dbt + DuckDB):
+
+* ``full``   : ``--full-refresh`` build of everything in the lake (journal rebuilt);
+* ``rebuild``: a second build over all months with nothing new (the no-op night);
+* ``--add-days N`` first copies the last day of meters forward N times (a full month of daily
+  data at city scale without generating and ingesting it again);
+* ``night``  : one more day of electricity lands (the last day's meters copied to the next day,
+  written atomically to the lake like ingest does), then a build limited to that month
+  (``ledger_months``): the nightly incremental.
+
+Prints one JSON line per step and a Markdown table for docs/ledgers.md.
+WARNING: ``night`` adds a day to the lake of --home; use a scratch home.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _step(home: str, kind: str, months: list[str] | None) -> dict:
+    from carbon import ledgers
+
+    t0 = time.perf_counter()
+    r = ledgers.build(home, full_refresh=(kind == "full"), months=months)
+    secs = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "step": kind,
+        "seconds": round(secs, 1),
+        "peak_rss_mb": round(peak),
+        "nodes": len(r.statuses),
+        "ok": r.ok,
+    }
+
+
+def add_night(home: str) -> str:
+    """Copy the latest electricity day to the next day; return the month (YYYY-MM) touched."""
+    import pyarrow.parquet as pq
+
+    from carbon.lake import list_partitions, write_partition
+
+    parts = list_partitions("electricity_consumption", home)
+    last = max(parts, key=lambda p: p.parent.name)
+    day = date.fromisoformat(last.parent.name.split("=", 1)[1]) + timedelta(days=1)
+    table = pq.read_table(last)
+    write_partition("electricity_consumption", "date", day.isoformat(), table, home=home)
+    return day.strftime("%Y-%m")
+
+
+def journal_rows(home: str) -> int:
+    import duckdb
+
+    from carbon.config import paths
+
+    con = duckdb.connect(str(paths(home).warehouse), read_only=True)
+    try:
+        return con.execute("select count(*) from main.ledger_entries").fetchone()[0]
+    finally:
+        con.close()
+
+
+def lake_size(home: str) -> dict:
+    import duckdb
+
+    from carbon.config import paths
+
+    lake = paths(home).lake
+    out = {}
+    for ds in ("electricity_consumption", "fuel_consumption", "enterprises", "low_carbon_activity"):
+        if any((lake / ds).glob("*/part-0.parquet")):
+            out[ds] = duckdb.execute(
+                f"select count(*) from read_parquet('{lake}/{ds}/*/part-0.parquet')"
+            ).fetchone()[0]
+    return out
+
+
+def run_step(home: str, kind: str, months: list[str] | None = None) -> dict:
+    cmd = [sys.executable, __file__, "_step", "--home", home, "--kind", kind]
+    if months:
+        cmd += ["--months", *months]
+    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    if out.returncode != 0 or not lines:
+        raise RuntimeError(f"step {kind} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd")
+    s = sub.add_parser("_step")
+    s.add_argument("--home", required=True)
+    s.add_argument("--kind", required=True)
+    s.add_argument("--months", nargs="*")
+    ap.add_argument("--home")
+    ap.add_argument("--no-full", action="store_true", help="skip the full-refresh build")
+    ap.add_argument(
+        "--add-days",
+        type=int,
+        default=0,
+        help="first copy the last electricity day forward N times (e.g. 30: a full month at city scale)",
+    )
+    args = ap.parse_args(argv)
+    if args.cmd == "_step":
+        print(json.dumps(_step(args.home, args.kind, args.months)))
+        return 0
+    home = args.home
+    for _ in range(args.add_days):
+        add_night(home)
+    results = [{"lake_rows": lake_size(home)}]
+    print(json.dumps(results[0]), flush=True)
+    steps = [] if args.no_full else [("full", None)]
+    steps.append(("rebuild", None))
+    for kind, months in steps:
+        r = run_step(home, kind, months)
+        r["journal_rows"] = journal_rows(home)
+        results.append(r)
+        print(json.dumps(r), flush=True)
+    month = add_night(home)
+    r = run_step(home, "night", [month])
+    r["journal_rows"] = journal_rows(home)
+    r["months"] = [month]
+    results.append(r)
+    print(json.dumps(r), flush=True)
+    print("\n| step | wall s | peak RSS MB | dbt nodes | journal rows |\n|---|---|---|---|---|")
+    for r in results[1:]:
+        print(
+            f"| {r['step']} | {r['seconds']} | {r['peak_rss_mb']} | {r['nodes']} | {r['journal_rows']} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

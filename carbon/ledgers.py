@@ -1,0 +1,430 @@
+"""The ledger build: dbt (dbt-duckdb) over the lake, one writer at a time; month close; headline.
+
+``build(home)`` runs ONE ``dbt build`` through dbt's programmatic runner (``dbtRunner``) with:
+
+* ``CARBON_HOME`` = the data home, so the profile writes ``<home>/warehouse/carbon.duckdb`` and
+  the sources read ``<home>/lake``;
+* dbt's ``target/`` and ``logs/`` under ``<home>/dbt/`` (parallel homes never collide; the
+  manifest stays between runs so partial parsing skips the ~9 s parse);
+* an exclusive file lock ``<home>/warehouse/.build.lock`` around it (DuckDB allows one writer);
+* vars (stable from night to night, so partial parsing holds): the lake path, the datasets with
+  no partition yet (``lake_missing``), the Scope 2 basis;
+* run-time parameters in ``<home>/dbt/build_params.json``: the months to post
+  (``ledger_months``) and the factor as-of date, read by DuckDB during the run.
+
+Before dbt, the CEADs reference figures are imported to ``<lake>/reference_ceads`` (see
+``carbon.ceads``). ``close_month`` records a closed month; ``headline`` prints the figures the
+nightly run ends with. ``HELP``/``add_arguments``/``run`` make this the ``carbon ledgers`` command.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from carbon.config import paths
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+#: lake datasets the dbt sources read (models/staging/_lake__sources.yml)
+LAKE_SOURCES = (
+    "regions",
+    "enterprises",
+    "electricity_consumption",
+    "fuel_consumption",
+    "heat_consumption",
+    "industrial_activity",
+    "sector_energy_balance",
+    "households",
+    "low_carbon_activity",
+    "reference_ceads",
+    "ledger_closed_months",
+)
+
+#: the public marts (contract enforced)
+MARTS = (
+    "ledger_entries",
+    "gov_region_emissions_monthly",
+    "gov_region_indicators",
+    "gov_watchlist",
+    "gov_ceads_comparison",
+    "ent_enterprise_emissions_monthly",
+    "ent_carbon_efficiency",
+    "recon_region_monthly",
+)
+
+
+class LedgerBuildError(RuntimeError):
+    """dbt build failed: the message lists every failing node and its error."""
+
+
+@dataclass
+class BuildResult:
+    ok: bool
+    seconds: float
+    statuses: dict[str, str] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    vars: dict = field(default_factory=dict)
+
+
+def dbt_dirs(home: str | Path | None = None) -> tuple[Path, Path]:
+    base = paths(home).home / "dbt"
+    return base / "target", base / "logs"
+
+
+@contextmanager
+def warehouse_lock(home: str | Path | None = None, timeout: float = 3600.0) -> Iterator[None]:
+    """Exclusive lock on the warehouse: one DuckDB writer (build, close, import) at a time."""
+    wh = paths(home).warehouse
+    wh.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = wh.parent / ".build.lock"
+    deadline = time.monotonic() + timeout
+    with open(lock_path, "w") as fh:
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"warehouse {wh} is locked by another build") from None
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def missing_datasets(home: str | Path | None = None) -> list[str]:
+    lake = paths(home).lake
+    return [d for d in LAKE_SOURCES if not any((lake / d).glob("*=*/part-0.parquet"))]
+
+
+def import_reference(home: str | Path | None = None) -> bool:
+    """Import the CEADs figures into the lake if the reference folder is there."""
+    from carbon import ceads
+
+    ref = ceads.reference_dir()
+    if not (ref / ceads.CITY_FILE).exists():
+        return False
+    out = ceads.reference_path(home)
+    sources = [ref / ceads.CITY_FILE, ref / ceads.PROVINCE_FILE]
+    if out.exists() and all(out.stat().st_mtime >= s.stat().st_mtime for s in sources):
+        return True  # already imported from these files
+    ceads.import_reference(home, ref)
+    return True
+
+
+def write_build_params(
+    home: str | Path | None = None, *, months: list[str] | None = None, as_of: str | None = None
+) -> Path:
+    """The per-build parameters dbt reads at run time (macros/lake.sql: build_params_relation)."""
+    target, _ = dbt_dirs(home)
+    path = target.parent / "build_params.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    params = {
+        "ledger_months": sorted(months) if months else [],
+        "factor_as_of": as_of and str(as_of),
+    }
+    path.write_text(json.dumps(params))
+    return path
+
+
+def build_vars(
+    home: str | Path | None = None,
+    *,
+    scope2_basis: str | None = None,
+    fuel_factor_version: str | None = None,
+    extra: dict | None = None,
+) -> dict:
+    from carbon.factors import scope2_basis as configured_basis
+
+    # only non-default values: a changed var forces dbt to re-parse the whole project (~10 s)
+    v: dict = {"lake_path": str(paths(home).lake)}
+    # months and as-of go to build_params.json (read at run time), not here
+    missing = missing_datasets(home)
+    if missing:
+        v["lake_missing"] = missing
+    basis = scope2_basis or configured_basis()
+    if basis != "location":
+        v["scope2_basis"] = basis
+    if fuel_factor_version:
+        v["fuel_factor_version"] = fuel_factor_version
+    if extra:
+        v.update(extra)
+    return v
+
+
+def run_dbt(args: list[str], home: str | Path | None = None) -> tuple[bool, object]:
+    """Invoke dbt in-process with the project at the repo root and dirs under the data home."""
+    from dbt.cli.main import dbtRunner
+
+    p = paths(home)
+    target, logs = dbt_dirs(home)
+    target.mkdir(parents=True, exist_ok=True)
+    logs.mkdir(parents=True, exist_ok=True)
+    os.environ["CARBON_HOME"] = str(p.home)
+    os.environ["DBT_TARGET_PATH"] = str(target)
+    os.environ["DBT_LOG_PATH"] = str(logs)
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    full = [
+        *args,
+        "--project-dir",
+        str(REPO_ROOT),
+        "--profiles-dir",
+        str(REPO_ROOT),
+    ]
+    try:
+        res = dbtRunner().invoke(full)
+    finally:
+        _release_duckdb()
+    return bool(res.success), res
+
+
+def _release_duckdb() -> None:
+    """dbt-duckdb keeps the warehouse open in a class-level environment: close it after the run
+    so readers (and the next build, with other settings) can open the file."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager as M
+    except ImportError:  # pragma: no cover
+        return
+    with M._LOCK:
+        if M._ENV is not None:
+            try:
+                M._ENV.close()
+            finally:
+                M._ENV = None
+
+
+def build(
+    home: str | Path | None = None,
+    *,
+    full_refresh: bool = False,
+    months: list[str] | None = None,
+    as_of: str | None = None,
+    scope2_basis: str | None = None,
+    fuel_factor_version: str | None = None,
+    select: list[str] | None = None,
+    extra_vars: dict | None = None,
+    raise_on_error: bool = True,
+    quiet: bool = True,
+) -> BuildResult:
+    """One ``dbt build`` of the whole project (or ``select``) against the data home."""
+    p = paths(home)
+    t0 = time.perf_counter()
+    with warehouse_lock(p.home):
+        import_reference(p.home)
+        write_build_params(p.home, months=months, as_of=as_of)
+        v = build_vars(
+            p.home,
+            scope2_basis=scope2_basis,
+            fuel_factor_version=fuel_factor_version,
+            extra=extra_vars,
+        )
+        args = ["build", "--vars", json.dumps(v)]
+        if quiet:
+            args = ["--quiet", *args]
+        if full_refresh:
+            args.append("--full-refresh")
+        if select:
+            args += ["--select", *select]
+        ok, res = run_dbt(args, p.home)
+    statuses: dict[str, str] = {}
+    failures: list[str] = []
+    result = getattr(res, "result", None)
+    if res.exception is not None:
+        failures.append(f"dbt raised: {res.exception}")
+    for r in getattr(result, "results", None) or []:
+        name = r.node.unique_id
+        status = str(r.status.value if hasattr(r.status, "value") else r.status)
+        statuses[name] = status
+        if status in ("error", "fail", "runtime error"):
+            failures.append(f"{name}: {status}: {r.message}")
+    out = BuildResult(ok, time.perf_counter() - t0, statuses, failures, v)
+    if raise_on_error and not ok:
+        raise LedgerBuildError(
+            "ledger build failed:\n  " + "\n  ".join(failures or ["(no detail)"])
+        )
+    return out
+
+
+SEEDS_DIR = REPO_ROOT / "seeds"
+
+
+def generated_seeds() -> dict[str, object]:
+    """Seeds derived from the Python single sources of truth (carbon.units, carbon.ceads,
+    carbon.factors): file name -> DataFrame. ``write_seeds`` refreshes them; a test keeps the
+    checked-in copies in sync."""
+    import pandas as pd
+
+    from carbon import ceads
+    from carbon.factors import unit_conversions
+    from carbon.units import FUELS, PRODUCTS
+
+    return {
+        "ref_fuels.csv": pd.DataFrame(
+            [(f.code, f.name_zh, f.unit, f.ceads_column) for f in FUELS.values()],
+            columns=["fuel_code", "name_zh", "unit", "ceads_column"],
+        ),
+        "ref_products.csv": pd.DataFrame(
+            [(p.code, p.name_zh, p.unit, p.process_factor_id or "") for p in PRODUCTS.values()],
+            columns=["product_code", "name_zh", "unit", "process_factor_id"],
+        ),
+        "ceads_sectors.csv": pd.DataFrame(
+            list(ceads.SECTORS.items()), columns=["sector_code", "sector_name"]
+        ),
+        "ceads_industry_sectors.csv": pd.DataFrame(
+            sorted(ceads.industry_sector_map().items()), columns=["industry_code", "sector_code"]
+        ),
+        "unit_conversions.csv": unit_conversions(),
+    }
+
+
+def seed_text(df) -> str:
+    return df.to_csv(index=False, lineterminator="\n")
+
+
+def write_seeds(seeds_dir: Path = SEEDS_DIR) -> list[Path]:
+    out = []
+    for name, df in generated_seeds().items():
+        path = seeds_dir / name
+        path.write_text(seed_text(df), encoding="utf-8")
+        out.append(path)
+    return out
+
+
+def close_month(month: str, home: str | Path | None = None, closed_by: str = "carbon") -> Path:
+    """Close a month (YYYY-MM): entries posted for it from the next build on are final."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from carbon.lake import write_partition
+
+    datetime.strptime(month, "%Y-%m")  # validates
+    df = pd.DataFrame(
+        {"closed_at": [datetime.now(UTC).isoformat(timespec="seconds")], "closed_by": [closed_by]}
+    )
+    schema = pa.schema([("closed_at", pa.string()), ("closed_by", pa.string())])
+    return write_partition("ledger_closed_months", "month", month, df, schema=schema, home=home)
+
+
+def connect_ro(home: str | Path | None = None):
+    import duckdb
+
+    return duckdb.connect(str(paths(home).warehouse), read_only=True)
+
+
+def headline(home: str | Path | None = None) -> str:
+    """The figures the nightly run ends with, as text."""
+    with warehouse_lock(home), connect_ro(home) as con:
+        return _headline(con)
+
+
+def _q(con, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
+def _headline(con) -> str:
+    lines: list[str] = []
+    cmp_rows = _q(
+        con,
+        """select c.region_code, r.name_zh, c.year, c.top_down_mt, c.ceads_reference_year,
+                  c.ceads_reference_mt, c.ratio_to_reference
+           from main.gov_ceads_comparison c join ref.gbt2260_regions r using (region_code)
+           where r.level = 'city' order by c.year""",
+    )
+    lines.append("== City total (top-down Scope 1) vs CEADs calibration ==")
+    for code, name, year, ours, cy, cmt, ratio in cmp_rows:
+        ref = (
+            f"CEADs {cy}: {cmt:.2f} Mt (ratio {ratio:.2f})"
+            if cmt is not None
+            else "no CEADs figure"
+        )
+        lines.append(f"  {name} {code} {year}: {ours:.2f} Mt  vs  {ref}")
+    lines.append("== Districts (bottom-up, tCO2, all months built) ==")
+    for code, name, s1, s2 in _q(
+        con,
+        """select g.region_code, r.name_zh,
+                  sum(g.tco2e) filter (where g.scope like 'scope1%'),
+                  sum(g.tco2e) filter (where g.scope like 'scope2%')
+           from main.gov_region_emissions_monthly g join ref.gbt2260_regions r using (region_code)
+           where g.method = 'bottom_up' group by all order by 1""",
+    ):
+        lines.append(f"  {code} {name}: Scope 1 {s1 or 0:,.0f}  Scope 2 {s2 or 0:,.0f}")
+    lines.append("== Top 10 enterprises (tCO2e, all months built) ==")
+    for uscc, name, t in _q(
+        con,
+        """select m.uscc, coalesce(e.name, ''), sum(m.tco2e_total) as t
+           from main.ent_enterprise_emissions_monthly m
+           left join intermediate.int_enterprises__current e using (uscc)
+           group by all order by t desc limit 10""",
+    ):
+        lines.append(f"  {uscc} {name}: {t:,.0f}")
+    lines.append("== 碳效码 grade distribution (latest month) ==")
+    grades = _q(
+        con,
+        """select grade, count(*) from main.ent_carbon_efficiency
+           where period = (select max(period) from main.ent_carbon_efficiency)
+           group by grade order by grade""",
+    )
+    lines.append(
+        "  "
+        + ("  ".join(f"grade {g}: {n}" for g, n in grades) or "(no enterprise with value added)")
+    )
+    lines.append("== Personal credits issued (碳普惠) ==")
+    credits = _q(
+        con,
+        """select coalesce(sum(tco2e), 0) from main.ledger_entries
+           where ledger = 'personal' and entry_type = 'reduction_credit'""",
+    )[0][0]
+    lines.append(f"  {credits:,.3f} tCO2e credited")
+    recon = _q(
+        con,
+        """select count(*), count(*) filter (where reconciles and household_electricity_counted_once
+                  and green_power_deducted_once) from main.recon_region_monthly""",
+    )[0]
+    lines.append(f"== Reconciliation: {recon[1]}/{recon[0]} region-months hold ==")
+    return "\n".join(lines)
+
+
+# ---- the `carbon ledgers` command -------------------------------------------------------------
+
+HELP = "build the three ledgers with dbt, close a month, or print the headline figures"
+
+
+def add_arguments(parser) -> None:
+    sub = parser.add_subparsers(dest="ledgers_cmd", required=True)
+    b = sub.add_parser("build", help="dbt build of the ledgers (one DuckDB writer)")
+    b.add_argument("--full-refresh", action="store_true", help="rebuild the journal from scratch")
+    b.add_argument("--months", nargs="*", help="post only these months (YYYY-MM)")
+    b.add_argument("--as-of", help="only factors published on or before this date")
+    b.add_argument("--basis", choices=("location", "market"), help="Scope 2 basis")
+    c = sub.add_parser("close-month", help="close a month: later entries are final")
+    c.add_argument("month")
+    sub.add_parser("headline", help="print the headline figures")
+
+
+def run(args) -> int:
+    if args.ledgers_cmd == "build":
+        r = build(
+            full_refresh=args.full_refresh,
+            months=args.months,
+            as_of=args.as_of,
+            scope2_basis=args.basis,
+            raise_on_error=False,
+        )
+        print(f"ledger build {'ok' if r.ok else 'FAILED'} in {r.seconds:.1f} s")
+        for f in r.failures:
+            print("  " + f)
+        return 0 if r.ok else 1
+    if args.ledgers_cmd == "close-month":
+        print(close_month(args.month))
+        return 0
+    print(headline())
+    return 0

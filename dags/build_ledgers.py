@@ -1,0 +1,79 @@
+"""Nightly ledger build (airflow DAG ``build_ledgers``): the three carbon accounts (三本碳账户).
+
+Runs when any ingest Asset ``carbon://lake/<dataset>`` the ledgers read is updated, or at 02:00
+Asia/Shanghai every night, whichever comes first (``AssetOrTimeSchedule``).
+
+Tasks:
+
+1. ``build``: ONE ``dbt build`` (dbt-duckdb, programmatic ``dbtRunner``) of the whole project -
+   staging, intermediate, marts, the append-only journal ``ledger_entries`` and every dbt test -
+   under an exclusive file lock on the warehouse (one DuckDB writer); ``max_active_runs=1`` keeps
+   runs of this DAG from queueing on the lock. dbt's ``target/`` stays under
+   ``$CARBON_HOME/dbt`` so partial parsing skips the parse on the next night.
+   Run conf (optional): ``{"months": ["2026-10"], "as_of": "2026-11-01", "full_refresh": false}``.
+2. ``headline``: the figures the night ends with (city vs CEADs, districts, top 10 enterprises,
+   grades, personal credits, reconciliation), logged and returned.
+
+Publishes ``Asset("carbon://warehouse/ledgers")``.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Asset, AssetAny, AssetOrTimeSchedule, dag, get_current_context, task
+from airflow.timetables.trigger import CronTriggerTimetable
+
+TZ = "Asia/Shanghai"
+LEDGER_INPUTS = (
+    "regions",
+    "enterprises",
+    "electricity_consumption",
+    "fuel_consumption",
+    "heat_consumption",
+    "industrial_activity",
+    "sector_energy_balance",
+    "households",
+    "low_carbon_activity",
+)
+LEDGERS = Asset("carbon://warehouse/ledgers")
+
+
+@dag(
+    dag_id="build_ledgers",
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable("0 2 * * *", timezone=TZ),
+        assets=AssetAny(*(Asset(f"carbon://lake/{d}") for d in LEDGER_INPUTS)),
+    ),
+    start_date=pendulum.datetime(2026, 1, 1, tz=TZ),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["ledgers", "dbt"],
+    default_args={"retries": 0},
+)
+def build_ledgers():
+    @task(outlets=[LEDGERS], max_active_tis_per_dag=1)
+    def build() -> dict:
+        from carbon import ledgers
+
+        conf = get_current_context()["dag_run"].conf or {}
+        r = ledgers.build(
+            months=conf.get("months"),
+            as_of=conf.get("as_of"),
+            full_refresh=bool(conf.get("full_refresh", False)),
+        )
+        tests = [k for k in r.statuses if k.startswith(("test.", "unit_test."))]
+        return {"seconds": round(r.seconds, 2), "nodes": len(r.statuses), "tests": len(tests)}
+
+    @task
+    def headline(summary: dict) -> str:
+        from carbon import ledgers
+
+        text = ledgers.headline()
+        print(f"ledger build: {summary}\n{text}")
+        return text
+
+    headline(build())
+
+
+build_ledgers_dag = build_ledgers()

@@ -1,0 +1,24 @@
+{#- 碳效码 rules (DESIGN §4, sources.md: Zhejiang 规上工业企业碳效等级评价方法). -#}
+
+{#- Level from L (t CO2 per 10^4 CNY of value added): low <= 0.6 < medium <= 2.0 < high. -#}
+{% macro carbon_level(l) -%}
+    case when {{ l }} is null then null
+         when {{ l }} <= 0.6 then 'low'
+         when {{ l }} <= 2.0 then 'medium'
+         else 'high' end
+{%- endmacro %}
+
+{#- Grade 1-5 from K = L / industry average: <=0.6 1, <=0.8 2, <=1.2 3, <=2.0 4, else 5. -#}
+{% macro carbon_grade(k) -%}
+    case when {{ k }} is null then null
+         when {{ k }} <= 0.6 then 1
+         when {{ k }} <= 0.8 then 2
+         when {{ k }} <= 1.2 then 3
+         when {{ k }} <= 2.0 then 4
+         else 5 end
+{%- endmacro %}
+
+{#- Days of a YYYY-MM month and of its year, for the yearly -> monthly allocation. -#}
+{% macro month_start(month_expr) -%}
+    cast(strptime({{ month_expr }} || '-01', '%Y-%m-%d') as date)
+{%- endmacro %}

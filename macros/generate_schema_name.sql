@@ -1,0 +1,4 @@
+{#- Schemas: staging, intermediate, ref (seeds) and main (the public marts), no target prefix. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,30 @@
+-- Bottom-up inventory per county × month × CEADs sector × fuel × scope from the accounts:
+-- enterprises and data centres (their sector from GB/T 4754 -> CEADs), public institutions
+-- (sector S45 Others), households (S46 Urban: the meter data does not say urban or rural).
+-- Electricity uses the configured Scope 2 basis (as the journal does); market basis nets green
+-- power once, on the enterprise side only (public and household accounts buy none).
+{%- set basis = var('scope2_basis', 'location') %}
+with ent as (
+    select * from {{ ref('int_enterprises__current') }}
+)
+select f.region_code, f.month, ent.sector_code, f.fuel_code, 'scope1_combustion' as scope,
+    case when ent.is_datacenter then 'datacenter' else 'enterprise' end as account_type, f.tco2
+from {{ ref('int_ent__fuel_emissions') }} as f join ent using (uscc)
+union all
+select p.region_code, p.month, ent.sector_code, 'process', 'scope1_process',
+    case when ent.is_datacenter then 'datacenter' else 'enterprise' end, p.tco2
+from {{ ref('int_ent__process_emissions') }} as p join ent using (uscc)
+union all
+select h.region_code, h.month, ent.sector_code, 'heat', 'scope2_heat',
+    case when ent.is_datacenter then 'datacenter' else 'enterprise' end, h.tco2
+from {{ ref('int_ent__heat_emissions') }} as h join ent using (uscc)
+union all
+select e.region_code, e.month,
+    case when e.account_type = 'household' then 'S46'
+         when e.account_type = 'public' then 'S45'
+         else coalesce(ent.sector_code, 'S45') end,
+    'electricity', 'scope2_electricity', e.account_type,
+    {% if basis == 'location' %}e.tco2_location{% else %}e.tco2_market_gross
+        + case when e.account_type in ('enterprise', 'datacenter') then e.tco2_market_green else 0 end{% endif %}
+from {{ ref('int_elec__account_monthly') }} as e
+left join ent on ent.uscc = e.account_id and e.account_type in ('enterprise', 'datacenter')
