@@ -12,7 +12,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--defect-rate", type=float, default=0.01, help="share of bad rows (0 = none)")
     p.add_argument(
-        "--start", default="2026-01", help="first month of the monthly reports (YYYY-MM)"
+        "--start", default="2025-01", help="first month of the monthly reports (YYYY-MM)"
     )
     p.add_argument("--end", default="2026-10-31", help="last day of the window (YYYY-MM-DD)")
     p.add_argument(

@@ -402,7 +402,7 @@ def generate(
     scale: str = "tiny",
     seed: int = 42,
     defect_rate: float = 0.01,
-    start: str = "2026-01",
+    start: str = "2025-01",
     end: str = "2026-10-31",
     daily_days: int | None = None,
 ) -> Summary:
@@ -418,7 +418,11 @@ def generate(
     days = [end_d - dt.timedelta(days=k) for k in range(n_days - 1, -1, -1)]
     start_year = int(start[:4])
     years = sorted({start_year - 1, *range(start_year, end_d.year + 1)})
-    balance_years = [y for y in years if y < start_year or dt.date(y, 12, 31) <= end_d]
+    # the statistics bureau's yearly balance for every complete year of the window (its
+    # production reports then give the top-down process emissions too); a window with no
+    # complete year gets the previous year's balance
+    complete = [y for y in range(start_year, end_d.year + 1) if dt.date(y, 12, 31) <= end_d]
+    balance_years = complete or [start_year - 1]
 
     plan = build_plan(scale, seed)
     files: dict[str, list[LandingFile]] = {name: [] for name in DATASETS}

@@ -92,8 +92,12 @@ def test_tiny_is_fast_and_sized(tiny):
     ents = s.rows["enterprises"] / s.files["enterprises"]
     assert 30 <= ents <= 45
     assert s.files["electricity_consumption"] == 31
-    assert s.months == [f"2026-{m:02d}" for m in range(1, 11)]
-    assert s.files["fuel_consumption"] == s.files["industrial_activity"] == 10
+    assert s.months == [f"2025-{m:02d}" for m in range(1, 13)] + [
+        f"2026-{m:02d}" for m in range(1, 11)
+    ]
+    assert s.files["fuel_consumption"] == s.files["industrial_activity"] == 22
+    # the balance of the one complete year, whose production reports give top-down process
+    assert s.files["sector_energy_balance"] == 1
 
 
 # ---------------------------------------------------------------- codes
@@ -130,6 +134,7 @@ def test_register_codes_valid(tiny):
 
 def test_nine_counties_and_population(tiny, full_year):
     assert {p.name for p in (tiny[0] / "landing" / "regions").iterdir()} == {
+        "regions_2024.csv",
         "regions_2025.csv",
         "regions_2026.csv",
     }

@@ -4,6 +4,9 @@
 -- fuel_code 'electricity' (MWh, 10^4 kWh ...) and 'heat' (GJ) rows, if the balance carries them,
 -- become Scope 2 with the grid (location) and heat factors; every other code must be a fuel of
 -- the library, else `missing` names the factor (tested: never a silent zero).
+-- Process emissions are not in an energy balance: as CEADs does for cement, they come from
+-- production statistics (industrial_activity output × process factor: clinker, lime, crude
+-- steel), rolled up to the balance's region, for the years the balance covers.
 with bal as (
     select b.*,
         case when b.fuel_code = 'electricity' then 'grid_electricity'
@@ -69,5 +72,28 @@ select
     factor_id,
     factor_version,
     tco2_year * share as tco2,
-    missing
+    missing,
+    'sector_energy_balance/year=' || year || '/' || region_code || '|' || sector_code || '|'
+        || fuel_code || '#' || month as activity_ref
 from months
+union all
+select
+    t.ancestor_code as region_code,
+    p.year,
+    p.month,
+    e.sector_code,
+    'process' as fuel_code,
+    'scope1_process' as scope,
+    sum(p.quantity) as quantity,
+    any_value(p.unit) as unit,
+    p.factor_id,
+    any_value(p.factor_version) as factor_version,
+    sum(p.tco2) as tco2,
+    any_value(p.missing) as missing,
+    'industrial_activity/month=' || p.month || '/process|' || t.ancestor_code || '|'
+        || e.sector_code || '|' || p.product_code as activity_ref
+from {{ ref('int_ent__process_emissions') }} as p
+join {{ ref('int_enterprises__current') }} as e using (uscc)
+join {{ ref('int_gov__region_tree') }} as t on t.region_code = p.region_code
+where (t.ancestor_code, p.year) in (select distinct region_code, year from bal)
+group by t.ancestor_code, p.year, p.month, e.sector_code, p.product_code, p.factor_id

@@ -72,9 +72,7 @@ government as (
     group by region_code, month
     union all
     select 'government', region_code, month, 'emission', scope, 'CO2', tco2,
-        'sector_energy_balance/year=' || year || '/' || region_code || '|' || sector_code || '|'
-            || fuel_code || '#' || month,
-        factor_id, factor_version
+        activity_ref, factor_id, factor_version
     from {{ ref('int_gov__topdown_monthly') }}
 ),
 personal as (

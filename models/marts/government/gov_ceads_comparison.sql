@@ -1,11 +1,12 @@
 {{ config(contract = {'enforced': true}) }}
--- Our top-down Scope 1 total (combustion; the balance has no process rows) per region and year
+-- Our top-down Scope 1 total (combustion from the energy balance + process from production
+-- statistics, as CEADs counts them) per region and year
 -- beside CEADs: the CEADs figure of the same year where published (ceads_same_year_mt), and the
 -- latest CEADs year on or before ours as the calibration reference (the demo city is calibrated
 -- on Yancheng 2019 = 44.99 Mt). Regions roll up (county -> city -> province).
 with ours as (
     select t.ancestor_code as region_code, d.year,
-        sum(d.tco2) filter (where d.scope = 'scope1_combustion') as tco2e,
+        sum(d.tco2) filter (where d.scope in ('scope1_combustion', 'scope1_process')) as tco2e,
         count(distinct d.month) as months
     from {{ ref('int_gov__topdown_monthly') }} as d
     join {{ ref('int_gov__region_tree') }} as t on t.region_code = d.region_code

@@ -19,6 +19,7 @@ journal as (
     left join ent on j.ledger = 'enterprise' and ent.uscc = j.account_id
     where j.ledger in ('enterprise', 'government')
         and j.activity_ref not like 'sector_energy_balance/%'
+        and j.activity_ref not like 'industrial_activity/%/process|%'  -- top-down process
     group by all
 ),
 accounts as (
