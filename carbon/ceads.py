@@ -7,7 +7,7 @@ production-based Scope 1, and city totals (Mt CO2 per year). Cite Shan et al. 20
 
 ``SECTORS`` gives the sector codes ``sector_energy_balance.sector_code`` uses: ``S01`` … ``S47`` in
 the CEADs row order. ``import_reference(home)`` reads the xlsx files under the reference folder
-(``CARBON_REFERENCE_DIR`` or ``<repo>/../shared/reference/ceads``) and writes one tidy Parquet
+(``CARBON_REFERENCE_DIR`` or the copy shipped in ``carbon/data/ceads/``) and writes one tidy Parquet
 file to ``<home>/lake/reference_ceads/edition=2019/part-0.parquet`` that dbt joins in ``gov_ceads_comparison``.
 """
 
@@ -115,10 +115,11 @@ def industry_sector_map() -> dict[str, str]:
 
 
 def reference_dir() -> Path:
+    """``CARBON_REFERENCE_DIR`` if set, else the copy shipped in ``carbon/data/ceads/``."""
     env = os.environ.get("CARBON_REFERENCE_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "ceads"
+    return Path(__file__).resolve().parent / "data" / "ceads"
 
 
 PROVINCE_FILE = "Emission_Inventories_for_30_Provinces_2019.xlsx"
