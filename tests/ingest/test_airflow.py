@@ -142,3 +142,38 @@ def test_carbon_nightly_on_the_demo_city_under_airflow(tmp_path, monkeypatch, ca
     assert {
         p.relative_to(home): p.read_bytes() for p in (home / "lake").rglob("*.parquet")
     } == lake_bytes
+
+    # ---- the rest of the nightly: day-ahead dispatch and the ledger build, through Airflow
+    assert "dispatch_day_ahead: success" in out, out
+    assert "build_ledgers: success" in out, out
+    assert "City total (top-down Scope 1) vs CEADs calibration" in out
+    import duckdb
+
+    con = duckdb.connect(str(home / "warehouse" / "carbon.duckdb"), read_only=True)
+    try:
+        ledgers = dict(con.execute("select ledger, count(*) from ledger_entries group by 1").fetchall())
+        assert set(ledgers) == {"government", "enterprise", "personal"}, ledgers
+        # calibration: top-down 2025 (energy balance + process) lands on CEADs' 44.99 Mt
+        ratio = con.execute(
+            "select ratio_to_reference from gov_ceads_comparison "
+            "where region_code = '320900' and year = 2025"
+        ).fetchone()[0]
+        assert 0.93 < ratio < 1.05, ratio
+        bad = con.execute(
+            "select count(*) from recon_region_monthly where not reconciles"
+        ).fetchone()[0]
+        assert bad == 0
+        sites = {r[0] for r in con.execute("select site_id from dispatch_site_daily").fetchall()}
+        assert sites == {"YC-DC-01", "YC-DC-02"}
+        n_entries = con.execute("select count(*) from ledger_entries").fetchone()[0]
+    finally:
+        con.close()
+    # a second night on the same inputs appends nothing to the journal (idempotent)
+    from carbon.orchestration import run_dag
+
+    assert run_dag("build_ledgers", home).ok
+    con = duckdb.connect(str(home / "warehouse" / "carbon.duckdb"), read_only=True)
+    try:
+        assert con.execute("select count(*) from ledger_entries").fetchone()[0] == n_entries
+    finally:
+        con.close()
