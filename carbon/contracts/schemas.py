@@ -157,22 +157,38 @@ def unique_key(key: tuple[str, ...]) -> pa.Check:
     return _frame_check(fn, "unique_key", ",".join(cols))
 
 
-def _codes(s: pd.Series) -> np.ndarray:
-    """Dense int codes of a column (nulls get their own code), via Arrow's hash kernel."""
+def _arrow(s: pd.Series):
+    """The column as one Arrow array (zero-copy for pandas' Arrow-backed strings)."""
     import pyarrow as pa_
 
     arr = pa_.array(s, from_pandas=True)
-    if isinstance(arr, pa_.ChunkedArray):
-        arr = arr.combine_chunks()
-    enc = arr.dictionary_encode(null_encoding="encode")
-    return np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return arr.combine_chunks() if isinstance(arr, pa_.ChunkedArray) else arr
+
+
+def _encode(s: pd.Series) -> tuple[np.ndarray, int]:
+    """Dense int codes of a column (nulls get their own code) and their number, via Arrow's hash
+    kernel."""
+    enc = _arrow(s).dictionary_encode(null_encoding="encode")
+    codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return codes, len(enc.dictionary)
+
+
+def _codes(s: pd.Series) -> np.ndarray:
+    """Dense int codes of a column (nulls get their own code), via Arrow's hash kernel."""
+    return _encode(s)[0]
 
 
 def duplicated_rows(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    """Second and later occurrences of a key (vectorised: encode each column, combine codes)."""
+    """Second and later occurrences of a key (vectorised: encode each column, combine codes).
+
+    A column with as many distinct values as rows (a meter file's account ids) settles it: no
+    row repeats the key, and the other columns need not be combined."""
+    n = len(df)
     combined: np.ndarray | None = None
     for c in cols:
-        f = _codes(df[c])
+        f, distinct = _encode(df[c])
+        if distinct == n:
+            return np.zeros(n, dtype=bool)
         if combined is None:
             combined = f
         else:
@@ -180,12 +196,23 @@ def duplicated_rows(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
             if combined.max(initial=0) > 2**52:  # re-densify before the product overflows
                 combined = _codes(pd.Series(combined))
     if combined is None:
-        return np.zeros(len(df), dtype=bool)
+        return np.zeros(n, dtype=bool)
     return pd.Series(combined).duplicated(keep="first").to_numpy()
 
 
 def map_small(s: pd.Series, mapping: dict, default: float) -> pd.Series:
     """``s.map(mapping)`` for a column with few distinct values, without a Python loop per row."""
+    import pyarrow as pa_
+
+    arr = _arrow(s)
+    if pa_.types.is_string(arr.type) or pa_.types.is_large_string(arr.type):
+        enc = arr.dictionary_encode()  # nulls stay null indices -> default
+        table = np.array(
+            [mapping.get(u, default) for u in enc.dictionary.to_pylist()] + [default],
+            dtype="float64",
+        )
+        idx = enc.indices.fill_null(len(enc.dictionary)).to_numpy(zero_copy_only=False)
+        return pd.Series(table[idx], index=s.index)
     codes, uniq = pd.factorize(s.astype(object), use_na_sentinel=True)
     table = np.array([mapping.get(u, default) for u in uniq] + [default], dtype="float64")
     return pd.Series(table[codes], index=s.index)
@@ -309,9 +336,10 @@ def account_uscc() -> pa.Check:
 
     def fn(df: pd.DataFrame) -> pd.DataFrame:
         needs = df["account_type"].isin(list(rules.USCC_ACCOUNT_TYPES)) & df["account_id"].notna()
-        ok = pd.Series(True, index=df.index)
-        if needs.any():
-            ok[needs] = _valid_uscc_mask(df.loc[needs, "account_id"])
+        rows = np.flatnonzero(needs.to_numpy(dtype=bool))
+        ok = np.ones(len(df), dtype=bool)
+        if len(rows):
+            ok[rows] = _valid_uscc_mask(df["account_id"].iloc[rows]).to_numpy(dtype=bool)
         return pd.DataFrame({"account_id": ok}, index=df.index)
 
     return _frame_check(fn, "uscc_check_digit", "account_id")

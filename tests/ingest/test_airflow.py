@@ -151,7 +151,9 @@ def test_carbon_nightly_on_the_demo_city_under_airflow(tmp_path, monkeypatch, ca
 
     con = duckdb.connect(str(home / "warehouse" / "carbon.duckdb"), read_only=True)
     try:
-        ledgers = dict(con.execute("select ledger, count(*) from ledger_entries group by 1").fetchall())
+        ledgers = dict(
+            con.execute("select ledger, count(*) from ledger_entries group by 1").fetchall()
+        )
         assert set(ledgers) == {"government", "enterprise", "personal"}, ledgers
         # calibration: top-down 2025 (energy balance + process) lands on CEADs' 44.99 Mt
         ratio = con.execute(
