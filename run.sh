@@ -27,7 +27,8 @@ case "$cmd" in
     exec "$UV" run carbon nightly
     ;;
   test)
-    exec "$UV" run pytest "$@"
+    # two workers on the two cores; a file's tests stay on one worker (shared fixtures)
+    exec "$UV" run pytest -n 2 --dist loadfile "$@"
     ;;
   *)
     echo "usage: ./run.sh nightly|test [args...]" >&2
