@@ -23,18 +23,12 @@ import pendulum
 from airflow.sdk import Asset, AssetAny, AssetOrTimeSchedule, dag, get_current_context, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from carbon.datasets import DATASETS
+from carbon.ledgers import LAKE_SOURCES
+
 TZ = "Asia/Shanghai"
-LEDGER_INPUTS = (
-    "regions",
-    "enterprises",
-    "electricity_consumption",
-    "fuel_consumption",
-    "heat_consumption",
-    "industrial_activity",
-    "sector_energy_balance",
-    "households",
-    "low_carbon_activity",
-)
+# the ingest Assets this DAG waits for: every contract dataset the dbt sources read
+LEDGER_INPUTS = tuple(d for d in LAKE_SOURCES if d in DATASETS)
 LEDGERS = Asset("carbon://warehouse/ledgers")
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from carbon.ceads import SECTOR_NAMES
+
 CHECK_NAMES: tuple[str, ...] = (
     "not_null",  # an empty required cell
     "parseable",  # text that does not parse as the column's type (set by the parse phase)
@@ -56,55 +58,7 @@ MAX_DAILY_BEHAVIOUR: dict[str, float] = {
 LEVELS: tuple[str, ...] = ("province", "city", "county")
 
 # the 47 row labels of a CEADs provincial inventory sheet (45 sectors + urban + rural households)
-CEADS_SECTORS: tuple[str, ...] = (
-    "Farming, Forestry, Animal Husbandry, Fishery and Water Conservancy",
-    "Coal Mining and Dressing",
-    "Petroleum and Natural Gas Extraction",
-    "Ferrous Metals Mining and Dressing",
-    "Nonferrous Metals Mining and Dressing",
-    "Nonmetal Minerals Mining and Dressing",
-    "Other Minerals Mining and Dressing",
-    "Logging and Transport of Wood and Bamboo",
-    "Food Processing",
-    "Food Production",
-    "Beverage Production",
-    "Tobacco Processing",
-    "Textile Industry",
-    "Garments and Other Fiber Products",
-    "Leather, Furs, Down and Related Products",
-    "Timber Processing, Bamboo, Cane, Palm Fiber & Straw Products",
-    "Furniture Manufacturing",
-    "Papermaking and Paper Products",
-    "Printing and Record Medium Reproduction",
-    "Cultural, Educational and Sports Articles",
-    "Petroleum Processing and Coking",
-    "Raw Chemical Materials and Chemical Products",
-    "Medical and Pharmaceutical Products",
-    "Chemical Fiber",
-    "Rubber Products",
-    "Plastic Products",
-    "Nonmetal Mineral Products",
-    "Smelting and Pressing of Ferrous Metals",
-    "Smelting and Pressing of Nonferrous Metals",
-    "Metal Products",
-    "Ordinary Machinery",
-    "Equipment for Special Purposes",
-    "Transportation Equipment",
-    "Electric Equipment and Machinery",
-    "Electronic and Telecommunications Equipment",
-    "Instruments, Meters, Cultural and Office Machinery",
-    "Other Manufacturing Industry",
-    "Scrap and waste",
-    "Production and Supply of Electric Power, Steam and Hot Water",
-    "Production and Supply of Gas",
-    "Production and Supply of Tap Water",
-    "Construction",
-    "Transportation, Storage, Post and Telecommunication Services",
-    "Wholesale, Retail Trade and Catering Services",
-    "Others",
-    "Urban",
-    "Rural",
-)
+CEADS_SECTORS: tuple[str, ...] = SECTOR_NAMES
 
 
 @cache
