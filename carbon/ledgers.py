@@ -347,7 +347,10 @@ def _headline(con) -> str:
             else "no CEADs figure"
         )
         lines.append(f"  {name} {code} {year}: {ours:.2f} Mt  vs  {ref}")
-    lines.append("== Districts (bottom-up, tCO2, all months built) ==")
+    lines.append(
+        "== Districts (bottom-up, tCO2, all months built; Scope 2 = net purchased electricity"
+        " and heat, exports deducted as GB/T 32150 does) =="
+    )
     for code, name, s1, s2 in _q(
         con,
         """select g.region_code, r.name_zh,
