@@ -99,17 +99,7 @@ class Persons:
 
 # GB/T 2260 codes valid as a birth place (codes of the birth year: Yancheng's counties since 1983,
 # the 盐城地区 counties 3223xx before; python-stdnum checks the code against the birth year)
-_BIRTH_AREAS = (
-    "320902",
-    "320903",
-    "320904",
-    "320921",
-    "320922",
-    "320923",
-    "320924",
-    "320925",
-    "320981",
-)
+_BIRTH_AREAS = COUNTIES
 _BIRTH_AREAS_OLD = ("322321", "322322", "322323", "322324", "322325", "322326", "322327", "322328")
 
 

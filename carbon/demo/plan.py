@@ -27,16 +27,9 @@ from carbon.demo.factors import FUEL_REMAP, PROCESS_FACTORS, TARGET_TCO2_PER_YEA
 
 CITY = "320900"
 PROVINCE = "320000"
-COUNTIES = (
-    "320902",
-    "320903",
-    "320904",
-    "320921",
-    "320922",
-    "320923",
-    "320924",
-    "320925",
-    "320981",
+# the nine county-level divisions under the city, in GB/T 2260 order (carbon/data/gbt2260_regions.csv)
+COUNTIES: tuple[str, ...] = tuple(
+    codes.regions().query("parent_code == @CITY and level == 'county'")["region_code"]
 )
 
 # 2025 resident population (persons) and GDP (10^4 CNY) by county: Yancheng ≈ 6.69 M, ≈ 7,400 亿元
