@@ -1,6 +1,9 @@
 """Render the per-dataset contract pages ``docs/datasets/<dataset>.md`` from the spec and schema.
 
-    uv run python -m carbon.contracts.docs   # rewrite docs/datasets/*.md
+    uv run python -m carbon.contracts.docs   # rewrite docs/datasets/*.md and examples/
+
+Each page links an example file in the sender's format (``docs/datasets/examples/``), cut from a
+clean demo city (seed 42, no defects), and shows its first rows.
 
 A test checks the committed pages equal the rendered ones, so the docs follow the contracts.
 """
@@ -15,6 +18,94 @@ from carbon.contracts.schemas import build_schema, validated_columns
 from carbon.datasets import DATASETS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "datasets"
+EXAMPLES = DOCS / "examples"
+EXAMPLE_ROWS = 6
+
+
+def example_file(dataset: str) -> Path | None:
+    found = sorted(EXAMPLES.glob(f"{dataset}.*"))
+    return found[0] if found else None
+
+
+def _read_example(path: Path):
+    import pandas as pd
+
+    if path.suffix == ".csv":
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    if path.suffix == ".xlsx":
+        return pd.read_excel(path, dtype=str, engine="calamine").fillna("")
+    return pd.read_parquet(path).astype(str)
+
+
+def _example_section(dataset: str) -> list[str]:
+    path = example_file(dataset)
+    if path is None:
+        return [
+            "",
+            "## Example file",
+            "",
+            "Run `uv run python -m carbon.contracts.docs` to cut one.",
+        ]
+    df = _read_example(path)
+    head = "| " + " | ".join(df.columns) + " |"
+    rows = ["| " + " | ".join(str(v) for v in r) + " |" for r in df.itertuples(index=False)]
+    return [
+        "",
+        "## Example file",
+        "",
+        f"[`examples/{path.name}`](examples/{path.name}): the first {len(df)} rows of a demo-city"
+        f" landing file, in the sender's format ({path.suffix[1:].upper()}).",
+        "",
+        head,
+        "|" + "---|" * len(df.columns),
+        *rows,
+    ]
+
+
+def write_examples() -> list[Path]:
+    """Cut one small example landing file per dataset from a clean demo city."""
+    import io
+    import tempfile
+
+    import pyarrow.parquet as pq
+    from openpyxl import Workbook, load_workbook
+
+    from carbon.demo import generate
+    from carbon.demo.writers import normalise_zip
+
+    EXAMPLES.mkdir(parents=True, exist_ok=True)
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(tmp, scale="tiny", seed=42, defect_rate=0.0, start="2025-01", daily_days=1)
+        for ds in DATASETS:
+            files = sorted((Path(tmp) / "landing" / ds).iterdir())
+            src = next((f for f in files if f.suffix != ".csv" or _is_utf8(f)), files[0])
+            dst = EXAMPLES / f"{ds}{src.suffix}"
+            if src.suffix == ".csv":
+                lines = src.read_bytes().splitlines(keepends=True)
+                dst.write_bytes(b"".join(lines[: EXAMPLE_ROWS + 1]))
+            elif src.suffix == ".xlsx":
+                rows = list(load_workbook(src, read_only=True).active.iter_rows(values_only=True))
+                wb = Workbook(write_only=True)
+                ws = wb.create_sheet("data")
+                for r in rows[: EXAMPLE_ROWS + 1]:
+                    ws.append(list(r))
+                buf = io.BytesIO()
+                wb.save(buf)
+                dst.write_bytes(normalise_zip(buf.getvalue()))
+            else:
+                t = pq.read_table(src).slice(0, EXAMPLE_ROWS)
+                pq.write_table(t.replace_schema_metadata(None), dst, compression="zstd")
+            out.append(dst)
+    return out
+
+
+def _is_utf8(path: Path) -> bool:
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _checks_by_column(dataset: str) -> dict[str, list[str]]:
@@ -123,11 +214,14 @@ def render(dataset: str) -> str:
         )
     if notes:
         lines += ["", "## Notes", "", *notes]
+    lines += _example_section(dataset)
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     DOCS.mkdir(parents=True, exist_ok=True)
+    for path in write_examples():
+        print(path)
     for ds in DATASETS:
         (DOCS / f"{ds}.md").write_text(render(ds), encoding="utf-8")
         print(DOCS / f"{ds}.md")
