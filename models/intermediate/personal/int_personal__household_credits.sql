@@ -41,32 +41,48 @@ with_trailing as (
     )
 ),
 
-with_members as (
-    select t.*, h.members, h.snapshot_month
-    from with_trailing as t
+-- members and methodology are resolved once per household × month and per year (small tables),
+-- not with a window over every household-day.
+household_months as (
+    select distinct household_key, strftime(date, '%Y-%m') as month
+    from electricity
+),
+
+members_by_month as (
+    select hm.household_key, hm.month, h.members, h.snapshot_month
+    from household_months as hm
     inner join households as h using (household_key)
     qualify row_number() over (
-        partition by t.household_key, t.date
+        partition by hm.household_key, hm.month
         order by
-            (h.snapshot_month <= strftime(t.date, '%Y-%m')) desc,
-            case when h.snapshot_month <= strftime(t.date, '%Y-%m') then h.snapshot_month end desc,
+            (h.snapshot_month <= hm.month) desc,
+            case when h.snapshot_month <= hm.month then h.snapshot_month end desc,
             h.snapshot_month asc
     ) = 1
 ),
 
+methodology_by_year as (
+    select y.year, m.*
+    from (select distinct year(date) as year from electricity) as y
+    inner join methodology as m
+        on y.year between m.valid_from_year and m.valid_to_year
+    qualify row_number() over (partition by y.year order by m.methodology_version desc) = 1
+),
+
 with_methodology as (
     select
-        w.*,
+        t.*,
+        mm.members,
+        mm.snapshot_month,
         m.methodology_id,
         m.methodology_version,
         m.baseline_kwh_per_person_day,
-        w.members * m.baseline_kwh_per_person_day as baseline_kwh
-    from with_members as w
-    inner join methodology as m
-        on year(w.date) between m.valid_from_year and m.valid_to_year
-    qualify row_number() over (
-        partition by w.household_key, w.date order by m.methodology_version desc
-    ) = 1
+        mm.members * m.baseline_kwh_per_person_day as baseline_kwh
+    from with_trailing as t
+    inner join members_by_month as mm
+        on mm.household_key = t.household_key and mm.month = strftime(t.date, '%Y-%m')
+    inner join methodology_by_year as m
+        on m.year = year(t.date)
 ),
 
 decided as (
