@@ -9,9 +9,13 @@ runs, each in a fresh subprocess so peak memory is its own:
 * ``bare``: ``pyarrow.csv.read_csv`` -> ``pyarrow.parquet.write_table`` of the same file;
 * ``ingest``: the production path (read as text -> parse -> pseudonymise -> pandera contract ->
   split -> stage -> rebuild the lake partition + quarantine -> load report), i.e. the functions
-  the Airflow tasks call.
+  the Airflow tasks call, twice in one process: the ``cold`` first file pays the process's
+  one-off costs (first calls into pandera and the compiled kernels), the ``warm`` second one is
+  what a worker that ingests day after day sustains.
 
-Prints rows/s, seconds, peak RSS and the ratio ingest/bare.
+Prints rows/s, seconds, peak RSS and the ratio to the bare copy, with the load average (the box
+is shared; compare runs at similar load). ``--repeat N`` alternates bare / ingest N times and
+reports the median of each; ``--json FILE`` keeps the numbers.
 """
 
 from __future__ import annotations
@@ -83,7 +87,7 @@ def child_bare(home: Path) -> dict:
     return {"seconds": time.perf_counter() - t0, "rows": table.num_rows}
 
 
-def child_ingest(home: Path) -> dict:
+def _ingest_pass(home: Path) -> dict:
     from carbon.ingest import pipeline
 
     ds = "electricity_consumption"
@@ -107,6 +111,19 @@ def child_ingest(home: Path) -> dict:
         "rows_ok": summary["rows_ok"],
         "rows_quarantined": summary["rows_quarantined"],
     }
+
+
+def child_ingest(home: Path) -> dict:
+    """Two passes over the same day in one process, as a worker ingesting day after day would:
+    ``cold`` pays the process's one-off costs (first calls into pandera, numba's kernels),
+    ``warm`` is the same work again (the rerun is idempotent: same lake bytes)."""
+    t0 = time.perf_counter()
+    from carbon.ingest import pipeline  # noqa: F401  (imports, timed apart)
+
+    imports = time.perf_counter() - t0
+    cold = _ingest_pass(home)
+    warm = _ingest_pass(home)
+    return {**warm, "cold": cold, "import_seconds": imports}
 
 
 def _child(kind: str, home: Path) -> None:
@@ -139,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=2_500_000)
     ap.add_argument("--repeat", type=int, default=1, help="runs of each; the median is reported")
+    ap.add_argument("--json", type=Path, help="also write the measured numbers to this file")
     ap.add_argument("--child", choices=["bare", "ingest"], help=argparse.SUPPRESS)
     ap.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -158,26 +176,32 @@ def main(argv: list[str] | None = None) -> int:
     rows = ing["rows"]
     print(
         f"one day of meter data: {rows:,} rows, {size_mb:.0f} MB CSV (generated in {gen_s:.1f} s), "
-        f"{os.cpu_count()} CPU(s)"
+        f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f}"
     )
-    print(f"{'path':<34}{'seconds':>9}{'rows/s':>14}{'peak RSS MB':>13}")
-    print(
-        f"{'bare read_csv -> write_table':<34}{bare['seconds']:>9.2f}{rows / bare['seconds']:>14,.0f}"
-        f"{bare['peak_rss_mb']:>13,.0f}"
-    )
-    print(
-        f"{'ingest end to end':<34}{ing['seconds']:>9.2f}{rows / ing['seconds']:>14,.0f}"
-        f"{ing['peak_rss_mb']:>13,.0f}"
-    )
-    print(f"{'  of which stage (read..stage)':<34}{ing['stage_seconds']:>9.2f}")
+    print(f"{'path':<40}{'seconds':>9}{'rows/s':>14}{'x bare':>8}{'peak RSS MB':>13}")
+
+    def line(label: str, secs: float, rss: float | None = None) -> None:
+        extra = f"{rss:>13,.0f}" if rss is not None else ""
+        print(f"{label:<40}{secs:>9.2f}{rows / secs:>14,.0f}{secs / bare['seconds']:>8.2f}{extra}")
+
+    line("bare read_csv -> write_table", bare["seconds"], bare["peak_rss_mb"])
+    line("ingest, warm worker (2nd file)", ing["seconds"], ing["peak_rss_mb"])
+    line("ingest, cold process (1st file)", ing["cold"]["seconds"])
+    print(f"{'  (imports before the 1st file)':<40}{ing['import_seconds']:>9.2f}")
+    print("phases, warm (cold):")
     for phase, sec in ing.get("phases", {}).items():
-        print(f"{'    ' + phase:<34}{sec:>9.2f}")
-    print(f"{'  of which partition + report':<34}{ing['write_seconds']:>9.2f}")
+        print(f"{'    ' + phase:<40}{sec:>9.2f}  ({ing['cold']['phases'][phase]:.2f})")
     print(
-        f"ratio ingest / bare: {ing['seconds'] / bare['seconds']:.2f}x  "
-        f"(goal: >= 2,000,000 rows/s and <= 3x); rows ok {ing['rows_ok']:,}, "
+        f"{'    partition + report':<40}{ing['write_seconds']:>9.2f}"
+        f"  ({ing['cold']['write_seconds']:.2f})"
+    )
+    print(
+        f"goal: >= 2,000,000 rows/s and <= 3x bare; rows ok {ing['rows_ok']:,}, "
         f"quarantined {ing['rows_quarantined']:,}"
     )
+    if args.json:
+        out = {"rows": rows, "bare": bare, "ingest": ing, "loadavg": os.getloadavg()[0]}
+        args.json.write_text(json.dumps(out, indent=2) + "\n")
     return 0
 
 

@@ -137,7 +137,7 @@ def render(dataset: str) -> str:
         " (names starting with `_` or `.` are ignored; a date / month / year in the file name is"
         " the file's period, checked by `date_in_period`)",
         f"- **Lake:** `lake/{spec.name}/{spec.partition_key}=<value>/part-0.parquet`, partitioned by"
-        f" `{spec.partition_key}` from `{spec.partition_source}`, rows sorted by the key;"
+        f" `{spec.partition_key}` from `{spec.partition_source}`, rows in delivery order (landing file name, then row);"
         f" Asset `carbon://lake/{spec.name}`",
         f"- **Quarantine:** `quarantine/{spec.name}/{spec.partition_key}=<value>/quarantine.parquet`;"
         f" whole-file rejections in `quarantine/{spec.name}/_rejected/`",

@@ -76,10 +76,8 @@ def region_code() -> pa.Check:
 
 
 def _valid_uscc_mask(s: pd.Series) -> pd.Series:
-    """Vectorised GB 32100 check: validate each distinct value once."""
-    uniq = pd.unique(s.dropna())
-    good = [u for u in uniq if codes.is_valid_uscc(u)]
-    return s.isin(good)
+    """Vectorised GB 32100 check (``carbon.codes.valid_uscc_mask``)."""
+    return pd.Series(codes.valid_uscc_mask(_arrow(s)), index=s.index)
 
 
 def uscc_check_digit() -> pa.Check:
@@ -178,14 +176,32 @@ def _codes(s: pd.Series) -> np.ndarray:
     return _encode(s)[0]
 
 
+# from this many rows on, a text key column is first tested with the compiled hash kernel
+DISTINCT_KERNEL_MIN = 100_000
+
+
+def pa_types_is_text(arr) -> bool:
+    import pyarrow as pa_
+
+    return pa_.types.is_string(arr.type) or pa_.types.is_large_string(arr.type)
+
+
 def duplicated_rows(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
     """Second and later occurrences of a key (vectorised: encode each column, combine codes).
 
     A column with as many distinct values as rows (a meter file's account ids) settles it: no
-    row repeats the key, and the other columns need not be combined."""
+    row repeats the key, and the other columns need not be combined. For a text column that is
+    tested first with 64-bit hashes (``carbon.kernels.all_distinct``, exact), which is cheaper
+    than encoding it."""
     n = len(df)
     combined: np.ndarray | None = None
     for c in cols:
+        arr = _arrow(df[c])
+        if n >= DISTINCT_KERNEL_MIN and pa_types_is_text(arr):
+            from carbon.kernels import all_distinct
+
+            if all_distinct(arr):
+                return np.zeros(n, dtype=bool)
         f, distinct = _encode(df[c])
         if distinct == n:
             return np.zeros(n, dtype=bool)

@@ -59,14 +59,50 @@ def _parse_bool(s: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(t, True, pc.if_else(f, False, pa.scalar(None, pa.bool_())))
 
 
+_DATE_PARTS = {  # the numbers each format reads, to reject dates strptime rolls over
+    "%Y-%m-%d": r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$",
+    "%Y/%m/%d": r"^(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})$",
+    "%Y%m%d": r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$",
+}
+_ISO_RANGE = (
+    pa.scalar(-25567, pa.date32()),
+    pa.scalar(47482, pa.date32()),
+)  # 1900-01-01..2099-12-31
+
+
+def _strptime_exact(s: pa.ChunkedArray, fmt: str) -> pa.ChunkedArray:
+    """``strptime`` that also rejects impossible calendar dates (2026-02-30 is not 2026-03-02)."""
+    d = pc.strptime(s, format=fmt, unit="s", error_is_null=True)
+    parts = pc.extract_regex(s, _DATE_PARTS[fmt])
+    same = pc.and_(
+        pc.and_(
+            pc.equal(pc.year(d), pc.cast(pc.struct_field(parts, "y"), pa.int64())),
+            pc.equal(pc.month(d), pc.cast(pc.struct_field(parts, "m"), pa.int64())),
+        ),
+        pc.equal(pc.day(d), pc.cast(pc.struct_field(parts, "d"), pa.int64())),
+    )
+    return pc.if_else(pc.fill_null(same, False), d, pa.scalar(None, pa.timestamp("s")))
+
+
 def _parse_date(s: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Dates in any of ``DATE_FORMATS``. Fast path: when Arrow's strict ISO cast takes the whole
+    column (every cell a real YYYY-MM-DD date in 1900-2099), that is the result."""
+    try:
+        iso = pc.cast(s, pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        iso = None
+    if iso is not None and iso.null_count == s.null_count:
+        lo, hi = pc.min_max(iso).values()
+        if lo.is_valid is False or (
+            pc.greater_equal(lo, _ISO_RANGE[0]).as_py() and pc.less_equal(hi, _ISO_RANGE[1]).as_py()
+        ):
+            return pc.cast(iso, pa.timestamp("s"))
     out = None
     for fmt in DATE_FORMATS:
-        d = pc.strptime(s, format=fmt, unit="s", error_is_null=True)
+        d = _strptime_exact(s, fmt)
         out = d if out is None else pc.coalesce(out, d)
         if out.null_count == s.null_count:  # every cell parsed: later formats change nothing
             break
-    # reject impossible calendar dates that strptime may normalise (e.g. 2026-02-30)
     return out
 
 
@@ -107,7 +143,8 @@ def parse_table(dataset: str, table: pa.Table) -> tuple[pd.DataFrame, pd.DataFra
     for col in raw_cols:
         text = pc.utf8_trim_whitespace(table[col])
         present = pc.not_equal(text, "")
-        text = pc.if_else(present, text, pa.scalar(None, pa.string()))
+        if not (text.null_count == 0 and pc.all(present).as_py()):  # empty cells -> null
+            text = pc.if_else(present, text, pa.scalar(None, pa.string()))
         dtype = dtypes[col]
         if dtype == "timestamp":
             typed = _parse_timestamp(pd.Series(text.to_pandas(), dtype="str"))

@@ -10,8 +10,9 @@ order without Airflow for tests and benchmarks):
    ``quarantine/<dataset>/_rejected/``, its load report says why, and the error is re-raised.
 2. ``plan_partitions``: the partition values fed by the staged files.
 3. ``write_partition_value``: rebuild one lake partition from ALL staged files that feed it (a key
-   seen in an earlier file wins; later copies are quarantined as ``unique_key``), sorted by the
-   dataset key, written atomically; the partition's quarantine file is rebuilt the same way.
+   seen in an earlier file wins; later copies are quarantined as ``unique_key``), rows in delivery
+   order (file name, then row: deterministic without a sort), written atomically; the
+   partition's quarantine file is rebuilt the same way.
 4. ``finalize``: one JSON load report per landing file, and a dataset summary.
 """
 
@@ -154,9 +155,8 @@ def pseudonymise_frame(
             )
             if pc.all(mask).as_py():
                 new = pseudonym.pseudonymise_arrow(arr, secret)
-            elif pc.any(mask).as_py():
-                sub = pseudonym.pseudonymise_arrow(arr.filter(mask), secret)
-                new = pc.replace_with_mask(arr, mask, sub)
+            elif pc.any(mask).as_py():  # hashing the few USCC rows too is cheaper than a filter
+                new = pc.if_else(mask, pseudonym.pseudonymise_arrow(arr, secret), arr)
             else:
                 new = arr
         else:
@@ -173,26 +173,29 @@ def _replace_text(text: pa.Table, hashed: dict[str, pd.Series]) -> pa.Table:
     return text
 
 
-def partition_values(dataset: str, frame: pd.DataFrame) -> pd.Series:
-    """Partition value of each row (``date=YYYY-MM-DD``, ``month=YYYY-MM``, ``year=YYYY``)."""
+def partition_values(dataset: str, frame: pd.DataFrame) -> pa.DictionaryArray:
+    """Partition value of each row (``date=YYYY-MM-DD``, ``month=YYYY-MM``, ``year=YYYY``), as a
+    dictionary array: one label per distinct period, null where the row's period is unreadable."""
     spec = DATASETS[dataset]
     s = frame[spec.partition_source]
     col = spec.column(spec.partition_source)
     if col.dtype == "timestamp":
         s = s.dt.tz_convert(TZ).dt.tz_localize(None).dt.floor("D")
-    codes, uniq = pd.factorize(s)
     if col.dtype in ("timestamp", "date"):
-        labels = np.array([pd.Timestamp(u).strftime("%Y-%m-%d") for u in uniq], dtype=object)
-    elif col.dtype == "int64":
-        labels = np.array([str(int(u)) for u in uniq], dtype=object)
+        arr = pa.array(s.to_numpy(dtype="datetime64[s]"), type=pa.timestamp("s"))
     else:
-        labels = np.array([str(u) for u in uniq], dtype=object)
+        arr = schemas._arrow(s)
+    enc = arr.dictionary_encode()  # nulls stay null indices
+    uniq = enc.dictionary.to_pylist()
+    if col.dtype in ("timestamp", "date"):
+        labels = [u.strftime("%Y-%m-%d") for u in uniq]
+    elif col.dtype == "int64":
+        labels = [str(int(u)) for u in uniq]
+    else:
+        labels = [str(u) for u in uniq]
     if spec.partition_key == "month":
-        labels = np.array([v[:7] for v in labels], dtype=object)
-    out = np.full(len(s), None, dtype=object)
-    ok = codes >= 0
-    out[ok] = labels[codes[ok]] if len(labels) else None
-    return pd.Series(out, index=frame.index, dtype="str")
+        labels = [v[:7] for v in labels]
+    return pa.DictionaryArray.from_arrays(enc.indices, pa.array(labels, type=pa.string()))
 
 
 def file_partition(dataset: str, file_name: str) -> str | None:
@@ -254,7 +257,7 @@ def to_lake_table(
 
 
 def quarantine_table(
-    dataset: str, text: pa.Table, fails: pd.DataFrame, source_file: str, part: pd.Series | str
+    dataset: str, text: pa.Table, fails: pd.DataFrame, source_file: str, part: pa.Array | str
 ) -> pa.Table:
     """One row per failure: where, why, and the row's original values as text (IDs hashed)."""
     spec = DATASETS[dataset]
@@ -264,7 +267,7 @@ def quarantine_table(
         "__partition": (
             pa.repeat(pa.scalar(part, pa.string()), len(rows))
             if isinstance(part, str)
-            else schemas._arrow(part).cast(pa.string()).take(idx)
+            else part.take(idx)
         ),
         "source_file": pa.array([source_file] * len(rows), type=pa.string()),
         "row_number": pa.array(rows + 1, type=pa.int64()),
@@ -345,17 +348,20 @@ def stage_file(
 
     # quarantine partition: the file's stated period, else the row's own, else "unknown"
     fpart = file_partition(dataset, file_name)
-    qpart = fpart or part.fillna(UNKNOWN_PARTITION)
+    if fpart:
+        qpart: pa.Array | str = fpart
+    else:
+        qpart = pc.fill_null(part.cast(pa.string()), UNKNOWN_PARTITION)
     bad = quarantine_table(dataset, text, fails, file_name, qpart)
 
     keep = ~bad_rows
     good = convert_units(dataset, frame if keep.all() else frame.loc[keep])
-    good_part = schemas._arrow(part).cast(pa.string())
-    if not keep.all():
-        good_part = good_part.filter(pa.array(keep))
-    meta = {
+    good_part = part if keep.all() else part.filter(pa.array(keep))
+    meta = {  # constant per file: dictionary-encoded, so the staged file stays small
         "__partition": good_part,
-        "__source_file": pa.repeat(pa.scalar(file_name, pa.string()), len(good)),
+        "__source_file": pa.DictionaryArray.from_arrays(
+            pa.array(np.zeros(len(good), dtype=np.int32)), pa.array([file_name])
+        ),
         "__row_number": pa.array(np.flatnonzero(keep) + 1, type=pa.int64()),
     }
     good_table = to_lake_table(dataset, good, meta)
@@ -366,7 +372,11 @@ def stage_file(
     clock.tick("stage")
 
     by_check = fails.groupby("check").size().astype(int).to_dict() if len(fails) else {}
-    parts_good = sorted(str(v) for v in pc.unique(good_part).to_pylist() if v is not None)
+    if len(good_part) == 0:
+        parts_good = []
+    else:  # labels of the dictionary that rows use
+        used = pc.unique(good_part.indices.drop_null())
+        parts_good = sorted({good_part.dictionary[i].as_py() for i in used.to_pylist()})
     parts_bad = sorted(str(v) for v in pc.unique(bad["__partition"]).to_pylist() if v is not None)
     return {
         "dataset": dataset,
@@ -473,7 +483,7 @@ def write_partition_value(
                 for f in d["__source_file"].to_pylist():
                     dupes_by_file[f] = dupes_by_file.get(f, 0) + 1
                 table = table.filter(pa.array(~dup))
-        table = sort_rows(table, [k for k in key if k in table.column_names], schema.names)
+        table = table.select(schema.names)  # delivery order: file name, then row
         write_partition(dataset, spec.partition_key, value, table, schema=schema, home=home)
         rows = table.num_rows
     qtables = bads + extra_bad
@@ -501,52 +511,11 @@ def write_partition_value(
     }
 
 
-def is_sorted(table: pa.Table, cols: list[str]) -> bool:
-    """True if the rows are already in ascending order of ``cols`` (vectorised, no nulls allowed)."""
-    n = table.num_rows
-    if n < 2:
-        return True
-    if any(table[c].null_count for c in cols):
-        return False
-    ok = None  # rows i+1 >= row i on the columns seen so far, from the last column backwards
-    for c in reversed(cols):
-        col = table[c]
-        a, b = col.slice(0, n - 1), col.slice(1)
-        gt = pc.greater(b, a)
-        ok = pc.greater_equal(b, a) if ok is None else pc.or_(gt, pc.and_(pc.equal(b, a), ok))
-    return bool(pc.all(ok).as_py())
-
-
-def sort_rows(table: pa.Table, key: list[str], columns: list[str] | None = None) -> pa.Table:
-    """Rows sorted by the key, then source file and row number (a total, deterministic order),
-    as ``columns`` (default: all).
-
-    Rows already in that order (one sorted staged file) are returned as they are. Otherwise DuckDB
-    sorts in parallel, comparing strings bytewise as Arrow does (same order, faster), and returns
-    only the selected columns (the staging-only columns are not carried through the sort).
-    Measured alternatives: Arrow ``sort_by`` (slower), DuckDB permutation + Arrow ``take`` (the
-    single-threaded take costs more than it saves), numpy stable sorts of fixed-width keys (slower
-    than DuckDB for 32-character pseudonyms)."""
-    import duckdb
-
-    cols = [*key, "__source_file", "__row_number"]
-    out = table if columns is None else table.select(columns)
-    if is_sorted(table, cols):
-        return out
-    order = ", ".join(f'"{c}"' for c in cols)
-    select = ", ".join(f'"{c}"' for c in out.column_names)
-    con = duckdb.connect()
-    try:
-        con.register("rows_to_sort", table)
-        sorted_ = con.sql(f"select {select} from rows_to_sort order by {order}").to_arrow_table()
-    finally:
-        con.close()
-    return sorted_.cast(out.schema)
-
-
 def _duplicate_records(dataset: str, d: pa.Table) -> pa.Table:
     """Quarantine records for rows whose key an earlier file already delivered."""
     spec = DATASETS[dataset]
+    for m in ("__partition", "__source_file"):  # staged dictionary-encoded
+        d = d.set_column(d.column_names.index(m), m, pc.cast(d[m], pa.string()))
     text = {
         c: pc.cast(d[c], pa.string()) if c in d.column_names else d["__partition"]
         for c in spec.column_names

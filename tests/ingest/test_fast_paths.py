@@ -1,27 +1,30 @@
 """The ingest hot path's shortcuts give exactly what the plain, checked paths give.
 
-- pseudonyms: keyed states copied per value, the fork-split over two processes and the numpy hex
-  equal Python's ``hmac`` (and the DuckDB implementation);
+- pseudonyms: the compiled HMAC-SHA256 kernel (``carbon.kernels``, every thread split, any message
+  length, sliced arrays, nulls) equals Python's ``hmac``;
 - float parse: Arrow's whole-column cast equals the regex-checked parse, cell by cell;
-- date parse: stopping after the first format that parses every cell changes nothing;
-- partition sort: a permutation computed on the key columns, or no sort at all when the rows are
-  already in order, equals Arrow's own ``sort_by``;
-- the key check: a column with one distinct value per row settles ``unique_key``.
+- date parse: Arrow's strict ISO cast, when it takes the whole column, and stopping after the first
+  format that parses every cell change nothing; no format rolls 2026-02-30 over to March;
+- the key check: a column with one distinct value per row settles ``unique_key``; the compiled
+  64-bit-hash test of distinctness is exact, even when hashes collide;
+- USCC check digits: the numpy version equals python-stdnum value by value.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
-import random
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from carbon import codes, kernels
 from carbon.contracts import schemas
 from carbon.ingest import parse, pipeline, pseudonym
 
@@ -33,24 +36,36 @@ def _hmac32(key: bytes, v: str) -> str:
 
 
 @pytest.mark.parametrize("key", [SECRET, b"k" * 100, b""])
-def test_hmac_hex32_serial_and_forked_equal_python_hmac(monkeypatch, key):
-    raw = [f"32090{i * 7919 % 10**8:08d}" for i in range(3_000)] + ["盐城-户号", "x", ""]
+def test_compiled_hmac_equals_python_hmac(monkeypatch, key):
+    raw = [f"32090{i * 7919 % 10**8:08d}" for i in range(3_000)]
+    raw += ["盐城-户号", "x", "", "a" * 55, "b" * 56, "c" * 64, "d" * 119, "e" * 300]  # 1-6 blocks
     expect = [_hmac32(key, v) for v in raw]
-    serial = pseudonym.hmac_hex32(pa.array(raw), key).to_pylist()
-    assert serial == expect
-    monkeypatch.setattr(pseudonym, "_FORK_MIN", 10)  # force the two-process split
-    forked = pseudonym.hmac_hex32(pa.array(raw), key).to_pylist()
-    assert forked == expect
-    assert list(pseudonym._hash_many_duckdb(np.array(raw[:50], dtype=object), key)) == expect[:50]
+    assert kernels.hmac_sha256_hex32(pa.array(raw), key).to_pylist() == expect
+    sliced = pa.array(raw).slice(7, 2_000)  # an Arrow slice starts at an offset
+    assert kernels.hmac_sha256_hex32(sliced, key).to_pylist() == expect[7:2_007]
+    monkeypatch.setattr(kernels, "threads", lambda: 4)  # four slices, boundaries mid-array
+    assert kernels.hmac_sha256_hex32(pa.array(raw * 40), key).to_pylist() == expect * 40
+    large = pa.array(raw, type=pa.large_string())
+    assert kernels.hmac_sha256_hex32(large, key).to_pylist() == expect
 
 
-def test_pseudonymise_keeps_nulls_and_hashes_each_value(monkeypatch):
-    monkeypatch.setattr(pseudonym, "_FORK_MIN", 2)
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=80)), max_size=30))
+def test_compiled_and_stdlib_pseudonyms_agree(values):
+    arr = pa.array(values, type=pa.string())
+    expect = [None if v is None else _hmac32(SECRET, v) for v in values]
+    assert kernels.hmac_sha256_hex32(arr, SECRET).to_pylist() == expect
+    assert pseudonym.hmac_hex32(arr, SECRET).to_pylist() == expect  # the stdlib path (short)
+
+
+def test_pseudonymise_keeps_nulls_on_both_paths(monkeypatch):
     s = pd.Series(["3209000000001", None, "3209000000002", "3209000000001"], dtype="str")
-    out = pseudonym.pseudonymise(s, SECRET)
-    assert out.isna().tolist() == [False, True, False, False]
-    assert out[0] == out[3] == _hmac32(SECRET, "3209000000001")
-    assert out[2] == _hmac32(SECRET, "3209000000002")
+    for threshold in (10**9, 0):  # stdlib, then compiled
+        monkeypatch.setattr(pseudonym, "COMPILED_MIN", threshold)
+        out = pseudonym.pseudonymise(s, SECRET)
+        assert out.isna().tolist() == [False, True, False, False]
+        assert out[0] == out[3] == _hmac32(SECRET, "3209000000001")
+        assert out[2] == _hmac32(SECRET, "3209000000002")
 
 
 def test_electricity_hashes_households_and_unknown_types_only():
@@ -82,6 +97,31 @@ def test_float_fast_path_equals_checked_parse(cells):
     assert fast == checked
 
 
+def _dates_slow(arr: pa.ChunkedArray) -> list:
+    out = None
+    for fmt in parse.DATE_FORMATS:
+        d = parse._strptime_exact(arr, fmt)
+        out = d if out is None else pc.coalesce(out, d)
+    return out.cast(pa.int64()).to_pylist()
+
+
+_DATEY = st.text(alphabet="0123456789-/", min_size=0, max_size=11)
+_REAL = st.dates(min_value=dt.date(1890, 1, 1), max_value=dt.date(2110, 12, 31)).map(str)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_DATEY, _REAL, st.sampled_from(["2026-02-30", "2026-2-3", "20261031"]))))
+def test_date_fast_path_equals_format_loop(cells):
+    arr = pa.chunked_array([pa.array([c if c else None for c in cells], type=pa.string())])
+    assert parse._parse_date(arr).cast(pa.int64()).to_pylist() == _dates_slow(arr)
+
+
+def test_impossible_calendar_dates_do_not_roll_over():
+    arr = pa.chunked_array([pa.array(["2026-02-30", "2026/04/31", "20260229", "2024-02-29"])])
+    got = parse._parse_date(arr).to_pylist()
+    assert got[:3] == [None, None, None] and got[3].date() == dt.date(2024, 2, 29)
+
+
 def test_date_formats_stop_early_only_when_all_parsed():
     arr = pa.chunked_array([pa.array(["2026-10-31", "2026/10/30", "20261029", "x", None])])
     got = parse._parse_date(arr).to_pylist()
@@ -94,32 +134,48 @@ def test_date_formats_stop_early_only_when_all_parsed():
     ]
 
 
-def _random_rows(n: int, seed: int) -> pa.Table:
-    rnd = random.Random(seed)
-    return pa.table(
-        {
-            "k1": [rnd.choice(["household", "enterprise", "public"]) for _ in range(n)],
-            "k2": [hashlib.md5(str(rnd.randint(0, n // 2)).encode()).hexdigest() for _ in range(n)],
-            "v": [float(i) for i in range(n)],
-            "__source_file": [rnd.choice(["b.csv", "a.csv"]) for _ in range(n)],
-            "__row_number": list(range(n)),
-        }
+def test_all_distinct_is_exact_even_when_hashes_collide(monkeypatch):
+    values = pa.array([f"id-{i}" for i in range(5_000)])
+    assert kernels.all_distinct(values)
+    assert not kernels.all_distinct(pa.concat_arrays([values, pa.array(["id-4321"])]))
+    assert not kernels.all_distinct(pa.array(["a", None, "b"]))  # nulls: the exact path decides
+    # force collisions: a 64-bit hash that maps many distinct values to a few buckets
+    real = kernels.hash64
+    monkeypatch.setattr(kernels, "hash64", lambda v: real(v) % np.uint64(4_990))
+    assert kernels.all_distinct(values.slice(0, 5_000)) is False  # too many to confirm: slow path
+    few = pa.array([f"id-{i}" for i in range(5_000)] + ["zz"])
+    monkeypatch.setattr(kernels, "hash64", lambda v: np.arange(len(v), dtype=np.uint64) % 5_000)
+    assert kernels.all_distinct(few)  # "id-0" and "zz" collide but differ
+    dup = pa.array([f"id-{i}" for i in range(5_000)] + ["id-0"])
+    assert not kernels.all_distinct(dup)
+
+
+_USCC_CHARS = st.sampled_from(list(codes.USCC_ALPHABET + "abcxyzIOSVZ -é0"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(_USCC_CHARS, min_size=16, max_size=19),
+            st.builds(
+                lambda r, o, k: codes.make_uscc(r, o)[: 17 - k] + codes.make_uscc(r, o)[17 - k :],
+                st.sampled_from(["320902", "320981", "110000"]),
+                st.text(st.sampled_from(list(codes.USCC_ALPHABET)), min_size=8, max_size=8),
+                st.integers(0, 3),
+            ),
+        ),
+        max_size=40,
     )
-
-
-def test_sort_rows_permutation_and_already_sorted_skip():
-    table = _random_rows(2_000, seed=11)
-    cols = ["k1", "k2", "__source_file", "__row_number"]
-    expect = table.sort_by([(c, "ascending") for c in cols])
-    assert not pipeline.is_sorted(table, cols)
-    assert pipeline.is_sorted(expect, cols)
-    assert pipeline.sort_rows(table, ["k1", "k2"]).equals(expect)
-    assert pipeline.sort_rows(table, ["k1", "k2"], ["k2", "v"]).equals(expect.select(["k2", "v"]))
-    assert pipeline.sort_rows(expect, ["k1", "k2"]) is expect  # no work when already in order
-    # one swapped pair of rows is noticed
-    idx = np.arange(expect.num_rows)
-    idx[[100, 101]] = idx[[101, 100]]
-    assert not pipeline.is_sorted(expect.take(pa.array(idx)), cols)
+)
+def test_vectorised_uscc_equals_stdnum(values):
+    expect = [codes.is_valid_uscc(v) for v in values]
+    assert codes.valid_uscc_mask(pa.array(values, type=pa.string())).tolist() == expect
+    lower = [v.lower() if v else v for v in values]
+    assert codes.valid_uscc_mask(pa.array(lower, type=pa.string())).tolist() == [
+        codes.is_valid_uscc(v) for v in lower
+    ]
 
 
 def test_unique_key_shortcut_and_full_path_agree():

@@ -94,9 +94,9 @@ def test_keyed_hash_is_hmac_sha256_and_both_paths_agree():
     raw = np.array([f"1{i:010d}" for i in range(50)], dtype=object)
     expect = [hmac.new(b"test-secret-h2", r.encode(), hashlib.sha256).hexdigest()[:32] for r in raw]
     assert list(pseudonym._hash_many_stdlib(raw, b"test-secret-h2")) == expect
-    assert list(pseudonym._hash_many_duckdb(raw, b"test-secret-h2")) == expect
+    assert list(pseudonym.hash_values(raw, b"test-secret-h2")) == expect
     long_key = b"k" * 100  # keys over the block size are hashed first (RFC 2104)
-    assert list(pseudonym._hash_many_duckdb(raw[:3], long_key)) == [
+    assert list(pseudonym.hash_values(raw[:3], long_key)) == [
         hmac.new(long_key, r.encode(), hashlib.sha256).hexdigest()[:32] for r in raw[:3]
     ]
     assert pseudonym.keyed_hash("x", b"test-secret-h2") != pseudonym.keyed_hash(
@@ -164,26 +164,3 @@ def test_dataset_docs_follow_the_contracts():
         assert (DOCS / f"{ds}.md").read_text(encoding="utf-8") == render(ds), (
             f"docs/datasets/{ds}.md is stale: run `uv run python -m carbon.contracts.docs`"
         )
-
-
-def test_sort_rows_matches_arrow_bytewise_order():
-    import random
-
-    import pyarrow as pa
-
-    rnd = random.Random(3)
-    alphabet = ["a", "B", "z", "0", "9", "盐", "城", "-", "_"]
-    n = 500
-    table = pa.table(
-        {
-            "k1": [rnd.choice(["household", "enterprise", "public"]) for _ in range(n)],
-            "k2": ["".join(rnd.choices(alphabet, k=rnd.randint(0, 4))) for _ in range(n)],
-            "v": [float(i) for i in range(n)],
-            "__source_file": [rnd.choice(["b.csv", "a.csv"]) for _ in range(n)],
-            "__row_number": list(range(n)),
-        }
-    )
-    expect = table.sort_by(
-        [(c, "ascending") for c in ("k1", "k2", "__source_file", "__row_number")]
-    )
-    assert pipeline.sort_rows(table, ["k1", "k2"]).equals(expect)
