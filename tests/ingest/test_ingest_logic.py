@@ -164,3 +164,26 @@ def test_dataset_docs_follow_the_contracts():
         assert (DOCS / f"{ds}.md").read_text(encoding="utf-8") == render(ds), (
             f"docs/datasets/{ds}.md is stale: run `uv run python -m carbon.contracts.docs`"
         )
+
+
+def test_compiled_kernels_write_the_same_lake_as_the_plain_paths(city, tmp_path, monkeypatch):
+    """Small files take Python's ``hmac`` and Arrow's encoding; large ones the numba kernels.
+    Forcing the kernels on the whole fixture city gives byte-identical lake and quarantine files."""
+    import shutil
+
+    from carbon.contracts import schemas
+
+    _ingest_all(city)
+    other = tmp_path / "compiled"
+    shutil.copytree(city.home / "landing", other / "landing")
+    monkeypatch.setattr(pseudonym, "COMPILED_MIN", 0)
+    monkeypatch.setattr(schemas, "DISTINCT_KERNEL_MIN", 0)
+    for ds in DATASETS:
+        pipeline.ingest_dataset(ds, other, today=city.today, secret=city.secret)
+    for sub in ("lake", "quarantine"):
+        plain = {
+            p.relative_to(city.home): p.read_bytes() for p in (city.home / sub).rglob("*.parquet")
+        }
+        fast = {p.relative_to(other): p.read_bytes() for p in (other / sub).rglob("*.parquet")}
+        assert plain and plain.keys() == fast.keys()
+        assert [k for k in plain if plain[k] != fast[k]] == []
