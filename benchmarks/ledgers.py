@@ -11,7 +11,8 @@ Each measured build runs in its own process (peak RSS = that process: dbt + Duck
   data at city scale without generating and ingesting it again);
 * ``night``  : one more day of electricity lands (the last day's meters copied to the next day,
   written atomically to the lake like ingest does), then a build limited to that month
-  (``ledger_months``): the nightly incremental.
+  (``ledger_months``): the nightly incremental. carbon.ledgers.build sees the new partition and
+  the personal models recompute only that day (column ``personal``: "incremental" or "full").
 
 Prints one JSON line per step and a Markdown table for docs/ledgers.md.
 WARNING: ``night`` adds a day to the lake of --home; use a scratch home.
@@ -44,7 +45,23 @@ def _step(home: str, kind: str, months: list[str] | None) -> dict:
         "peak_rss_mb": round(peak),
         "nodes": len(r.statuses),
         "ok": r.ok,
+        # what the personal models recomputed: everything, or the changed lake days
+        "personal": "full" if r.plan.personal.full else r.plan.personal.reason,
+        "personal_days": len(r.plan.personal.electricity_dates)
+        + len(r.plan.personal.activity_dates),
+        "dbt_seconds": _dbt_elapsed(home),
     }
+
+
+def _dbt_elapsed(home: str) -> float | None:
+    """dbt's own elapsed time of the last invocation (target/run_results.json)."""
+    from carbon import ledgers
+
+    try:
+        res = json.loads((ledgers.dbt_dirs(home)[0] / "run_results.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return round(res.get("elapsed_time", 0.0), 1)
 
 
 def add_night(home: str) -> str:
@@ -108,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--months", nargs="*")
     ap.add_argument("--home")
     ap.add_argument("--no-full", action="store_true", help="skip the full-refresh build")
+    ap.add_argument("--no-rebuild", action="store_true", help="skip the nothing-new build")
     ap.add_argument(
         "--add-days",
         type=int,
@@ -124,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     results = [{"lake_rows": lake_size(home)}]
     print(json.dumps(results[0]), flush=True)
     steps = [] if args.no_full else [("full", None)]
-    steps.append(("rebuild", None))
+    if not args.no_rebuild:
+        steps.append(("rebuild", None))
     for kind, months in steps:
         r = run_step(home, kind, months)
         r["journal_rows"] = journal_rows(home)
@@ -136,10 +155,13 @@ def main(argv: list[str] | None = None) -> int:
     r["months"] = [month]
     results.append(r)
     print(json.dumps(r), flush=True)
-    print("\n| step | wall s | peak RSS MB | dbt nodes | journal rows |\n|---|---|---|---|---|")
+    print(
+        "\n| step | wall s | dbt s | peak RSS MB | personal | journal rows |\n|---|---|---|---|---|---|"
+    )
     for r in results[1:]:
         print(
-            f"| {r['step']} | {r['seconds']} | {r['peak_rss_mb']} | {r['nodes']} | {r['journal_rows']} |"
+            f"| {r['step']} | {r['seconds']} | {r['dbt_seconds']} | {r['peak_rss_mb']} "
+            f"| {r['personal']} | {r['journal_rows']:,} |"
         )
     return 0
 

@@ -10,7 +10,9 @@
 * vars (stable from night to night, so partial parsing holds): the lake path, the datasets with
   no partition yet (``lake_missing``), the Scope 2 basis;
 * run-time parameters in ``<home>/dbt/build_params.json``: the months to post
-  (``ledger_months``) and the factor as-of date, read by DuckDB during the run.
+  (``ledger_months``), the factor as-of date, and the lake days that changed since the last
+  successful build (``plan_build``: partitions compared with ``<home>/dbt/lake_state.json``), so
+  the personal models recompute only those days and a re-ingested past day is picked up.
 
 Before dbt, the CEADs reference figures are imported to ``<lake>/reference_ceads`` (see
 ``carbon.ceads``). ``close_month`` records a closed month; ``headline`` prints the figures the
@@ -20,6 +22,7 @@ nightly run ends with. ``HELP``/``add_arguments``/``run`` make this the ``carbon
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import time
@@ -72,6 +75,7 @@ class BuildResult:
     statuses: dict[str, str] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     vars: dict = field(default_factory=dict)
+    plan: BuildPlan | None = None
 
 
 def dbt_dirs(home: str | Path | None = None) -> tuple[Path, Path]:
@@ -121,19 +125,213 @@ def import_reference(home: str | Path | None = None) -> bool:
     return True
 
 
+def build_params_path(home: str | Path | None = None) -> Path:
+    return dbt_dirs(home)[0].parent / "build_params.json"
+
+
 def write_build_params(
-    home: str | Path | None = None, *, months: list[str] | None = None, as_of: str | None = None
+    home: str | Path | None = None,
+    *,
+    months: list[str] | None = None,
+    as_of: str | None = None,
+    personal: PersonalWindow | None = None,
 ) -> Path:
-    """The per-build parameters dbt reads at run time (macros/lake.sql: build_params_relation)."""
-    target, _ = dbt_dirs(home)
-    path = target.parent / "build_params.json"
+    """The per-build parameters dbt reads at run time (macros/lake.sql: build_params_relation).
+
+    ``personal`` = which lake days changed since the last successful build (the personal models
+    recompute only those, see int_personal__build_window); none = recompute everything."""
+    path = build_params_path(home)
     path.parent.mkdir(parents=True, exist_ok=True)
-    params = {
+    params: dict = {
         "ledger_months": sorted(months) if months else [],
         "factor_as_of": as_of and str(as_of),
     }
+    if personal is not None:
+        params["personal_full"] = personal.full
+        params["personal_electricity_dates"] = sorted(personal.electricity_dates)
+        params["personal_activity_dates"] = sorted(personal.activity_dates)
     path.write_text(json.dumps(params))
     return path
+
+
+# ---- incremental builds: what changed in the lake since the last successful build -------------
+
+#: lake state of the last successful full-project build (partition -> size, mtime, inode, digest)
+STATE_FILE = "lake_state.json"
+STATE_VERSION = 1
+#: datasets whose date partitions drive the personal build window
+PERSONAL_DAILY = ("electricity_consumption", "low_carbon_activity")
+#: a changed household snapshot moves members (and so credits) of any month: full personal rebuild
+PERSONAL_FULL_ON_CHANGE = ("households",)
+#: datasets whose changed partitions add their months to ledger_months (late data)
+LEDGER_MONTHLY = (
+    "electricity_consumption",
+    "fuel_consumption",
+    "heat_consumption",
+    "industrial_activity",
+    "sector_energy_balance",
+)
+#: files whose change invalidates the carried personal state (besides the vars and as-of date)
+_SIGNATURE_GLOBS = (
+    "models/intermediate/personal/*.sql",
+    "models/marts/personal/*.sql",
+    "macros/personal.sql",
+    "seeds/*.csv",
+    "carbon/factors/data/*.csv",
+    "carbon/data/*.csv",
+    "dbt_project.yml",
+)
+
+
+@dataclass
+class PersonalWindow:
+    """What the personal models recompute: everything (``full``) or the changed days."""
+
+    full: bool
+    electricity_dates: list[str] = field(default_factory=list)
+    activity_dates: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
+@dataclass
+class BuildPlan:
+    personal: PersonalWindow
+    months: list[str] | None
+    changed: dict[str, list[str]]
+    snapshot: dict
+    signature: str
+
+
+def state_path(home: str | Path | None = None) -> Path:
+    return dbt_dirs(home)[0].parent / STATE_FILE
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def lake_snapshot(home: str | Path | None = None, previous: dict | None = None) -> dict:
+    """dataset -> partition dir name (``date=2026-10-31``) -> [size, mtime_ns, inode, digest].
+
+    A file's content digest is recomputed only when its size, mtime or inode moved, so a
+    partition re-written with the same bytes (a re-ingest of unchanged data) is not a change."""
+    lake = paths(home).lake
+    previous = previous or {}
+    snap: dict[str, dict[str, list]] = {}
+    for ds in LAKE_SOURCES:
+        parts: dict[str, list] = {}
+        old = previous.get(ds, {})
+        for f in sorted((lake / ds).glob("*=*/part-0.parquet")):
+            st = f.stat()
+            sig = [st.st_size, st.st_mtime_ns, st.st_ino]
+            prev = old.get(f.parent.name)
+            digest = prev[3] if prev and list(prev[:3]) == sig else _digest(f)
+            parts[f.parent.name] = [*sig, digest]
+        snap[ds] = parts
+    return snap
+
+
+def changed_partitions(old: dict, new: dict) -> dict[str, list[str]]:
+    """Partitions added, removed or whose content changed: dataset -> sorted partition values."""
+    out: dict[str, list[str]] = {}
+    for ds in sorted(set(old) | set(new)):
+        a, b = old.get(ds, {}), new.get(ds, {})
+        keys = {
+            k for k in set(a) | set(b) if (a.get(k) or [None] * 4)[3] != (b.get(k) or [None] * 4)[3]
+        }
+        if keys:
+            out[ds] = sorted(k.split("=", 1)[1] for k in keys)
+    return out
+
+
+def months_of_partitions(changed: dict[str, list[str]]) -> set[str]:
+    """The journal months a change in these partitions can move (date/month/year partitions)."""
+    months: set[str] = set()
+    for ds in LEDGER_MONTHLY:
+        for v in changed.get(ds, []):
+            if len(v) == 4:  # year=YYYY: a yearly balance is allocated to all its months
+                months |= {f"{v}-{m:02d}" for m in range(1, 13)}
+            else:
+                months.add(v[:7])
+    return months
+
+
+def personal_signature(build_vars_: dict, as_of: str | None) -> str:
+    """Hash of what the carried personal state depends on besides the lake: vars, factor as-of
+    date, seeds (factor library, methodologies) and the personal models themselves."""
+    h = hashlib.sha256()
+    v = {k: val for k, val in build_vars_.items() if k != "lake_missing"}
+    h.update(json.dumps({"vars": v, "as_of": as_of}, sort_keys=True, default=str).encode())
+    for pattern in _SIGNATURE_GLOBS:
+        for f in sorted(REPO_ROOT.glob(pattern)):
+            h.update(str(f.relative_to(REPO_ROOT)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def load_state(home: str | Path | None = None) -> dict | None:
+    path = state_path(home)
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if state.get("version") != STATE_VERSION or not paths(home).warehouse.exists():
+        return None
+    return state
+
+
+def plan_build(
+    home: str | Path | None,
+    *,
+    full_refresh: bool,
+    months: list[str] | None,
+    as_of: str | None,
+    build_vars_: dict,
+) -> BuildPlan:
+    """Compare the lake with the state of the last successful build: the personal window (days to
+    recompute, or full) and the journal months (requested months + months of changed partitions,
+    so a re-ingested past day is picked up by the next night)."""
+    state = load_state(home)
+    snapshot = lake_snapshot(home, state["partitions"] if state else None)
+    signature = personal_signature(build_vars_, as_of)
+    changed = changed_partitions(state["partitions"], snapshot) if state else {}
+    reason = ""
+    if full_refresh:
+        reason = "full refresh"
+    elif state is None:
+        reason = "no state of a previous successful build"
+    elif state.get("signature") != signature:
+        reason = "vars, factor as-of date, seeds or personal models changed"
+    elif any(ds in changed for ds in PERSONAL_FULL_ON_CHANGE):
+        reason = "household snapshot changed"
+    personal = PersonalWindow(
+        full=bool(reason),
+        electricity_dates=changed.get("electricity_consumption", []),
+        activity_dates=changed.get("low_carbon_activity", []),
+        reason=reason or "incremental",
+    )
+    eff_months = sorted(set(months) | months_of_partitions(changed)) if months else months
+    return BuildPlan(personal, eff_months, changed, snapshot, signature)
+
+
+def save_state(home: str | Path | None, plan: BuildPlan) -> None:
+    path = state_path(home)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(
+        json.dumps(
+            {"version": STATE_VERSION, "signature": plan.signature, "partitions": plan.snapshot}
+        )
+    )
+    os.replace(tmp, path)
+
+
+def forget_state(home: str | Path | None = None) -> None:
+    """After a failed or partial build: the next build recomputes the personal account fully."""
+    state_path(home).unlink(missing_ok=True)
 
 
 def build_vars(
@@ -173,6 +371,8 @@ def run_dbt(args: list[str], home: str | Path | None = None) -> tuple[bool, obje
     os.environ["DBT_TARGET_PATH"] = str(target)
     os.environ["DBT_LOG_PATH"] = str(logs)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    if not build_params_path(p.home).exists():
+        write_build_params(p.home)  # no runner plan: all months, full personal rebuild
     full = [
         *args,
         "--project-dir",
@@ -220,13 +420,16 @@ def build(
     t0 = time.perf_counter()
     with warehouse_lock(p.home):
         import_reference(p.home)
-        write_build_params(p.home, months=months, as_of=as_of)
         v = build_vars(
             p.home,
             scope2_basis=scope2_basis,
             fuel_factor_version=fuel_factor_version,
             extra=extra_vars,
         )
+        plan = plan_build(
+            p.home, full_refresh=full_refresh, months=months, as_of=as_of, build_vars_=v
+        )
+        write_build_params(p.home, months=plan.months, as_of=as_of, personal=plan.personal)
         args = ["build", "--vars", json.dumps(v)]
         if quiet:
             args = ["--quiet", *args]
@@ -235,6 +438,10 @@ def build(
         if select:
             args += ["--select", *select]
         ok, res = run_dbt(args, p.home)
+        if ok and not select:
+            save_state(p.home, plan)
+        else:
+            forget_state(p.home)
     statuses: dict[str, str] = {}
     failures: list[str] = []
     result = getattr(res, "result", None)
@@ -246,7 +453,7 @@ def build(
         statuses[name] = status
         if status in ("error", "fail", "runtime error"):
             failures.append(f"{name}: {status}: {r.message}")
-    out = BuildResult(ok, time.perf_counter() - t0, statuses, failures, v)
+    out = BuildResult(ok, time.perf_counter() - t0, statuses, failures, v, plan)
     if raise_on_error and not ok:
         raise LedgerBuildError(
             "ledger build failed:\n  " + "\n  ".join(failures or ["(no detail)"])

@@ -43,3 +43,35 @@ select {% for k in key %}coalesce(a.{{ k }}, b.{{ k }}) as {{ k }}, {% endfor %}
 from a full outer join b using ({{ key | join(', ') }})
 where abs(coalesce(a.v, 0) - coalesce(b.v, 0)) > {{ tolerance }} * greatest(1, abs(coalesce(b.v, 0)))
 {% endtest %}
+
+{#- Exact uniqueness for very large tables: group 8-byte hashes first (small memory), then compare
+    the real values only where two rows share a hash. Same result as `unique` (nulls ignored). -#}
+{% test unique_hashed(model, column_name) %}
+with hashed as (
+    select hash({{ column_name }}) as h
+    from {{ model }}
+    where {{ column_name }} is not null
+    group by 1
+    having count(*) > 1
+)
+select {{ column_name }} as unique_field, count(*) as n_records
+from {{ model }}
+where {{ column_name }} is not null and hash({{ column_name }}) in (select h from hashed)
+group by 1
+having count(*) > 1
+{% endtest %}
+
+{#- unique_combination through hashes (see unique_hashed). -#}
+{% test unique_combination_hashed(model, combination) %}
+with hashed as (
+    select hash({{ combination | join(', ') }}) as h
+    from {{ model }}
+    group by 1
+    having count(*) > 1
+)
+select {{ combination | join(', ') }}, count(*) as n
+from {{ model }}
+where hash({{ combination | join(', ') }}) in (select h from hashed)
+group by {{ combination | join(', ') }}
+having count(*) > 1
+{% endtest %}

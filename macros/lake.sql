@@ -28,7 +28,8 @@
 -#}
 {% macro build_params_relation() -%}
     read_json('{{ var("build_params_path", env_var("CARBON_HOME", "data") ~ "/dbt/build_params.json") }}',
-              columns = {ledger_months: 'VARCHAR[]', factor_as_of: 'VARCHAR'})
+              columns = {ledger_months: 'VARCHAR[]', factor_as_of: 'VARCHAR', personal_full: 'BOOLEAN',
+                         personal_electricity_dates: 'VARCHAR[]', personal_activity_dates: 'VARCHAR[]'})
 {%- endmacro %}
 
 {#- The months a journal build considers, as a SQL predicate on a YYYY-MM expression. -#}

@@ -11,8 +11,10 @@
 --               account), household electricity (one entry per region: households are counted
 --               once, here, never in the personal ledger) and the top-down inventory
 --               (sector_energy_balance refs)
---   personal    rows of int_personal__journal_candidates (credits, redemptions, expiries)
+--   personal    rows of int_personal__journal_candidates (credits, redemptions, expiries) of
+--               the days the personal build window recomputed (int_personal__build_window)
 {%- set basis = var('scope2_basis', 'location') %}
+{%- set pw = personal_window() %}
 {%- if basis not in ['location', 'market'] %}
     {{ exceptions.raise_compiler_error("var scope2_basis must be location or market, not " ~ basis) }}
 {%- endif %}
@@ -78,10 +80,14 @@ government as (
 personal as (
     -- The personal-account engineer's model (models/intermediate/personal/): same columns less
     -- entry_id, build_id and is_provisional, which the journal adds. Do not select from it
-    -- anything but these ten columns.
+    -- anything but these ten columns. Only the days the personal build window recomputed (from
+    -- s on; every day after a full personal build): the journal already holds the earlier ones.
     select ledger, account_id, period, entry_type, scope, gas, tco2e, activity_ref,
         factor_id, factor_version
     from {{ ref('int_personal__journal_candidates') }}
+    {%- if not pw.full %}
+    where period >= '{{ pw.from_date }}'
+    {%- endif %}
 ),
 unioned as (
     select * from enterprise
@@ -103,4 +109,5 @@ select
     cast(factor_version as varchar) as factor_version,
     md5(concat_ws('|', ledger, account_id, period, scope, gas, activity_ref)) as entry_key
 from unioned
-where {{ in_ledger_months('substr(period, 1, 7)') }}
+-- personal rows follow the personal build window, not ledger_months
+where ledger = 'personal' or {{ in_ledger_months('substr(period, 1, 7)') }}

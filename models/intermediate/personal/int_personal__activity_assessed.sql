@@ -1,3 +1,10 @@
+{{ config(
+    materialized = 'incremental',
+    incremental_strategy = 'append',
+    on_schema_change = 'fail',
+    pre_hook = "{{ personal_delete('in', 'date', 'activity_dates') }}",
+) }}
+{%- set w = personal_window() %}
 -- Every low-carbon activity record with its crediting decision (audit trail: nothing is dropped).
 -- credit_status, in order of precedence:
 --   counted_in_market  the trip (any of its reports) falls under a carbon-market registration
@@ -11,8 +18,11 @@
 -- the same trip as the k-th report of every other platform; of those the report of the smallest
 -- platform code wins. Deterministic and independent of arrival order. A trip with any report
 -- under a carbon-market registration is not credited at all.
+-- Incremental by date: a build assesses only the activity days that changed in the lake
+-- (int_personal__build_window); every decision above is made within one person × day.
 with activity as (
     select * from {{ ref('stg_lake__low_carbon_activity') }}
+    where {{ personal_dates_in('date', w, 'activity_dates') }}
 ),
 
 registry as (

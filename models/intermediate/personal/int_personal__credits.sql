@@ -1,5 +1,7 @@
+{{ config(materialized = 'view') }}
 -- All personal-account reduction credits (travel, EV charging, household electricity), one row per
 -- account × day × behaviour × unit, with points: 1 point = 1 kgCO2e reduced, kept to 0.001 point.
+-- A view over the two incremental credit tables: readers filter it by date (pushed down).
 with unioned as (
     select
         account_id, account_kind, date, behaviour_code, methodology_id, methodology_version,

@@ -1,3 +1,10 @@
+{{ config(
+    materialized = 'incremental',
+    incremental_strategy = 'append',
+    on_schema_change = 'fail',
+    pre_hook = "{{ personal_delete('in', 'date', 'household_dates') }}",
+) }}
+{%- set w = personal_window() %}
 -- Household electricity credits (Shenzhen 碳普惠 residential rule), household × day.
 --   baseline_kwh  = members × city per-capita daily residential kWh (methodology row)
 --   actual < baseline_kwh                      -> credited (baseline_kwh - actual) × grid factor
@@ -7,12 +14,26 @@
 -- var personal_trailing_min_days (default 7: a full week) of those days have readings.
 -- members: the households snapshot of the consumption month, else the latest earlier snapshot, else
 -- the earliest later one. Households without any snapshot are not credited.
+-- trailing_avg_kwh / trailing_days are computed only for days at or above the baseline (the only
+-- ones that need them): null / 0 on city_baseline rows.
 -- Metered kWh is used as is (green_kwh is not netted: green-power deductions belong to the
 -- enterprise/government ledgers and are counted once there).
+-- Incremental by date: a build recomputes the days d … d+7 of every changed meter day d
+-- (household_dates of int_personal__build_window), reading the meter days d-7 … d+7 only.
+{%- set months = [] %}
+{%- for d in w.household_dates %}{% if d[:7] not in months %}{% do months.append(d[:7]) %}{% endif %}{% endfor %}
 with electricity as (
     select account_id as household_key, date, kwh
     from {{ ref('stg_lake__electricity_consumption') }}
     where account_type = 'household'
+      and {{ personal_dates_in('date', w, 'electricity_read_dates') }}
+),
+
+-- the household-days decided by this build
+targets as (
+    select household_key, date, strftime(date, '%Y-%m') as month, kwh
+    from electricity
+    where {{ personal_dates_in('date', w, 'household_dates') }}
 ),
 
 households as (
@@ -29,41 +50,42 @@ grid as (
     select * from {{ ref('int_personal__grid_factor') }}
 ),
 
-with_trailing as (
-    select
-        *,
-        avg(kwh) over w as trailing_avg_kwh,
-        count(kwh) over w as trailing_days
-    from electricity
-    window w as (
-        partition by household_key order by date
-        range between interval 7 days preceding and interval 1 day preceding
-    )
-),
-
--- members and methodology are resolved once per household × month and per year (small tables),
--- not with a window over every household-day.
-household_months as (
-    select distinct household_key, strftime(date, '%Y-%m') as month
-    from electricity
+-- members per household × month: one hash aggregate, no sort. Score: a snapshot of the month or
+-- earlier beats any later one; among earlier ones the latest wins, among later ones the earliest.
+target_months as (
+    {%- if w.full %}
+    select distinct month from targets
+    {%- else %}
+    select unnest([{% for m in months %}'{{ m }}'{{ ", " if not loop.last }}{% endfor %}]::varchar[]) as month
+    {%- endif %}
 ),
 
 members_by_month as (
-    select hm.household_key, hm.month, h.members, h.snapshot_month
-    from household_months as hm
-    inner join households as h using (household_key)
-    qualify row_number() over (
-        partition by hm.household_key, hm.month
-        order by
-            (h.snapshot_month <= hm.month) desc,
-            case when h.snapshot_month <= hm.month then h.snapshot_month end desc,
-            h.snapshot_month asc
-    ) = 1
+    select
+        h.household_key,
+        h.month,
+        arg_max(h.members, h.score) as members,
+        arg_max(h.snapshot_month, h.score) as snapshot_month
+    from (
+        select
+            h.household_key,
+            h.members,
+            h.snapshot_month,
+            m.month,
+            case
+                when h.snapshot_month <= m.month
+                    then 1000000 + cast(replace(h.snapshot_month, '-', '') as integer)
+                else -cast(replace(h.snapshot_month, '-', '') as integer)
+            end as score
+        from households as h
+        cross join target_months as m
+    ) as h
+    group by h.household_key, h.month
 ),
 
 methodology_by_year as (
     select y.year, m.*
-    from (select distinct year(date) as year from electricity) as y
+    from (select distinct cast(substr(month, 1, 4) as integer) as year from target_months) as y
     inner join methodology as m
         on y.year between m.valid_from_year and m.valid_to_year
     qualify row_number() over (partition by y.year order by m.methodology_version desc) = 1
@@ -78,25 +100,65 @@ with_methodology as (
         m.methodology_version,
         m.baseline_kwh_per_person_day,
         mm.members * m.baseline_kwh_per_person_day as baseline_kwh
-    from with_trailing as t
+    from targets as t
     inner join members_by_month as mm
-        on mm.household_key = t.household_key and mm.month = strftime(t.date, '%Y-%m')
+        on mm.household_key = t.household_key and mm.month = t.month
     inner join methodology_by_year as m
         on m.year = year(t.date)
+),
+
+-- the trailing 7-day mean is needed only where actual >= baseline: mean of days d-7 … d-1
+-- (exact decimal sum, so the figure does not depend on the order rows are summed in, nor on which
+-- of the two equivalent plans computed it: a window over every meter day for a full build, a join
+-- of the few days read for an incremental one)
+trailing_mean as (
+    {%- if w.full %}
+    select household_key, date, trailing_avg_kwh, trailing_days
+    from (
+        select
+            household_key,
+            date,
+            cast(sum(cast(kwh as decimal(38, 10))) over tw as double) / nullif(count(kwh) over tw, 0)
+                as trailing_avg_kwh,
+            count(kwh) over tw as trailing_days
+        from electricity
+        window tw as (
+            partition by household_key order by date
+            range between interval 7 days preceding and interval 1 day preceding
+        )
+    )
+    where trailing_days > 0
+    {%- else %}
+    select
+        w.household_key,
+        w.date,
+        cast(sum(cast(e.kwh as decimal(38, 10))) as double) / count(e.kwh) as trailing_avg_kwh,
+        count(e.kwh) as trailing_days
+    from with_methodology as w
+    inner join electricity as e
+        on e.household_key = w.household_key
+       and e.date between w.date - 7 and w.date - 1
+    where w.kwh >= w.baseline_kwh
+    group by w.household_key, w.date
+    {%- endif %}
 ),
 
 decided as (
     select
         w.*,
+        case when w.kwh >= w.baseline_kwh then tr.trailing_avg_kwh end as trailing_avg_kwh,
+        case when w.kwh >= w.baseline_kwh then coalesce(tr.trailing_days, 0) else 0 end
+            as trailing_days,
         g.factor_id,
         g.factor_version,
         g.tco2_per_mwh,
         case
             when w.kwh < w.baseline_kwh then 'city_baseline'
-            when w.trailing_days >= {{ var('personal_trailing_min_days', 7) }}
-                 and w.kwh < w.trailing_avg_kwh then 'own_trailing_7d'
+            when tr.trailing_days >= {{ var('personal_trailing_min_days', 7) }}
+                 and w.kwh < tr.trailing_avg_kwh then 'own_trailing_7d'
         end as credit_basis
     from with_methodology as w
+    left join trailing_mean as tr using (household_key, date)
     left join grid as g
         on year(w.date) between g.from_year and g.to_year
 )

@@ -1,3 +1,4 @@
+{{ config(materialized = 'view') }}
 -- Personal-account rows for the shared `ledger_entries` journal (the ledger engineer unions this
 -- model and adds entry_id, build_id and is_provisional).
 -- Sign convention (personal ledger): tco2e is the account's reduction balance movement.
@@ -6,6 +7,11 @@
 --   expiry            -points / 1000 (reductions lapsed)
 -- so sum(tco2e) per account = balance points / 1000. scope is 'none' (a reduction, not a
 -- GHG-protocol scope); gas is 'CO2e'.
+-- A view of the points events this build wrote: the days from s (from_date of
+-- int_personal__build_window) on, every day after a full personal build. The journal
+-- (ledger_entries) already holds the earlier days; the view is re-created by each build with its
+-- window (a literal date, so the scan of int_personal__points_events is pruned).
+{%- set w = personal_window() %}
 select
     'personal' as ledger,
     account_id,
@@ -18,3 +24,4 @@ select
     factor_id,
     factor_version
 from {{ ref('int_personal__points_events') }}
+where {{ personal_since('event_date', w) }}

@@ -1,3 +1,9 @@
+{{ config(
+    materialized = 'incremental',
+    incremental_strategy = 'append',
+    on_schema_change = 'fail',
+    pre_hook = "{{ personal_delete('since', 'event_date') }}",
+) }}
 -- The points journal of every personal account up to the as-of date: credits (+), redemptions (-)
 -- and expiries (-), with the running balance after each event.
 --
@@ -9,58 +15,46 @@
 --     X(t) = max(0, max over lots j with x_j <= t of (E_j - R(<x_j)))
 -- and the expiry entry on x_j is X(x_j) - X(previous expiry date).
 -- as-of date: var personal_as_of_date, else the latest activity date in the personal inputs.
+--
+-- Incremental by date: a build rewrites the events from s (from_date of
+-- int_personal__build_window) to the as-of date, starting from the state at s-1
+-- (int_personal__points_carry): balance_after continues the carried balance, and with X_prev the
+-- points expired before s, X(t) = max(X_prev, max over lots j with s <= x_j <= t of
+-- (E_j - R(<x_j))), E_j coming from int_personal__points_lots (cumulative, carried forward).
+-- Points are DECIMAL(18,3): the carried sums are exact, so an incremental build and a full
+-- rebuild give the same figures.
+{%- set w = personal_window() %}
 {%- set term = var('personal_points_term_months', 24) | int %}
+{%- set as_of = "date '" ~ w.as_of ~ "'" %}
 with credits as (
-    select * from {{ ref('int_personal__credits') }}
+    select * from {{ ref('per_credits_daily') }}
+    where {{ personal_since('date', w) }}
 ),
 
 redemptions as (
     select * from {{ ref('int_personal__redemptions') }}
 ),
 
-as_of as (
-    {%- if var('personal_as_of_date', none) %}
-    select cast('{{ var("personal_as_of_date") }}' as date) as as_of_date
-    {%- else %}
-    select cast(greatest(
-        (select max(date) from {{ ref('stg_lake__low_carbon_activity') }}),
-        (select max(date) from {{ ref('stg_lake__electricity_consumption') }}
-         where account_type = 'household'),
-        (select max(redemption_date) from redemptions)
-    ) as date) as as_of_date
-    {%- endif %}
+carry as (
+    select * from {{ ref('int_personal__points_carry') }}
 ),
 
 accounts as (
     select account_id, any_value(account_kind) as account_kind
-    from credits
+    from (
+        select account_id, account_kind from carry where account_kind <> 'unknown'
+        union all
+        select account_id, account_kind from credits
+    )
     group by account_id
 ),
 
-lots as (
-    select
-        account_id,
-        date as earned_on,
-        cast(date + interval {{ term }} month as date) as expires_on,
-        sum(points) as points
-    from credits
-    where date <= (select as_of_date from as_of)
-    group by account_id, date
-),
-
-lots_cumulative as (
-    select
-        *,
-        sum(points) over (partition by account_id order by earned_on rows unbounded preceding)
-            as cum_earned
-    from lots
-),
-
 expiry_dates as (
-    -- one row per account × expiry date within the as-of date; E = largest cumulative earned
+    -- one row per account × expiry date in [s, as-of]; E = largest cumulative earned
     select account_id, expires_on, max(cum_earned) as cum_earned
-    from lots_cumulative
-    where expires_on <= (select as_of_date from as_of)
+    from {{ ref('int_personal__points_lots') }}
+    where {{ personal_since('expires_on', w) }}
+      and expires_on <= {{ as_of }}
     group by account_id, expires_on
 ),
 
@@ -78,15 +72,18 @@ expiry_exposure as (
 
 expired_running as (
     select
-        account_id,
-        expires_on,
+        x.account_id,
+        x.expires_on,
+        coalesce(c.points_expired, 0) as expired_before,
         greatest(
-            max(exposure) over (
-                partition by account_id order by expires_on rows unbounded preceding
+            max(x.exposure) over (
+                partition by x.account_id order by x.expires_on rows unbounded preceding
             ),
+            coalesce(c.points_expired, 0),
             0
         ) as expired_to_date
-    from expiry_exposure
+    from expiry_exposure as x
+    left join carry as c using (account_id)
 ),
 
 expiries as (
@@ -94,8 +91,10 @@ expiries as (
         account_id,
         expires_on,
         expired_to_date
-        - coalesce(lag(expired_to_date) over (partition by account_id order by expires_on), 0)
-            as points
+        - coalesce(
+            lag(expired_to_date) over (partition by account_id order by expires_on),
+            expired_before
+        ) as points
     from expired_running
 ),
 
@@ -111,7 +110,7 @@ events as (
         factor_id,
         factor_version
     from credits
-    where date <= (select as_of_date from as_of)
+    where date <= {{ as_of }}
     union all
     select
         account_id,
@@ -138,7 +137,8 @@ events as (
         'personal.points.rule',
         '1kg-per-point;term={{ term }}m'
     from redemptions
-    where redemption_date <= (select as_of_date from as_of)
+    where {{ personal_since('redemption_date', w) }}
+      and redemption_date <= {{ as_of }}
 )
 
 select
@@ -151,11 +151,12 @@ select
     e.activity_ref,
     e.factor_id,
     e.factor_version,
-    cast(sum(e.points) over (
+    cast(coalesce(c.balance, 0) + sum(e.points) over (
         partition by e.account_id
         order by e.event_date, e.event_order, e.activity_ref
         rows unbounded preceding
     ) as decimal(18, 3)) as balance_after,
-    (select as_of_date from as_of) as as_of_date
+    {{ as_of }} as as_of_date
 from events as e
 left join accounts as a using (account_id)
+left join carry as c using (account_id)

@@ -1,11 +1,19 @@
+{{ config(
+    materialized = 'incremental',
+    incremental_strategy = 'append',
+    on_schema_change = 'fail',
+    pre_hook = "{{ personal_delete('in', 'date', 'activity_dates') }}",
+) }}
+{%- set w = personal_window() %}
 -- Low-carbon travel and EV-charging credits per person × day × behaviour × unit.
 -- ER = (BE - PE) × quantity (DB11/T 3043-2024; T/CSAE 235-2021 for EV charging, where
 -- PE per kWh = the grid factor of the year in tCO2/MWh = kgCO2/kWh).
 -- Factors are kg per unit; results in tCO2e rounded to 1 g (6 decimals).
 -- factor_id/factor_version: the methodology's factor row (fixed PE) or the grid factor (EV).
+-- Incremental by date (the activity days of int_personal__build_window).
 with credited as (
     select * from {{ ref('int_personal__activity_assessed') }}
-    where credit_status = 'credited'
+    where credit_status = 'credited' and {{ personal_dates_in('date', w, 'activity_dates') }}
 ),
 
 grid as (

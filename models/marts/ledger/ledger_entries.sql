@@ -17,6 +17,7 @@
 -- Rows already in the table are never updated or deleted (append strategy).
 -- is_provisional: true when posted while the month is open (not in ledger_closed_months).
 {#- build_id: sortable UTC start time of the dbt invocation + its id (no var: keeps partial parsing) -#}
+{%- set pw = personal_window() %}
 {%- set build_id = var('build_id', none) or (run_started_at.strftime('%Y%m%dT%H%M%S%fZ') ~ '-' ~ invocation_id[:8]) %}
 with candidates as (
     select * from {{ ref('int_ledger__entry_candidates') }}
@@ -39,7 +40,13 @@ standing as (
         arg_max(factor_id, build_id || entry_id) filter (where entry_type <> 'restatement') as live_factor_id,
         arg_max(factor_version, build_id || entry_id) filter (where entry_type <> 'restatement') as live_factor_version
     from {{ this }}
-    where {{ in_ledger_months('substr(period, 1, 7)') }}
+    -- the keys the candidates cover: personal days from s on (personal build window), the
+    -- other ledgers' months in ledger_months
+    where
+        {%- if pw.full %} ledger = 'personal'
+        {%- else %} (ledger = 'personal' and period >= '{{ pw.from_date }}')
+        {%- endif %}
+        or (ledger <> 'personal' and {{ in_ledger_months('substr(period, 1, 7)') }})
     group by 1
 ),
 compared as (
@@ -99,4 +106,4 @@ select
     cast('{{ build_id }}' as varchar) as build_id,
     cast(substr(p.period, 1, 7) not in (select month from closed) as boolean) as is_provisional
 from postings as p
-order by p.ledger, p.account_id, p.period, p.activity_ref, p.seq
+-- no ORDER BY: sorting a full month of personal entries (50 M rows) cost more than it saved

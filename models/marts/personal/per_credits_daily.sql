@@ -1,4 +1,12 @@
+{{ config(
+    materialized = 'incremental',
+    incremental_strategy = 'append',
+    on_schema_change = 'fail',
+    pre_hook = "{{ personal_delete('in', 'date', 'credit_dates') }}",
+) }}
+{%- set w = personal_window() %}
 -- 个人/家庭碳普惠减排量(日): one row per account × day × behaviour × unit with credited reductions.
+-- Incremental by date: a build rewrites only the credit days of int_personal__build_window.
 select
     credit_id,
     account_id,
@@ -18,3 +26,4 @@ select
     credit_basis,
     activity_ref
 from {{ ref('int_personal__credits') }}
+where {{ personal_dates_in('date', w, 'credit_dates') }}

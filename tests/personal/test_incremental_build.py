@@ -1,0 +1,216 @@
+"""Night-by-night incremental ledger builds equal one full-refresh build of the same lake.
+
+The real project (dbt-duckdb, carbon.ledgers.build) on the personal fixture lake, grown one or
+more days per night as ingest would, with an expiry (24-month term) and a redemption falling on
+incremental nights, and a late re-ingest of two past days (changed meter reads and an extra
+activity record) that must be picked up by the next night. Home B gets the final lake at once and
+one ``--full-refresh`` build. The personal marts, the points journal and the journal's standing
+(sum per key and per account) must be identical; the late day shows up as restatement pairs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from personal_fixture import (
+    H1,
+    H2,
+    MARKET_REGISTRY,
+    P2,
+    P3,
+    REDEMPTIONS,
+    activity_frame,
+    electricity_frame,
+    households_frame,
+)
+
+from carbon import ledgers
+from carbon.config import paths
+from carbon.lake import write_partition
+
+pytestmark = pytest.mark.slow
+
+D = dt.date
+# P2's 2024-10-05 lot (0.933 points) expires on 2026-10-05; P2 redeems 10 points on 2026-10-06
+EXTRA_ACTIVITY = [(P2, D(2024, 10, 5), "cycling", 10.0, "km", "bikeshare_y", "y-2024")]
+VARS = {
+    "personal_market_registry": MARKET_REGISTRY,
+    "personal_redemptions": [
+        *REDEMPTIONS,
+        {"account_id": P2, "date": "2026-10-06", "points": 10, "ref": "voucher-0002"},
+    ],
+}
+LATE_ACTIVITY = [(P3, D(2026, 10, 1), "cycling", 3.0, "km", "bikeshare_y", "y-late")]
+
+
+def _activity(extra: list[tuple] = ()) -> pd.DataFrame:
+    df = activity_frame()
+    cols = ["person_key", "date", "behaviour_code", "quantity", "unit", "platform", "record_id"]
+    add = pd.DataFrame([*EXTRA_ACTIVITY, *extra], columns=cols)
+    add = add.assign(quantity_as_reported=add["quantity"], unit_as_reported=add["unit"])
+    return pd.concat([df, add], ignore_index=True)
+
+
+def _electricity(late: bool) -> pd.DataFrame:
+    df = electricity_frame()
+    df = df[df["account_type"] == "household"].copy()  # no enterprise register in this lake
+    if late:  # re-read meters of 2026-10-02: H1 5.0 kWh (was 6.0), H2 9.0 kWh (was 7.0)
+        day = df["date"] == D(2026, 10, 2)
+        df.loc[day & (df["account_id"] == H1), "kwh"] = 5.0
+        df.loc[day & (df["account_id"] == H2), "kwh"] = 9.0
+    return df
+
+
+def _write_days(home: Path, days: list[dt.date], *, late: bool = False) -> None:
+    act = _activity(LATE_ACTIVITY if late else [])
+    elec = _electricity(late)
+    for day in days:
+        a = act[act["date"] == day]
+        if len(a):
+            write_partition(
+                "low_carbon_activity", "date", str(day), a.drop(columns="date"), home=home
+            )
+        e = elec[elec["date"] == day]
+        if len(e):
+            write_partition(
+                "electricity_consumption", "date", str(day), e.drop(columns="date"), home=home
+            )
+
+
+def _write_households(home: Path) -> None:
+    hh = households_frame()
+    for month, part in hh.groupby("snapshot_month"):
+        write_partition("households", "month", str(month), part, home=home)
+
+
+def _rows(home: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(paths(home).warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+CREDITS = "select * from main.per_credits_daily order by credit_id"
+BALANCES = "select * from main.per_account_balance order by account_id"
+EVENTS = (
+    "select * exclude (as_of_date) from intermediate.int_personal__points_events "
+    "order by account_id, event_date, entry_type, activity_ref"
+)
+STANDING = (
+    "select ledger, account_id, period, scope, gas, activity_ref, round(sum(tco2e), 9) as t "
+    "from main.ledger_entries group by all having abs(sum(tco2e)) > 1e-12 order by all"
+)
+PER_ACCOUNT = (
+    "select ledger, account_id, round(sum(tco2e), 9) from main.ledger_entries "
+    "group by all order by all"
+)
+WINDOW = (
+    "select full_rebuild, from_date, as_of_date from intermediate.int_personal__build_window "
+    "order by build_seq"
+)
+
+
+@pytest.fixture(scope="module")
+def homes(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    inc = tmp_path_factory.mktemp("incremental") / "home"
+    days = [D(2026, 10, d) for d in range(1, 11)]
+    early = sorted({d for d in _activity()["date"] if d < days[0]})
+    _write_households(inc)
+    plans = []
+    journal_sizes = []
+
+    def night(new_days: list[dt.date], months: list[str] | None, *, late: bool = False) -> None:
+        _write_days(inc, new_days, late=late)
+        r = ledgers.build(inc, months=months, extra_vars=VARS)
+        plans.append(r.plan)
+        journal_sizes.append(_rows(inc, "select count(*) from main.ledger_entries")[0][0])
+
+    night([*early, *days[:3]], ["2026-10"])  # first build: no state, full
+    night(days[3:4], ["2026-10"])  # 10-04
+    night(days[4:6], ["2026-10"])  # 10-05 (expiry) and 10-06 (redemption)
+    # late: 10-01 (one more activity record) and 10-02 (new meter reads) re-ingested, 10-07 new
+    night([days[0], days[1], days[6]], ["2026-10"], late=True)
+    night(days[7:], None)  # 10-08 .. 10-10, all months
+    night([], ["2026-10"])  # nothing new
+    # the same lake at once, one full-refresh build
+    full = tmp_path_factory.mktemp("full") / "home"
+    _write_households(full)
+    _write_days(full, [*early, *days], late=True)
+    r = ledgers.build(full, full_refresh=True, extra_vars=VARS)
+    assert r.ok
+    return {"inc": inc, "full": full, "plans": plans, "journal_sizes": journal_sizes}
+
+
+def test_nights_are_incremental_and_see_the_late_days(homes) -> None:
+    plans = homes["plans"]
+    assert [p.personal.full for p in plans] == [True, False, False, False, False, False]
+    assert plans[1].personal.electricity_dates == ["2026-10-04"]
+    late = plans[3]
+    assert late.personal.electricity_dates == ["2026-10-02", "2026-10-07"]
+    assert late.personal.activity_dates == ["2026-10-01"]
+    assert plans[5].personal.electricity_dates == plans[5].personal.activity_dates == []
+    window = _rows(homes["inc"], WINDOW)
+    assert [w[1] for w in window[1:]] == [
+        D(2026, 10, 4),
+        D(2026, 10, 5),
+        D(2026, 10, 1),  # the late activity day moves s back
+        D(2026, 10, 8),
+        D(2026, 10, 11),  # nothing new: previous as-of + 1, nothing recomputed
+    ]
+    # nothing new -> nothing appended
+    assert homes["journal_sizes"][-1] == homes["journal_sizes"][-2]
+
+
+@pytest.mark.parametrize(
+    ("sql", "n"),
+    [(CREDITS, 20), (BALANCES, 5), (EVENTS, 20)],
+    ids=["credits", "balances", "events"],
+)
+def test_personal_tables_equal_a_full_rebuild(homes, sql, n) -> None:
+    inc, full = _rows(homes["inc"], sql), _rows(homes["full"], sql)
+    assert len(inc) >= n
+    assert inc == full
+
+
+def test_expiry_and_redemption_booked_on_incremental_nights(homes) -> None:
+    rows = _rows(
+        homes["inc"],
+        f"select event_date, entry_type, points, balance_after from "
+        f"intermediate.int_personal__points_events where account_id = '{P2}' "
+        f"and entry_type <> 'reduction_credit' order by event_date",
+    )
+    assert [(r[0], r[1], str(r[2])) for r in rows] == [
+        (D(2026, 10, 5), "expiry", "-0.933"),
+        (D(2026, 10, 6), "redemption", "-10.000"),
+    ]
+
+
+def test_journal_standing_equals_a_full_rebuild(homes) -> None:
+    for sql in (STANDING, PER_ACCOUNT):
+        inc, full = _rows(homes["inc"], sql), _rows(homes["full"], sql)
+        assert inc == full
+    # the re-read 10-02 meters were restated: reversal + replacement, history untouched
+    ref = f"electricity_consumption/date=2026-10-02/account_type=household/account_id={H1}"
+    entries = _rows(
+        homes["inc"],
+        f"select entry_type, tco2e from main.ledger_entries where activity_ref = '{ref}' "
+        "order by build_id, entry_type",
+    )
+    assert [e[0] for e in entries] == ["reduction_credit", "reduction_credit", "restatement"]
+    assert entries[0][1] == pytest.approx(0.001224, abs=1e-12)  # 6.0 kWh vs 8.1 baseline
+    assert entries[2][1] == pytest.approx(-0.001224, abs=1e-12)
+    (credit,) = _rows(
+        homes["full"],
+        f"select er_tco2e from main.per_credits_daily where activity_ref = '{ref}'",
+    )
+    assert entries[1][1] == credit[0] > entries[0][1]  # 5.0 kWh earns more than 6.0 kWh did
+    # no other key than the late days' moved: every full-build entry is in the incremental one
+    cols = "ledger, account_id, period, entry_type, scope, gas, round(tco2e, 12), activity_ref"
+    inc = set(_rows(homes["inc"], f"select {cols} from main.ledger_entries"))
+    full = set(_rows(homes["full"], f"select {cols} from main.ledger_entries"))
+    assert full <= inc
