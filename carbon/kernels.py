@@ -259,24 +259,25 @@ def _fnv1a64_kernel(data, offsets, lo, hi, out):
 
 @njit(nogil=True, cache=True)
 def _repeated_hashes(h, bits, limit):
-    """Hash values seen more than once (open addressing; stops after ``limit`` repeats)."""
+    """Hash values seen more than once (open addressing, 0 = empty slot, so a hash of 0 is
+    stored as 1: callers compare the values of repeats exactly anyway); stops after ``limit``."""
     size = 1 << bits
     mask = uint64(size - 1)
     table = np.zeros(size, dtype=np.uint64)
-    used = np.zeros(size, dtype=np.bool_)
     out = np.empty(limit + 1, dtype=np.uint64)
     found = 0
     for x in h:
+        if x == 0:
+            x = uint64(1)
         i = (x ^ (x >> uint64(29))) & mask
-        while used[i] and table[i] != x:
+        while table[i] != 0 and table[i] != x:
             i = (i + uint64(1)) & mask
-        if used[i]:
+        if table[i] == x:
             out[found] = x
             found += 1
             if found > limit:
                 break
         else:
-            used[i] = True
             table[i] = x
     return out[:found]
 
@@ -385,5 +386,6 @@ def all_distinct(values: pa.Array) -> bool:
         return False
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    picked = values.take(pa.array(np.flatnonzero(np.isin(h, repeated)))).to_pylist()
+    stored = np.where(h == 0, np.uint64(1), h)  # the kernel keeps a hash of 0 as 1
+    picked = values.take(pa.array(np.flatnonzero(np.isin(stored, repeated)))).to_pylist()
     return len(set(picked)) == len(picked)

@@ -194,14 +194,15 @@ def duplicated_rows(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
     tested first with 64-bit hashes (``carbon.kernels.all_distinct``, exact), which is cheaper
     than encoding it."""
     n = len(df)
+    if n >= DISTINCT_KERNEL_MIN:  # any text column without repeats settles it, before encoding
+        from carbon.kernels import all_distinct
+
+        for c in cols:
+            arr = _arrow(df[c])
+            if pa_types_is_text(arr) and all_distinct(arr):
+                return np.zeros(n, dtype=bool)
     combined: np.ndarray | None = None
     for c in cols:
-        arr = _arrow(df[c])
-        if n >= DISTINCT_KERNEL_MIN and pa_types_is_text(arr):
-            from carbon.kernels import all_distinct
-
-            if all_distinct(arr):
-                return np.zeros(n, dtype=bool)
         f, distinct = _encode(df[c])
         if distinct == n:
             return np.zeros(n, dtype=bool)
@@ -216,13 +217,31 @@ def duplicated_rows(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
     return pd.Series(combined).duplicated(keep="first").to_numpy()
 
 
+_LAST_ENCODED: list = []  # [(array, its dictionary encoding)]: the last column encoded
+
+
+def _dictionary_encoded(arr):
+    """``arr.dictionary_encode()``, reusing the last result when called again on the same
+    memory (the kWh and green-kWh caps both map the account type). Arrow buffers are immutable
+    and the cached array keeps its buffers alive, so equal addresses mean equal contents."""
+
+    def where(a) -> tuple:
+        return (a.type, a.offset, len(a), *(b.address if b else 0 for b in a.buffers()))
+
+    if _LAST_ENCODED and where(_LAST_ENCODED[0][0]) == where(arr):
+        return _LAST_ENCODED[0][1]
+    enc = arr.dictionary_encode()
+    _LAST_ENCODED[:] = [(arr, enc)]
+    return enc
+
+
 def map_small(s: pd.Series, mapping: dict, default: float) -> pd.Series:
     """``s.map(mapping)`` for a column with few distinct values, without a Python loop per row."""
     import pyarrow as pa_
 
     arr = _arrow(s)
     if pa_.types.is_string(arr.type) or pa_.types.is_large_string(arr.type):
-        enc = arr.dictionary_encode()  # nulls stay null indices -> default
+        enc = _dictionary_encoded(arr)  # nulls stay null indices -> default
         table = np.array(
             [mapping.get(u, default) for u in enc.dictionary.to_pylist()] + [default],
             dtype="float64",
