@@ -161,8 +161,9 @@ STATE_FILE = "lake_state.json"
 STATE_VERSION = 1
 #: datasets whose date partitions drive the personal build window
 PERSONAL_DAILY = ("electricity_consumption", "low_carbon_activity")
-#: a changed household snapshot moves members (and so credits) of any month: full personal rebuild
-PERSONAL_FULL_ON_CHANGE = ("households",)
+#: monthly household snapshots: a changed month moves the members of its own days and of the
+#: following days up to the next snapshot month (``snapshot_electricity_dates``)
+PERSONAL_SNAPSHOTS = "households"
 #: datasets whose changed partitions add their months to ledger_months (late data)
 LEDGER_MONTHLY = (
     "electricity_consumption",
@@ -260,6 +261,24 @@ def months_of_partitions(changed: dict[str, list[str]]) -> set[str]:
     return months
 
 
+def snapshot_electricity_dates(changed_months: list[str], old: dict, new: dict) -> list[str]:
+    """Meter days whose household members a change of these ``households`` snapshot months can
+    move: a day takes the snapshot of its month, else the latest earlier one (never a later one),
+    so month M decides the days from M-01 up to the next snapshot month present before or after
+    the change (or every later day). ``old`` / ``new`` are lake snapshots (``lake_snapshot``)."""
+    months = sorted(
+        {k.split("=", 1)[1] for k in old.get(PERSONAL_SNAPSHOTS, {})}
+        | {k.split("=", 1)[1] for k in new.get(PERSONAL_SNAPSHOTS, {})}
+    )
+    days = sorted(k.split("=", 1)[1] for k in new.get("electricity_consumption", {}))
+    out: set[str] = set()
+    for m in changed_months:
+        later = [x for x in months if x > m]
+        end = f"{later[0]}-01" if later else None
+        out |= {d for d in days if d >= f"{m}-01" and (end is None or d < end)}
+    return sorted(out)
+
+
 def personal_signature(build_vars_: dict, as_of: str | None) -> str:
     """Hash of what the carried personal state depends on besides the lake: vars, factor as-of
     date, seeds (factor library, methodologies) and the personal models themselves."""
@@ -306,11 +325,14 @@ def plan_build(
         reason = "no state of a previous successful build"
     elif state.get("signature") != signature:
         reason = "vars, factor as-of date, seeds or personal models changed"
-    elif any(ds in changed for ds in PERSONAL_FULL_ON_CHANGE):
-        reason = "household snapshot changed"
+    elec_dates = set(changed.get("electricity_consumption", []))
+    if state and PERSONAL_SNAPSHOTS in changed:  # members move only from that month on
+        elec_dates |= set(
+            snapshot_electricity_dates(changed[PERSONAL_SNAPSHOTS], state["partitions"], snapshot)
+        )
     personal = PersonalWindow(
         full=bool(reason),
-        electricity_dates=changed.get("electricity_consumption", []),
+        electricity_dates=sorted(elec_dates),
         activity_dates=changed.get("low_carbon_activity", []),
         reason=reason or "incremental",
     )

@@ -2,8 +2,10 @@
 
 The real project (dbt-duckdb, carbon.ledgers.build) on the personal fixture lake, grown one or
 more days per night as ingest would, with an expiry (24-month term) and a redemption falling on
-incremental nights, and a late re-ingest of two past days (changed meter reads and an extra
-activity record) that must be picked up by the next night. Home B gets the final lake at once and
+incremental nights, a household snapshot month arriving after its first days were credited (with
+the previous month's members, or not at all for a household new in that snapshot), and a late
+re-ingest of two past days (changed meter reads and an extra activity record) that must be picked
+up by the next night. Home B gets the final lake at once and
 one ``--full-refresh`` build. The personal marts, the points journal and the journal's standing
 (sum per key and per account) must be identical; the late day shows up as restatement pairs.
 """
@@ -81,10 +83,11 @@ def _write_days(home: Path, days: list[dt.date], *, late: bool = False) -> None:
             )
 
 
-def _write_households(home: Path) -> None:
+def _write_households(home: Path, months: tuple[str, ...] = ("2026-09", "2026-10")) -> None:
     hh = households_frame()
     for month, part in hh.groupby("snapshot_month"):
-        write_partition("households", "month", str(month), part, home=home)
+        if month in months:
+            write_partition("households", "month", str(month), part, home=home)
 
 
 def _rows(home: Path, sql: str) -> list[tuple]:
@@ -120,7 +123,7 @@ def homes(tmp_path_factory: pytest.TempPathFactory) -> dict:
     inc = tmp_path_factory.mktemp("incremental") / "home"
     days = [D(2026, 10, d) for d in range(1, 11)]
     early = sorted({d for d in _activity()["date"] if d < days[0]})
-    _write_households(inc)
+    _write_households(inc, ("2026-09",))  # the 2026-10 snapshot arrives on the third night
     plans = []
     journal_sizes = []
 
@@ -132,7 +135,10 @@ def homes(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     night([*early, *days[:3]], ["2026-10"])  # first build: no state, full
     night(days[3:4], ["2026-10"])  # 10-04
-    night(days[4:6], ["2026-10"])  # 10-05 (expiry) and 10-06 (redemption)
+    # 10-05 (expiry) and 10-06 (redemption); the 2026-10 household snapshot lands: H1 now has 3
+    # members (4 in 2026-09), H2 its first snapshot, so October's household days are redone
+    _write_households(inc, ("2026-10",))
+    night(days[4:6], ["2026-10"])
     # late: 10-01 (one more activity record) and 10-02 (new meter reads) re-ingested, 10-07 new
     night([days[0], days[1], days[6]], ["2026-10"], late=True)
     night(days[7:], None)  # 10-08 .. 10-10, all months
@@ -150,6 +156,8 @@ def test_nights_are_incremental_and_see_the_late_days(homes) -> None:
     plans = homes["plans"]
     assert [p.personal.full for p in plans] == [True, False, False, False, False, False]
     assert plans[1].personal.electricity_dates == ["2026-10-04"]
+    # a new snapshot month moves the members of its days only: no full rebuild
+    assert plans[2].personal.electricity_dates == [f"2026-10-{d:02d}" for d in range(1, 7)]
     late = plans[3]
     assert late.personal.electricity_dates == ["2026-10-02", "2026-10-07"]
     assert late.personal.activity_dates == ["2026-10-01"]
@@ -157,7 +165,7 @@ def test_nights_are_incremental_and_see_the_late_days(homes) -> None:
     window = _rows(homes["inc"], WINDOW)
     assert [w[1] for w in window[1:]] == [
         D(2026, 10, 4),
-        D(2026, 10, 5),
+        D(2026, 10, 1),  # the 2026-10 snapshot: October's household days from the 1st
         D(2026, 10, 1),  # the late activity day moves s back
         D(2026, 10, 8),
         D(2026, 10, 11),  # nothing new: previous as-of + 1, nothing recomputed
@@ -194,22 +202,32 @@ def test_journal_standing_equals_a_full_rebuild(homes) -> None:
     for sql in (STANDING, PER_ACCOUNT):
         inc, full = _rows(homes["inc"], sql), _rows(homes["full"], sql)
         assert inc == full
-    # the re-read 10-02 meters were restated: reversal + replacement, history untouched
+    # H1's 10-02 credit, restated twice, history untouched: first with the 2026-09 snapshot's 4
+    # members (baseline 10.8 kWh), then with the 2026-10 snapshot's 3 (8.1 kWh), then the re-read
+    # meter (5.0 kWh instead of 6.0)
     ref = f"electricity_consumption/date=2026-10-02/account_type=household/account_id={H1}"
     entries = _rows(
         homes["inc"],
         f"select entry_type, tco2e from main.ledger_entries where activity_ref = '{ref}' "
         "order by build_id, entry_type",
     )
-    assert [e[0] for e in entries] == ["reduction_credit", "reduction_credit", "restatement"]
-    assert entries[0][1] == pytest.approx(0.001224, abs=1e-12)  # 6.0 kWh vs 8.1 baseline
-    assert entries[2][1] == pytest.approx(-0.001224, abs=1e-12)
+    assert [e[0] for e in entries] == [
+        "reduction_credit",
+        "reduction_credit",
+        "restatement",
+        "reduction_credit",
+        "restatement",
+    ]
+    assert entries[0][1] == pytest.approx(0.002797, abs=1e-12)  # (10.8 - 6.0) kWh x 0.5827
+    assert entries[1][1] == pytest.approx(0.001224, abs=1e-12)  # (8.1 - 6.0) kWh x 0.5827
+    assert entries[2][1] == pytest.approx(-0.002797, abs=1e-12)
+    assert entries[4][1] == pytest.approx(-0.001224, abs=1e-12)
     (credit,) = _rows(
         homes["full"],
         f"select er_tco2e from main.per_credits_daily where activity_ref = '{ref}'",
     )
-    assert entries[1][1] == credit[0] > entries[0][1]  # 5.0 kWh earns more than 6.0 kWh did
-    # no other key than the late days' moved: every full-build entry is in the incremental one
+    assert entries[3][1] == credit[0] > entries[1][1]  # 5.0 kWh earns more than 6.0 kWh did
+    # every full-build entry is in the incremental journal (which also keeps the restated ones)
     cols = "ledger, account_id, period, entry_type, scope, gas, round(tco2e, 12), activity_ref"
     inc = set(_rows(homes["inc"], f"select {cols} from main.ledger_entries"))
     full = set(_rows(homes["full"], f"select {cols} from main.ledger_entries"))

@@ -12,8 +12,10 @@
 --   otherwise nothing.
 -- trailing avg = mean daily kWh of the same household over days d-7 … d-1, used only when at least
 -- var personal_trailing_min_days (default 7: a full week) of those days have readings.
--- members: the households snapshot of the consumption month, else the latest earlier snapshot, else
--- the earliest later one. Households without any snapshot are not credited.
+-- members: the households snapshot of the consumption month, else the latest earlier snapshot. A
+-- household is credited from the month of its first snapshot on (it joins the scheme then), so a
+-- new or changed snapshot month moves only the days from that month to the next snapshot month
+-- (carbon.ledgers.snapshot_electricity_dates), never earlier ones.
 -- trailing_avg_kwh / trailing_days are computed only for days at or above the baseline (the only
 -- ones that need them): null / 0 on city_baseline rows.
 -- Metered kWh is used as is (green_kwh is not netted: green-power deductions belong to the
@@ -50,8 +52,8 @@ grid as (
     select * from {{ ref('int_personal__grid_factor') }}
 ),
 
--- members per household × month: one hash aggregate, no sort. Score: a snapshot of the month or
--- earlier beats any later one; among earlier ones the latest wins, among later ones the earliest.
+-- members per household × month: one hash aggregate, no sort: the latest snapshot of the month
+-- or earlier.
 target_months as (
     {%- if w.full %}
     select distinct month from targets
@@ -63,24 +65,13 @@ target_months as (
 members_by_month as (
     select
         h.household_key,
-        h.month,
-        arg_max(h.members, h.score) as members,
-        arg_max(h.snapshot_month, h.score) as snapshot_month
-    from (
-        select
-            h.household_key,
-            h.members,
-            h.snapshot_month,
-            m.month,
-            case
-                when h.snapshot_month <= m.month
-                    then 1000000 + cast(replace(h.snapshot_month, '-', '') as integer)
-                else -cast(replace(h.snapshot_month, '-', '') as integer)
-            end as score
-        from households as h
-        cross join target_months as m
-    ) as h
-    group by h.household_key, h.month
+        m.month,
+        arg_max(h.members, h.snapshot_month) as members,
+        max(h.snapshot_month) as snapshot_month
+    from households as h
+    inner join target_months as m
+        on h.snapshot_month <= m.month
+    group by h.household_key, m.month
 ),
 
 methodology_by_year as (
