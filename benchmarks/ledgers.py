@@ -78,6 +78,21 @@ def add_night(home: str) -> str:
     return day.strftime("%Y-%m")
 
 
+def add_snapshot(home: str, month: str) -> bool:
+    """Land the ``households`` snapshot of ``month`` (a copy of the latest one) if it is missing:
+    the first night of a month, when civil affairs deliver the month's register."""
+    import pyarrow.parquet as pq
+
+    from carbon.lake import list_partitions, write_partition
+
+    parts = list_partitions("households", home)
+    if not parts or any(p.parent.name == f"month={month}" for p in parts):
+        return False
+    last = max(parts, key=lambda p: p.parent.name)
+    write_partition("households", "month", month, pq.read_table(last), home=home)
+    return True
+
+
 def journal_rows(home: str) -> int:
     import duckdb
 
@@ -132,6 +147,11 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="first copy the last electricity day forward N times (e.g. 30: a full month at city scale)",
     )
+    ap.add_argument(
+        "--new-snapshot",
+        action="store_true",
+        help="the night also lands its month's households snapshot when it starts a new month",
+    )
     args = ap.parse_args(argv)
     if args.cmd == "_step":
         print(json.dumps(_step(args.home, args.kind, args.months)))
@@ -150,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
         results.append(r)
         print(json.dumps(r), flush=True)
     month = add_night(home)
+    snapshot = add_snapshot(home, month) if args.new_snapshot else False
     r = run_step(home, "night", [month])
+    r["new_household_snapshot"] = snapshot
     r["journal_rows"] = journal_rows(home)
     r["months"] = [month]
     results.append(r)
