@@ -180,7 +180,7 @@ def _codes(s: pd.Series) -> np.ndarray:
 DISTINCT_KERNEL_MIN = 100_000
 
 
-def pa_types_is_text(arr) -> bool:
+def _is_text(arr) -> bool:
     import pyarrow as pa_
 
     return pa_.types.is_string(arr.type) or pa_.types.is_large_string(arr.type)
@@ -199,7 +199,7 @@ def duplicated_rows(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
 
         for c in cols:
             arr = _arrow(df[c])
-            if pa_types_is_text(arr) and all_distinct(arr):
+            if _is_text(arr) and all_distinct(arr):
                 return np.zeros(n, dtype=bool)
     combined: np.ndarray | None = None
     for c in cols:
@@ -217,31 +217,12 @@ def duplicated_rows(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
     return pd.Series(combined).duplicated(keep="first").to_numpy()
 
 
-_LAST_ENCODED: list = []  # [(array, its dictionary encoding)]: the last column encoded
-
-
-def _dictionary_encoded(arr):
-    """``arr.dictionary_encode()``, reusing the last result when called again on the same
-    memory (the kWh and green-kWh caps both map the account type). Arrow buffers are immutable
-    and the cached array keeps its buffers alive, so equal addresses mean equal contents."""
-
-    def where(a) -> tuple:
-        return (a.type, a.offset, len(a), *(b.address if b else 0 for b in a.buffers()))
-
-    if _LAST_ENCODED and where(_LAST_ENCODED[0][0]) == where(arr):
-        return _LAST_ENCODED[0][1]
-    enc = arr.dictionary_encode()
-    _LAST_ENCODED[:] = [(arr, enc)]
-    return enc
-
-
 def map_small(s: pd.Series, mapping: dict, default: float) -> pd.Series:
     """``s.map(mapping)`` for a column with few distinct values, without a Python loop per row."""
-    import pyarrow as pa_
 
     arr = _arrow(s)
-    if pa_.types.is_string(arr.type) or pa_.types.is_large_string(arr.type):
-        enc = _dictionary_encoded(arr)  # nulls stay null indices -> default
+    if _is_text(arr):
+        enc = arr.dictionary_encode()  # nulls stay null indices -> default
         table = np.array(
             [mapping.get(u, default) for u in enc.dictionary.to_pylist()] + [default],
             dtype="float64",

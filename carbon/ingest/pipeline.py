@@ -372,11 +372,8 @@ def stage_file(
     clock.tick("stage")
 
     by_check = fails.groupby("check").size().astype(int).to_dict() if len(fails) else {}
-    if len(good_part) == 0:
-        parts_good = []
-    else:  # labels of the dictionary that rows use
-        used = pc.unique(good_part.indices.drop_null())
-        parts_good = sorted({good_part.dictionary[i].as_py() for i in used.to_pylist()})
+    used = pc.unique(good_part.indices.drop_null())  # the dictionary labels that rows use
+    parts_good = sorted(set(good_part.dictionary.take(used).to_pylist()))
     parts_bad = sorted(str(v) for v in pc.unique(bad["__partition"]).to_pylist() if v is not None)
     return {
         "dataset": dataset,

@@ -35,11 +35,9 @@ def keyed_hash(raw: str, secret: bytes | None = None) -> str:
     return hmac.digest(_secret(secret), raw.encode("utf-8"), "sha256").hex()[:HEX_CHARS]
 
 
-def _hash_many_stdlib(values: np.ndarray, secret: bytes) -> np.ndarray:
-    return np.array(
-        [hmac.digest(secret, v.encode("utf-8"), "sha256").hex()[:HEX_CHARS] for v in values],
-        dtype=object,
-    )
+def _hash_many_stdlib(values, secret: bytes) -> np.ndarray:
+    """``keyed_hash`` of each value, one by one (nulls stay None): the path for small inputs."""
+    return np.array([None if v is None else keyed_hash(v, secret) for v in values], dtype=object)
 
 
 # below this many values the stdlib path is cheaper than starting the compiled kernel (numba's
@@ -55,11 +53,7 @@ def hmac_hex32(values, secret: bytes):
         from carbon.kernels import hmac_sha256_hex32
 
         return hmac_sha256_hex32(values, secret)
-    raw = values.cast(pa.binary()).to_pylist()
-    return pa.array(
-        [None if v is None else hmac.digest(secret, v, "sha256").hex()[:HEX_CHARS] for v in raw],
-        type=pa.string(),
-    )
+    return pa.array(_hash_many_stdlib(values.to_pylist(), secret), type=pa.string())
 
 
 def hash_values(values: np.ndarray, secret: bytes | None = None) -> np.ndarray:
