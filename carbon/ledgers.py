@@ -159,8 +159,6 @@ def write_build_params(
 #: lake state of the last successful full-project build (partition -> size, mtime, inode, digest)
 STATE_FILE = "lake_state.json"
 STATE_VERSION = 1
-#: datasets whose date partitions drive the personal build window
-PERSONAL_DAILY = ("electricity_consumption", "low_carbon_activity")
 #: monthly household snapshots: a changed month moves the members of its own days and of the
 #: following days up to the next snapshot month (``snapshot_electricity_dates``)
 PERSONAL_SNAPSHOTS = "households"
@@ -208,11 +206,8 @@ def state_path(home: str | Path | None = None) -> Path:
 
 
 def _digest(path: Path) -> str:
-    h = hashlib.blake2b(digest_size=16)
     with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 
 def lake_snapshot(home: str | Path | None = None, previous: dict | None = None) -> dict:
