@@ -10,6 +10,10 @@
 * ``hash64(values)``: a 64-bit FNV-1a hash of every value. Not keyed and not a pseudonym: it only
   tells a column whose values are all distinct from one that may repeat (callers confirm repeats
   exactly).
+* ``all_distinct(values)``: exact test that no value repeats (``hash64``, then a radix-partitioned
+  hash table; equal hashes are confirmed by comparing the values).
+* ``may_need_trim(values)``: whether any value starts or ends with (possible) whitespace, from two
+  bytes per value, so that a clean column is not trimmed.
 
 Each kernel releases the GIL and is run on ``threads()`` slices of the array at once. The compiled
 code is cached on disk by numba (``cache=True``), so only the first process on a machine compiles
@@ -258,28 +262,80 @@ def _fnv1a64_kernel(data, offsets, lo, hi, out):
 
 
 @njit(nogil=True, cache=True)
-def _repeated_hashes(h, bits, limit):
-    """Hash values seen more than once (open addressing, 0 = empty slot, so a hash of 0 is
-    stored as 1: callers compare the values of repeats exactly anyway); stops after ``limit``."""
-    size = 1 << bits
+def _repeated_hashes(h, limit):
+    """Hash values seen more than once; stops after ``limit``. (A hash of 0 is stored as 1:
+    callers compare the values of repeats exactly anyway.)
+
+    Radix-partitioned: the hashes are first scattered into buckets by their top bits, about 8 k
+    per bucket, and each bucket is then checked with an open-addressing table of 16 k slots that
+    stays in the CPU cache. One table over all values misses the cache on every insert: 5x
+    slower at 2.5 M values."""
+    n = len(h)
+    bits = 1
+    while (1 << bits) < n:
+        bits += 1
+    pbits = bits - 13 if bits > 13 else 0
+    nb = 1 << pbits
+    shift = uint64(64 - pbits) if pbits else uint64(0)
+    start = np.zeros(nb + 1, dtype=np.int64)
+    if pbits:
+        for x in h:
+            start[(x >> shift) + uint64(1)] += 1
+    else:
+        start[1] = n
+    for b in range(nb):
+        start[b + 1] += start[b]
+    part = np.empty(n, dtype=np.uint64)
+    if pbits:
+        fill = start[:-1].copy()
+        for x in h:
+            b = x >> shift
+            part[fill[b]] = x
+            fill[b] += 1
+    else:
+        part[:] = h
+    biggest = 0
+    for b in range(nb):
+        biggest = max(biggest, start[b + 1] - start[b])
+    size = 16
+    while size < 2 * biggest:
+        size <<= 1
     mask = uint64(size - 1)
     table = np.zeros(size, dtype=np.uint64)
     out = np.empty(limit + 1, dtype=np.uint64)
     found = 0
-    for x in h:
-        if x == 0:
-            x = uint64(1)
-        i = (x ^ (x >> uint64(29))) & mask
-        while table[i] != 0 and table[i] != x:
-            i = (i + uint64(1)) & mask
-        if table[i] == x:
-            out[found] = x
-            found += 1
-            if found > limit:
-                break
-        else:
-            table[i] = x
+    for b in range(nb):
+        table[:] = 0
+        for j in range(start[b], start[b + 1]):
+            x = part[j]
+            if x == 0:
+                x = uint64(1)
+            i = (x ^ (x >> uint64(29))) & mask
+            while table[i] != 0 and table[i] != x:
+                i = (i + uint64(1)) & mask
+            if table[i] == x:
+                out[found] = x
+                found += 1
+                if found > limit:
+                    return out[:found]
+            else:
+                table[i] = x
     return out[:found]
+
+
+@njit(nogil=True, cache=True)
+def _any_edge_space(data, offsets):
+    """True if some value starts or ends with a byte that may be (part of) whitespace: ASCII
+    control characters and space, or any non-ASCII byte (Unicode spaces such as U+3000)."""
+    for i in range(len(offsets) - 1):
+        a = offsets[i]
+        b = offsets[i + 1]
+        if b > a:
+            c = data[a]
+            d = data[b - 1]
+            if c <= 32 or c >= 127 or d <= 32 or d >= 127:
+                return True
+    return False
 
 
 # ---------------------------------------------------------------- Python side
@@ -369,6 +425,13 @@ def hash64(values: pa.Array) -> np.ndarray:
     return out
 
 
+def may_need_trim(values: pa.Array) -> bool:
+    """False only if no value has leading or trailing whitespace (so that trimming the column
+    would change nothing); True when some value might. Two bytes per value are read."""
+    data, offsets = _buffers(values)
+    return bool(_any_edge_space(data, offsets))
+
+
 def all_distinct(values: pa.Array) -> bool:
     """True when no value repeats; False when some may (exact for True: equal 64-bit hashes are
     compared as strings). A column with nulls is never reported distinct: False sends callers
@@ -379,7 +442,7 @@ def all_distinct(values: pa.Array) -> bool:
     if len(set(head)) < len(head):  # repeats early: not distinct, no need to hash
         return False
     h = hash64(values)
-    repeated = _repeated_hashes(h, max(10, len(h).bit_length() + 1), 64)
+    repeated = _repeated_hashes(h, 64)
     if not len(repeated):
         return True
     if len(repeated) > 64:  # far more than 64-bit collisions explain: values repeat

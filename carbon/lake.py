@@ -6,11 +6,17 @@ old partition or the new one, never a partial file; a crash mid-write leaves onl
 ``.tmp-*`` file that no reader globs (pyarrow, fastparquet and DuckDB skip dot-files, and the
 ``*.parquet`` glob does not match ``.tmp`` names). Rewriting a partition replaces it whole, so
 reruns are idempotent. Output is deterministic: the same rows give the same bytes.
+
+``write_parquet`` is the one Parquet writer of the lake's settings (zstd level 1, dictionary,
+statistics, the Arrow schema stored). Ingest writes its staged partitions with it too, so that
+``publish_partition_file`` can put a staged file in place as the partition (a hard link, atomic,
+no copy; a copy where staging and lake are on different file systems).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -109,17 +115,27 @@ def write_partition(
     if schema is None and dataset in DATASETS:
         schema = lake_schema(dataset, key)
     table = _to_table(data, schema)
-    target_dir = partition_dir(dataset, key, value, home)
-    target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / PART_FILE
-    tmp = target_dir / f".tmp-{uuid.uuid4().hex}-{PART_FILE}"
+    target = partition_dir(dataset, key, value, home) / PART_FILE
+    write_parquet(target, table, _fail_after_bytes=_fail_after_bytes)
+    return target
+
+
+def _hidden_tmp(target: Path) -> Path:
+    """A temporary name beside ``target`` that no reader's glob matches (dot-file, not .parquet)."""
+    return target.with_name(f".tmp-{uuid.uuid4().hex}-{target.name}")
+
+
+def write_parquet(target: Path, table: pa.Table, *, _fail_after_bytes: int | None = None) -> Path:
+    """Atomically write ``table`` to ``target`` with the lake's Parquet settings (fsync'd)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _hidden_tmp(target)
     try:
         with pa.OSFile(str(tmp), "wb") as sink:
             if _fail_after_bytes is not None:  # test hook: simulate a crash mid-write
                 sink.write(b"PAR1" + b"\0" * _fail_after_bytes)
                 raise OSError(f"injected failure while writing {target}")
             pq.write_table(
-                table,
+                table.replace_schema_metadata(None),
                 sink,
                 compression="zstd",
                 compression_level=1,  # as small as the default level 3 on our data, 30 % faster
@@ -129,6 +145,28 @@ def write_partition(
             )
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def publish_partition_file(
+    dataset: str, key: str, value: str, source: Path, home: str | Path | None = None
+) -> Path:
+    """Put a finished file (written by ``write_parquet`` in the lake schema) in place as the
+    partition: hard-linked (or copied) to a hidden name, then renamed over the old partition."""
+    target = partition_dir(dataset, key, value, home) / PART_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _hidden_tmp(target)
+    try:
+        try:
+            os.link(source, tmp)
+        except OSError:  # another file system, or links not allowed: copy
+            shutil.copyfile(source, tmp)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -15,6 +15,7 @@ int64 -> ``Int64``, bool -> ``boolean``, date -> ``datetime64[s]`` (midnight), t
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Callable
 from functools import cache
 
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from carbon import codes, units
+from carbon import codes, config, units
 from carbon.config import TZ
 from carbon.contracts import rules
 from carbon.datasets import DATASETS, Dataset
@@ -176,10 +177,6 @@ def _codes(s: pd.Series) -> np.ndarray:
     return _encode(s)[0]
 
 
-# from this many rows on, a text key column is first tested with the compiled hash kernel
-DISTINCT_KERNEL_MIN = 100_000
-
-
 def _is_text(arr) -> bool:
     import pyarrow as pa_
 
@@ -194,7 +191,7 @@ def duplicated_rows(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
     tested first with 64-bit hashes (``carbon.kernels.all_distinct``, exact), which is cheaper
     than encoding it."""
     n = len(df)
-    if n >= DISTINCT_KERNEL_MIN:  # any text column without repeats settles it, before encoding
+    if n >= config.COMPILED_MIN:  # any text column without repeats settles it, before encoding
         from carbon.kernels import all_distinct
 
         for c in cols:
@@ -336,11 +333,34 @@ def quantity_range(spec_name: str, code_col: str, lo: float, hi: float) -> pa.Ch
     return _frame_check(fn, "range", "quantity")
 
 
-def kwh_range(col: str) -> pa.Check:
+class PerFrame:
+    """``fn(df)`` computed once per validated frame and shared by the checks of one schema that
+    need it (pandera hands every frame-level check the same frame object). The frame is held by
+    a weak reference: pandera keeps the schema on the frame, and a strong one would be a cycle."""
+
+    def __init__(self, fn: Callable[[pd.DataFrame], pd.Series]):
+        self.fn = fn
+        self.frame: weakref.ref | None = None
+        self.value: pd.Series | None = None
+
+    def __call__(self, df: pd.DataFrame) -> pd.Series:
+        if self.frame is None or self.frame() is not df:
+            self.frame, self.value = weakref.ref(df), self.fn(df)
+        return self.value
+
+
+def daily_kwh_cap() -> PerFrame:
+    """Each row's daily kWh maximum, from its account type (one encoding for both kWh checks)."""
+    top = max(rules.MAX_DAILY_KWH.values())
+    return PerFrame(lambda df: map_small(df["account_type"], rules.MAX_DAILY_KWH, top))
+
+
+def kwh_range(col: str, cap_of: PerFrame | None = None) -> pa.Check:
     """kWh >= 0 and below the per-account-type daily maximum."""
+    cap_of = cap_of or daily_kwh_cap()
 
     def fn(df: pd.DataFrame) -> pd.DataFrame:
-        cap = map_small(df["account_type"], rules.MAX_DAILY_KWH, max(rules.MAX_DAILY_KWH.values()))
+        cap = cap_of(df)
         v = df[col]
         return pd.DataFrame({col: ((v >= 0) & (v <= cap)) | v.isna()}, index=df.index)
 
@@ -430,7 +450,8 @@ def build_schema(
         lo, hi = rules.RANGES[spec.name]["quantity"]
         frame_checks.append(quantity_range(spec.name, code_col, lo, hi))
     if spec.name == "electricity_consumption":
-        frame_checks += [kwh_range("kwh"), kwh_range("green_kwh"), account_uscc()]
+        caps = daily_kwh_cap()
+        frame_checks += [kwh_range("kwh", caps), kwh_range("green_kwh", caps), account_uscc()]
     raw_of = {lake: raw for raw, lake in spec.pseudonymise.items()}
     frame_checks.append(unique_key(tuple(raw_of.get(k, k) for k in spec.key)))
     frame_columns = [c.report_column for c in frame_checks]

@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from carbon import config
 from carbon.config import TZ
 from carbon.contracts.schemas import MONTH_COLUMNS, validated_columns
 from carbon.datasets import DATASETS
@@ -130,6 +131,17 @@ def _parse_timestamp(s: pd.Series) -> pd.Series:
     return out
 
 
+def _trimmed(s: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Leading and trailing whitespace removed. A large column is scanned first (two bytes per
+    value, compiled): most exports carry no padding, and then the column is returned as is."""
+    if len(s) >= config.COMPILED_MIN:
+        from carbon.kernels import may_need_trim
+
+        if not any(may_need_trim(chunk) for chunk in s.chunks):
+            return s
+    return pc.utf8_trim_whitespace(s)
+
+
 def parse_table(dataset: str, table: pa.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Typed frame of the contract columns and the ``parseable`` failures (row, check, column, value)."""
     spec = DATASETS[dataset]
@@ -141,7 +153,7 @@ def parse_table(dataset: str, table: pa.Table) -> tuple[pd.DataFrame, pd.DataFra
     data: dict[str, object] = {}
     failures: list[pd.DataFrame] = []
     for col in raw_cols:
-        text = pc.utf8_trim_whitespace(table[col])
+        text = _trimmed(table[col])
         present = pc.not_equal(text, "")
         if not (text.null_count == 0 and pc.all(present).as_py()):  # empty cells -> null
             text = pc.if_else(present, text, pa.scalar(None, pa.string()))
@@ -173,6 +185,8 @@ def parse_table(dataset: str, table: pa.Table) -> tuple[pd.DataFrame, pd.DataFra
                 series = pd.Series(arr.to_pandas(), dtype="str")
             parsed_ok = pc.is_valid(arr)
             data[col] = series.reset_index(drop=True)
+        if pc.sum(pc.invert(parsed_ok)).as_py() == text.null_count:
+            continue  # the result is null only where the cell was empty: every cell parsed
         bad = pc.and_(pc.fill_null(present, False), pc.invert(parsed_ok))
         idx = np.flatnonzero(np.asarray(pc.fill_null(bad, False)))
         if len(idx):

@@ -5,15 +5,23 @@ order without Airflow for tests and benchmarks):
 
 1. ``stage_file``: read one landing file as text, parse, pseudonymise the raw IDs (before anything
    is written), validate against the pandera contract, split good and bad rows, convert quantities
-   to the reporting unit, and stage both under ``<home>/staging/<dataset>/``. A file that breaks
-   the contract is rejected whole (``RejectedFile``): a reason file goes to
-   ``quarantine/<dataset>/_rejected/``, its load report says why, and the error is re-raised.
+   to the reporting unit, and stage both under ``<home>/staging/<dataset>/<file>/``: the good rows
+   of each partition the file feeds as a finished lake file (``good-<value>.parquet``, the lake's
+   schema and writer), the bad rows as ``bad.arrow``. A file that breaks the contract is rejected
+   whole (``RejectedFile``): a reason file goes to ``quarantine/<dataset>/_rejected/``, its load
+   report says why, and the error is re-raised.
 2. ``plan_partitions``: the partition values fed by the staged files.
 3. ``write_partition_value``: rebuild one lake partition from ALL staged files that feed it (a key
    seen in an earlier file wins; later copies are quarantined as ``unique_key``), rows in delivery
    order (file name, then row: deterministic without a sort), written atomically; the
-   partition's quarantine file is rebuilt the same way.
+   partition's quarantine file is rebuilt the same way. A partition fed by one file (the usual
+   case: one meter file a day) is that file's staged part, put in place by a hard link.
 4. ``finalize``: one JSON load report per landing file, and a dataset summary.
+
+Speed (``benchmarks/ingest.py``, ``docs/ingest.md``): the landing file's sha256 is computed on a
+second thread while the file is read, and the good rows are written optimistically, on that
+thread, while the contract runs: a file with no failing row (most of them) is staged when its
+checks end. If a row fails, that write is thrown away and the good rows are written again.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -41,12 +50,15 @@ from carbon.ingest import pseudonym
 from carbon.ingest.parse import parse_table
 from carbon.ingest.readers import RejectedFile, landing_files, read_landing
 from carbon.ingest.validate import failures as find_failures
-from carbon.lake import EXTRA_COLUMNS, lake_schema, write_partition
+from carbon.lake import (
+    EXTRA_COLUMNS,
+    lake_schema,
+    publish_partition_file,
+    write_parquet,
+    write_partition,
+)
 
 QUARANTINE_FILE = "quarantine.parquet"
-# staged good / bad rows: uncompressed Arrow IPC, written once and memory-mapped by the partition
-# writers (scratch space, already pseudonymised; no encode / decode on the hot path)
-STAGED_SUFFIX = ".arrow"
 META = ("__partition", "__source_file", "__row_number")
 UNKNOWN_PARTITION = "unknown"
 
@@ -118,9 +130,42 @@ def _atomic_write_ipc(target: Path, table: pa.Table) -> None:
         raise
 
 
-def staged_path(dataset: str, file_name: str, kind: str, home: str | Path | None = None) -> Path:
-    """Staged ``good`` or ``bad`` rows of one landing file."""
-    return staging_dir(dataset, home) / f"{file_name}.{kind}{STAGED_SUFFIX}"
+def staged_dir(dataset: str, file_name: str, home: str | Path | None = None) -> Path:
+    """What one landing file staged (cleared each time the file is staged again):
+
+    * ``good-<value>.parquet``: its good rows of partition ``<value>``, a finished lake file;
+    * ``rows-<value>.arrow``: their row numbers in the landing file, unless they are rows
+      1, 2, ... n (every row of the file), which is the common case;
+    * ``bad.arrow``: its quarantine records (uncompressed Arrow IPC, memory-mapped when read).
+    """
+    return staging_dir(dataset, home) / file_name
+
+
+def staged_good_path(
+    dataset: str, file_name: str, value: str, home: str | Path | None = None
+) -> Path:
+    return staged_dir(dataset, file_name, home) / f"good-{value}.parquet"
+
+
+def staged_rows_path(
+    dataset: str, file_name: str, value: str, home: str | Path | None = None
+) -> Path:
+    return staged_dir(dataset, file_name, home) / f"rows-{value}.arrow"
+
+
+def staged_bad_path(dataset: str, file_name: str, home: str | Path | None = None) -> Path:
+    return staged_dir(dataset, file_name, home) / "bad.arrow"
+
+
+def _clear_staged(dataset: str, file_name: str, home: str | Path | None) -> Path:
+    """Remove what an earlier run staged for this file (this layout and the earlier flat ones)."""
+    d = staged_dir(dataset, file_name, home)
+    if d.is_dir():
+        shutil.rmtree(d)
+    for old in ("good.arrow", "bad.arrow", "good.parquet", "bad.parquet"):
+        (staging_dir(dataset, home) / f"{file_name}.{old}").unlink(missing_ok=True)
+    d.mkdir(parents=True)
+    return d
 
 
 def write_json(target: Path, obj: dict) -> None:
@@ -141,7 +186,7 @@ def pseudonymise_frame(
     or data-centre account (households, and any row whose type is unknown: never leak a 户号).
     """
     spec = DATASETS[dataset]
-    out = frame.copy()
+    out = frame.copy(deep=False)  # the raw columns are replaced, the others shared
     hashed: dict[str, pd.Series] = {}
     for raw in spec.pseudonymise:
         arr = schemas._arrow(out[raw]).cast(pa.string())
@@ -221,15 +266,11 @@ def convert_units(dataset: str, good: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_lake_table(
-    dataset: str, frame: pd.DataFrame, meta: dict[str, pa.Array] | None = None
-) -> pa.Table:
-    """Typed frame (contract names) -> Arrow table with the lake schema + META columns.
-
-    The META columns come from ``meta`` when given, else from the frame. Arrow-backed string
+def to_lake_table(dataset: str, frame: pd.DataFrame) -> pa.Table:
+    """Typed frame (contract names) -> Arrow table in the lake schema. Arrow-backed string
     columns pass through without a copy."""
     schema = lake_schema(dataset)
-    arrays = {}
+    arrays = []
     for f in schema:
         s = frame[f.name]
         if pa.types.is_date32(f.type):
@@ -239,18 +280,11 @@ def to_lake_table(
         elif pa.types.is_timestamp(f.type):
             arr = pa.array(s, type=pa.timestamp("us", tz=TZ))
         elif pa.types.is_string(f.type):
-            arr = schemas._arrow(s).cast(pa.string())
+            arr = pa.array(s, from_pandas=True).cast(pa.string())  # chunks as read: no copy
         else:
             arr = pa.array(s, type=f.type, from_pandas=True)
-        arrays[f.name] = arr
-    for m in META:
-        if meta is not None:
-            arrays[m] = meta[m]
-        else:
-            arrays[m] = pa.array(
-                frame[m].to_numpy(), type=pa.int64() if m == "__row_number" else pa.string()
-            )
-    return pa.table(arrays)
+        arrays.append(arr)
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def quarantine_table(
@@ -315,67 +349,71 @@ def stage_file(
     ``timings``, if given, receives the seconds of each phase (read, parse, pseudonymise,
     contract, stage) for benchmarks."""
     clock = _PhaseClock(timings)
-    p = paths(home)
-    path = p.landing / dataset / file_name
-    sha = sha256_file(path)
-    stage = staging_dir(dataset, home)
-    for kind in ("good", "bad"):
-        staged_path(dataset, file_name, kind, home).unlink(missing_ok=True)
-        (stage / f"{file_name}.{kind}.parquet").unlink(missing_ok=True)  # earlier staging format
-    try:
-        text = read_landing(dataset, path)
-    except RejectedFile as exc:
-        reject(dataset, path, exc, sha, home)
-        raise
-    clock.tick("read")
-    fperiod = schemas.file_period(file_name)
-    frame, parse_fails = parse_table(dataset, text)
-    clock.tick("parse")
-    frame, hashed = pseudonymise_frame(dataset, frame, secret)
-    text = _replace_text(text, hashed)  # from here on no raw ID exists in memory we write from
-    clock.tick("pseudonymise")
-    fails = find_failures(dataset, frame, text, parse_fails, fperiod, today)
-    clock.tick("contract")
+    path = paths(home).landing / dataset / file_name
+    with ThreadPoolExecutor(1, thread_name_prefix="stage") as helper:
+        sha = helper.submit(sha256_file, path)
+        staged = _clear_staged(dataset, file_name, home)
+        try:
+            text = read_landing(dataset, path)
+        except RejectedFile as exc:
+            reject(dataset, path, exc, sha.result(), home)
+            raise
+        clock.tick("read")
+        fperiod = schemas.file_period(file_name)
+        frame, parse_fails = parse_table(dataset, text)
+        clock.tick("parse")
+        frame, hashed = pseudonymise_frame(dataset, frame, secret)
+        text = _replace_text(text, hashed)  # from here on no raw ID exists in memory we write from
+        clock.tick("pseudonymise")
 
-    spec = DATASETS[dataset]
-    frame = frame.rename(columns=schemas.raw_to_contract(spec))
-    part = partition_values(dataset, frame)
-    bad_rows = np.zeros(len(frame), dtype=bool)
-    bad_rows[fails["row"].to_numpy(dtype=np.int64)] = True
+        spec = DATASETS[dataset]
+        lake_frame = frame.rename(columns=schemas.raw_to_contract(spec))
+        part = partition_values(dataset, lake_frame)
+        # optimistic: every row is written as the staged part while the contract runs (when no
+        # cell failed to parse and the rows share one partition); redone below if a row fails
+        hoped: Future | None = None
+        if not len(parse_fails) and part.null_count == 0 and len(part.dictionary) == 1:
+            value = part.dictionary[0].as_py()
+            target = staged_good_path(dataset, file_name, value, home)
+            hoped = helper.submit(_write_staged, dataset, lake_frame, target)
+        fails = find_failures(dataset, frame, text, parse_fails, fperiod, today)
+        clock.tick("contract")
 
-    # quarantine partition: the file's stated period, else the row's own, else "unknown"
-    fpart = file_partition(dataset, file_name)
-    if fpart:
-        qpart: pa.Array | str = fpart
-    else:
-        qpart = pc.fill_null(part.cast(pa.string()), UNKNOWN_PARTITION)
-    bad = quarantine_table(dataset, text, fails, file_name, qpart)
+        bad_rows = np.zeros(len(frame), dtype=bool)
+        bad_rows[fails["row"].to_numpy(dtype=np.int64)] = True
+        # quarantine partition: the file's stated period, else the row's own, else "unknown"
+        fpart = file_partition(dataset, file_name)
+        if fpart:
+            qpart: pa.Array | str = fpart
+        else:
+            qpart = pc.fill_null(part.cast(pa.string()), UNKNOWN_PARTITION)
+        bad = quarantine_table(dataset, text, fails, file_name, qpart)
 
-    keep = ~bad_rows
-    good = convert_units(dataset, frame if keep.all() else frame.loc[keep])
-    good_part = part if keep.all() else part.filter(pa.array(keep))
-    meta = {  # constant per file: dictionary-encoded, so the staged file stays small
-        "__partition": good_part,
-        "__source_file": pa.DictionaryArray.from_arrays(
-            pa.array(np.zeros(len(good), dtype=np.int32)), pa.array([file_name])
-        ),
-        "__row_number": pa.array(np.flatnonzero(keep) + 1, type=pa.int64()),
-    }
-    good_table = to_lake_table(dataset, good, meta)
-
-    stage.mkdir(parents=True, exist_ok=True)
-    _atomic_write_ipc(staged_path(dataset, file_name, "good", home), good_table)
-    _atomic_write_ipc(staged_path(dataset, file_name, "bad", home), bad)
-    clock.tick("stage")
+        if hoped is not None:  # wait for it: never two writers of one file
+            try:
+                hoped.result()
+            except Exception:
+                if not len(fails):
+                    raise
+                # else a failing row broke the lake schema too (a null where none is allowed)
+        if hoped is not None and not len(fails):
+            parts_good = [part.dictionary[0].as_py()]
+        else:
+            if hoped is not None:
+                staged_good_path(dataset, file_name, part.dictionary[0].as_py(), home).unlink(
+                    missing_ok=True
+                )
+            parts_good = _stage_good(dataset, file_name, lake_frame, part, ~bad_rows, home)
+        _atomic_write_ipc(staged / "bad.arrow", bad)
+        clock.tick("stage")
+        digest = sha.result()
 
     by_check = fails.groupby("check").size().astype(int).to_dict() if len(fails) else {}
-    used = pc.unique(good_part.indices.drop_null())  # the dictionary labels that rows use
-    parts_good = sorted(set(good_part.dictionary.take(used).to_pylist()))
     parts_bad = sorted(str(v) for v in pc.unique(bad["__partition"]).to_pylist() if v is not None)
     return {
         "dataset": dataset,
         "file": file_name,
-        "sha256": sha,
+        "sha256": digest,
         "file_period": fperiod,
         "status": "staged",
         "rows_in": len(frame),
@@ -385,6 +423,47 @@ def stage_file(
         "partitions": parts_good,
         "quarantine_partitions": parts_bad,
     }
+
+
+def _write_staged(dataset: str, frame: pd.DataFrame, target: Path) -> None:
+    """Rows of a typed frame (contract names), converted to reporting units, as a lake file."""
+    write_parquet(target, to_lake_table(dataset, convert_units(dataset, frame)))
+
+
+def _stage_good(
+    dataset: str,
+    file_name: str,
+    frame: pd.DataFrame,
+    part: pa.DictionaryArray,
+    keep: np.ndarray,
+    home: str | Path | None,
+) -> list[str]:
+    """Stage the kept rows: one lake file per partition value, plus their row numbers unless
+    they are rows 1..n. Returns the values staged, sorted."""
+    everything = bool(keep.all())
+    good = convert_units(dataset, frame if everything else frame.loc[keep])
+    table = to_lake_table(dataset, good)
+    rows = np.flatnonzero(keep) + 1
+    codes = part.indices.to_numpy(zero_copy_only=False)
+    if not everything:
+        codes = codes[keep]
+    staged = []
+    for code in np.unique(codes):
+        value = part.dictionary[int(code)].as_py()
+        sel = codes == code
+        whole = bool(sel.all())
+        write_parquet(
+            staged_good_path(dataset, file_name, value, home),
+            table if whole else table.filter(pa.array(sel)),
+        )
+        mine = rows if whole else rows[sel]
+        if not np.array_equal(mine, np.arange(1, len(mine) + 1)):
+            _atomic_write_ipc(
+                staged_rows_path(dataset, file_name, value, home),
+                pa.table({"__row_number": pa.array(mine, type=pa.int64())}),
+            )
+        staged.append(value)
+    return sorted(staged)
 
 
 def reject(dataset: str, path: Path, exc: RejectedFile, sha: str, home: str | Path | None) -> dict:
@@ -438,6 +517,7 @@ def plan_partitions(results: Iterable[dict], period: str | None = None) -> list[
 
 
 def _read_staged(path: Path, value: str) -> pa.Table | None:
+    """The rows of a staged quarantine file that belong to partition ``value``."""
     if not path.exists():
         return None
     with pa.memory_map(str(path)) as source:
@@ -448,35 +528,54 @@ def _read_staged(path: Path, value: str) -> pa.Table | None:
     return t if t.num_rows else None
 
 
+def _staged_good(dataset: str, file_name: str, value: str, home: str | Path | None) -> pa.Table:
+    """A staged part with where its rows came from (``META``), for a partition of several files."""
+    t = pq.read_table(staged_good_path(dataset, file_name, value, home))
+    rows_file = staged_rows_path(dataset, file_name, value, home)
+    if rows_file.exists():
+        with pa.memory_map(str(rows_file)) as source:
+            rows = pa.ipc.open_file(source).read_all()["__row_number"]
+    else:
+        rows = pa.array(np.arange(1, t.num_rows + 1), type=pa.int64())
+    n = t.num_rows
+    return (
+        t.append_column("__partition", pa.repeat(pa.scalar(value, pa.string()), n))
+        .append_column("__source_file", pa.repeat(pa.scalar(file_name, pa.string()), n))
+        .append_column("__row_number", rows)
+    )
+
+
 def write_partition_value(
     dataset: str, value: str, results: Iterable[dict], home: str | Path | None = None
 ) -> dict:
     """Rebuild one lake partition and its quarantine file from every staged file that feeds it."""
     spec = DATASETS[dataset]
-    files = sorted(
+    results = [r for r in results if r and r.get("status") == "staged"]
+    goods = sorted(r["file"] for r in results if value in r["partitions"])
+    feeders = sorted(
         r["file"]
         for r in results
-        if r
-        and r.get("status") == "staged"
-        and (value in r["partitions"] or value in r["quarantine_partitions"])
+        if value in r["partitions"] or value in r["quarantine_partitions"]
     )
-    goods = [t for f in files if (t := _read_staged(staged_path(dataset, f, "good", home), value))]
-    bads = [t for f in files if (t := _read_staged(staged_path(dataset, f, "bad", home), value))]
+    bads = [t for f in feeders if (t := _read_staged(staged_bad_path(dataset, f, home), value))]
     schema = lake_schema(dataset)
     extra_bad: list[pa.Table] = []
     dupes_by_file: dict[str, int] = {}
     rows = 0
-    if goods:
-        table = pa.concat_tables(goods)  # files in name order: a key seen first wins
+    if len(goods) == 1:  # the staged part is the partition
+        source = staged_good_path(dataset, goods[0], value, home)
+        publish_partition_file(dataset, spec.partition_key, value, source, home)
+        rows = pq.ParquetFile(source).metadata.num_rows
+    elif goods:
+        table = pa.concat_tables([_staged_good(dataset, f, value, home) for f in goods])
         key = [k for k in spec.key if k in table.column_names]  # the partition column is constant
-        if len(goods) > 1:
-            dup = schemas.duplicated_rows(table.select(key).to_pandas(), key)
-            if dup.any():
-                d = table.filter(pa.array(dup))
-                extra_bad.append(_duplicate_records(dataset, d))
-                for f in d["__source_file"].to_pylist():
-                    dupes_by_file[f] = dupes_by_file.get(f, 0) + 1
-                table = table.filter(pa.array(~dup))
+        dup = schemas.duplicated_rows(table.select(key).to_pandas(), key)
+        if dup.any():  # files in name order: a key seen first wins
+            d = table.filter(pa.array(dup))
+            extra_bad.append(_duplicate_records(dataset, d))
+            for f in d["__source_file"].to_pylist():
+                dupes_by_file[f] = dupes_by_file.get(f, 0) + 1
+            table = table.filter(pa.array(~dup))
         table = table.select(schema.names)  # delivery order: file name, then row
         write_partition(dataset, spec.partition_key, value, table, schema=schema, home=home)
         rows = table.num_rows

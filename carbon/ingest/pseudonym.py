@@ -40,16 +40,13 @@ def _hash_many_stdlib(values, secret: bytes) -> np.ndarray:
     return np.array([None if v is None else keyed_hash(v, secret) for v in values], dtype=object)
 
 
-# below this many values the stdlib path is cheaper than starting the compiled kernel (numba's
-# import and first call cost about 2 s once per process; hashlib about 1 µs per value)
-COMPILED_MIN = 100_000
-
-
 def hmac_hex32(values, secret: bytes):
     """Pseudonyms of an Arrow string array of raw values; Arrow string array out (nulls stay null)."""
     import pyarrow as pa
 
-    if len(values) >= COMPILED_MIN:
+    from carbon import config
+
+    if len(values) >= config.COMPILED_MIN:
         from carbon.kernels import hmac_sha256_hex32
 
         return hmac_sha256_hex32(values, secret)

@@ -7,7 +7,9 @@
   format that parses every cell change nothing; no format rolls 2026-02-30 over to March;
 - the key check: a column with one distinct value per row settles ``unique_key``; the compiled
   64-bit-hash test of distinctness is exact, even when hashes collide;
-- USCC check digits: the numpy version equals python-stdnum value by value.
+- USCC check digits: the numpy version equals python-stdnum value by value;
+- whitespace: a column the compiled scan calls clean is one that trimming leaves unchanged, and
+  parsing with or without the scan gives the same frame and failures.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carbon import codes, kernels
+from carbon import codes, config, kernels
 from carbon.contracts import schemas
 from carbon.ingest import parse, pipeline, pseudonym
 
@@ -61,7 +63,7 @@ def test_compiled_and_stdlib_pseudonyms_agree(values):
 def test_pseudonymise_keeps_nulls_on_both_paths(monkeypatch):
     s = pd.Series(["3209000000001", None, "3209000000002", "3209000000001"], dtype="str")
     for threshold in (10**9, 0):  # stdlib, then compiled
-        monkeypatch.setattr(pseudonym, "COMPILED_MIN", threshold)
+        monkeypatch.setattr(config, "COMPILED_MIN", threshold)
         out = pseudonym.pseudonymise(s, SECRET)
         assert out.isna().tolist() == [False, True, False, False]
         assert out[0] == out[3] == _hmac32(SECRET, "3209000000001")
@@ -153,6 +155,69 @@ def test_all_distinct_is_exact_even_when_hashes_collide(monkeypatch):
     assert kernels.all_distinct(values)
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**64 - 1), max_size=300),
+    st.lists(st.integers(0, 299), max_size=80),
+    st.sampled_from([0, 1, 20_000]),
+)
+def test_repeated_hashes_finds_every_repeat(values, repeat_at, pad):
+    """The radix-partitioned kernel against a set: every second and later occurrence, in any
+    bucket (``pad`` random values make the array large enough to be partitioned)."""
+    rng = np.random.default_rng(len(values) + pad)
+    h = list(values) + [int(x) for x in rng.integers(0, 2**63, pad, dtype=np.int64)]
+    h += [h[i % len(h)] for i in repeat_at] if h else []
+    arr = np.array(h, dtype=np.uint64)
+    seen: set[int] = set()
+    expect = []
+    for x in arr.tolist():
+        x = x or 1  # the kernel stores a hash of 0 as 1
+        if x in seen:
+            expect.append(x)
+        seen.add(x)
+    got = kernels._repeated_hashes(arr, 64).tolist()
+    if len(expect) <= 64:
+        assert sorted(got) == sorted(expect)
+    else:
+        assert len(got) == 65 and set(got) <= set(expect)
+
+
+_PADDED = st.text(
+    alphabet=st.sampled_from(list("ab 9.\t\n\r\x0b\x0c\x1f\x85\xa0盐城\u3000\u2003\u200b\ufeff")),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), _PADDED), max_size=30))
+def test_whitespace_scan_never_misses_padding(values):
+    arr = pa.array(values, type=pa.string())
+    if not kernels.may_need_trim(arr):
+        assert pc.utf8_trim_whitespace(arr).equals(arr)
+
+
+def test_whitespace_scan_and_parse_with_it(monkeypatch):
+    assert not kernels.may_need_trim(pa.array(["320902", "", None, "12.5"]))
+    for padded in (" 1", "1 ", "1\t", "\u30001", "1\u3000", "\xa01"):
+        assert kernels.may_need_trim(pa.array(["320902", padded]))
+    text = pa.table(
+        {
+            "account_type": ["household", " enterprise", "household"],
+            "account_id": ["3209000000001", "91320900MA1X0000X0 ", "3209000000002"],
+            "region_code": ["320902", "320903\u3000", "320904"],
+            "date": ["2026-10-31", "2026-10-31", " 2026/10/31"],
+            "kwh": ["1.5", " 2", "x"],
+            "green_kwh": ["0", "0", "0"],
+        }
+    )
+    plain = parse.parse_table("electricity_consumption", text)
+    monkeypatch.setattr(config, "COMPILED_MIN", 0)
+    scanned = parse.parse_table("electricity_consumption", text)
+    pd.testing.assert_frame_equal(plain[0], scanned[0])
+    pd.testing.assert_frame_equal(plain[1], scanned[1])
+    assert scanned[0]["region_code"].tolist()[1] == "320903"
+
+
 _USCC_CHARS = st.sampled_from(list(codes.USCC_ALPHABET + "abcxyzIOSVZ -é0"))
 
 
@@ -199,3 +264,30 @@ def test_map_small_arrow_and_object_paths_agree():
     got = schemas.map_small(s, mapping, 9.0).tolist()
     assert got == [1.0, 9.0, 2.0, 9.0]
     assert schemas.map_small(s.astype(object), mapping, 9.0).tolist() == got
+
+
+def test_both_kwh_checks_share_one_cap_per_frame(monkeypatch):
+    """The daily kWh cap (by account type) is computed once per frame for kwh and green_kwh, and
+    each check still reports its own column."""
+    from carbon.ingest.validate import run_contract
+
+    calls = []
+    real = schemas.map_small
+    monkeypatch.setattr(schemas, "map_small", lambda s, m, d: calls.append(s.name) or real(s, m, d))
+    frame = pd.DataFrame(
+        {
+            "account_type": pd.Series(["household", "household", "enterprise"], dtype="str"),
+            "account_id": pd.Series(["a", "b", "91320900MA1X0000X0"], dtype="str"),
+            "region_code": pd.Series(["320902"] * 3, dtype="str"),
+            "date": pd.Series(pd.to_datetime(["2026-10-31"] * 3)).astype("datetime64[s]"),
+            "kwh": [1.0, 10**6, 10**6],
+            "green_kwh": [10**6, 0.0, 0.0],
+        }
+    )
+    fc = run_contract("electricity_consumption", frame, "2026-10-31", dt.date(2026, 11, 1))
+    assert calls == ["account_type"]
+    ranged = fc[fc["check"] == "range"].sort_values("column")
+    assert list(zip(ranged["index"], ranged["column"], strict=True)) == [
+        (0, "green_kwh"),
+        (1, "kwh"),
+    ]

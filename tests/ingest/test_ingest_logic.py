@@ -171,13 +171,12 @@ def test_compiled_kernels_write_the_same_lake_as_the_plain_paths(city, tmp_path,
     Forcing the kernels on the whole fixture city gives byte-identical lake and quarantine files."""
     import shutil
 
-    from carbon.contracts import schemas
+    from carbon import config
 
     _ingest_all(city)
     other = tmp_path / "compiled"
     shutil.copytree(city.home / "landing", other / "landing")
-    monkeypatch.setattr(pseudonym, "COMPILED_MIN", 0)
-    monkeypatch.setattr(schemas, "DISTINCT_KERNEL_MIN", 0)
+    monkeypatch.setattr(config, "COMPILED_MIN", 0)
     for ds in DATASETS:
         pipeline.ingest_dataset(ds, other, today=city.today, secret=city.secret)
     for sub in ("lake", "quarantine"):
