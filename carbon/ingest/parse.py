@@ -142,13 +142,18 @@ def _trimmed(s: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.utf8_trim_whitespace(s)
 
 
-def parse_table(dataset: str, table: pa.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Typed frame of the contract columns and the ``parseable`` failures (row, check, column, value)."""
+def parse_table(
+    dataset: str, table: pa.Table, columns: list[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Typed frame of the contract columns and the ``parseable`` failures (row, check, column, value).
+
+    ``columns``: only these (parsed-frame names, in this order); by default all of them."""
     spec = DATASETS[dataset]
-    raw_cols = validated_columns(spec)
+    all_cols = validated_columns(spec)
     dtypes = {
-        raw: spec.column(col).dtype for raw, col in zip(raw_cols, spec.column_names, strict=True)
+        raw: spec.column(col).dtype for raw, col in zip(all_cols, spec.column_names, strict=True)
     }
+    raw_cols = all_cols if columns is None else columns
     n = table.num_rows
     data: dict[str, object] = {}
     failures: list[pd.DataFrame] = []
