@@ -15,7 +15,8 @@
 * ``may_need_trim(values)``: whether any value starts or ends with (possible) whitespace, from two
   bytes per value, so that a clean column is not trimmed.
 
-Each kernel releases the GIL and is run on ``threads()`` slices of the array at once. The compiled
+Each kernel releases the GIL; the per-value ones (HMAC, hash) run on ``threads()`` slices of the
+array at once. Callers use them from ``carbon.config.COMPILED_MIN`` values on. The compiled
 code is cached on disk by numba (``cache=True``), so only the first process on a machine compiles
 (about 3 s).
 """

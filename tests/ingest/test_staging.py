@@ -7,7 +7,8 @@ contract runs, and a partition fed by one file is that file put in place by a ha
   their row numbers are kept;
 - two files feeding one partition: rewritten together, the second file's repeat of a key is
   quarantined with its own row number in its landing file;
-- a crash while a staged file is put in place leaves the old partition as it was.
+- a crash while a staged file is put in place leaves the old partition as it was; where hard
+  links are refused, the staged file is copied.
 """
 
 from __future__ import annotations
@@ -124,3 +125,18 @@ def test_crash_while_publishing_leaves_the_old_partition(tmp_path, monkeypatch):
         pipeline.write_partition_value(DS, "2026-10-31", results, tmp_path)
     assert part.read_bytes() == before
     assert [p.name for p in part.parent.iterdir()] == ["part-0.parquet"]  # no temp file left
+
+
+def test_publish_copies_where_links_are_refused(tmp_path, monkeypatch):
+    """Staging and lake on different file systems (or links not allowed): a copy, same bytes."""
+    _land(tmp_path, "meter_20261031.csv", [_row(i) for i in range(1, 4)])
+
+    def no_link(src, dst):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(lake.os, "link", no_link)
+    _ingest(tmp_path)
+    part = tmp_path / "lake" / DS / "date=2026-10-31" / "part-0.parquet"
+    staged = pipeline.staged_good_path(DS, "meter_20261031.csv", "2026-10-31", tmp_path)
+    assert not os.path.samefile(part, staged) and part.read_bytes() == staged.read_bytes()
+    assert part.stat().st_nlink == 1 and len(_lake(tmp_path)) == 3
