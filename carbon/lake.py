@@ -159,6 +159,8 @@ def publish_partition_file(
     partition: hard-linked (or copied) to a hidden name, then renamed over the old partition."""
     target = partition_dir(dataset, key, value, home) / PART_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and os.path.samefile(source, target):
+        return target  # already published (a retried task); renaming a link onto itself is a no-op
     tmp = _hidden_tmp(target)
     try:
         try:

@@ -8,7 +8,8 @@ contract runs, and a partition fed by one file is that file put in place by a ha
 - two files feeding one partition: rewritten together, the second file's repeat of a key is
   quarantined with its own row number in its landing file;
 - a crash while a staged file is put in place leaves the old partition as it was; where hard
-  links are refused, the staged file is copied.
+  links are refused, the staged file is copied; publishing the same staged file again (a retried
+  task) changes nothing and leaves no temporary file.
 """
 
 from __future__ import annotations
@@ -140,3 +141,15 @@ def test_publish_copies_where_links_are_refused(tmp_path, monkeypatch):
     staged = pipeline.staged_good_path(DS, "meter_20261031.csv", "2026-10-31", tmp_path)
     assert not os.path.samefile(part, staged) and part.read_bytes() == staged.read_bytes()
     assert part.stat().st_nlink == 1 and len(_lake(tmp_path)) == 3
+
+
+def test_publishing_again_is_a_no_op(tmp_path):
+    """A retried write task publishes the same staged file again: nothing changes, and no hidden
+    temporary file is left (renaming a hard link onto its own file does nothing)."""
+    _land(tmp_path, "meter_20261031.csv", [_row(i) for i in range(1, 4)])
+    results = [pipeline.stage_file(DS, "meter_20261031.csv", tmp_path, today=TODAY, secret=SECRET)]
+    for _ in range(2):
+        pipeline.write_partition_value(DS, "2026-10-31", results, tmp_path)
+    part = tmp_path / "lake" / DS / "date=2026-10-31" / "part-0.parquet"
+    assert [p.name for p in part.parent.iterdir()] == ["part-0.parquet"]
+    assert len(_lake(tmp_path)) == 3
