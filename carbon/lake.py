@@ -15,6 +15,7 @@ no copy; a copy where staging and lake are on different file systems).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -174,6 +175,17 @@ def publish_partition_file(
         tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def drop_partition(dataset: str, key: str, value: str, home: str | Path | None = None) -> bool:
+    """Remove a partition (one unlink: readers see it whole or not at all). True if it existed."""
+    folder = partition_dir(dataset, key, value, home)
+    target = folder / PART_FILE
+    existed = target.exists()
+    target.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # only when empty
+    return existed
 
 
 def list_partitions(dataset: str, home: str | Path | None = None) -> list[Path]:

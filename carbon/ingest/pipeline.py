@@ -15,7 +15,9 @@ order without Airflow for tests and benchmarks):
    seen in an earlier file wins; later copies are quarantined as ``unique_key``), rows in delivery
    order (file name, then row: deterministic without a sort), written atomically; the
    partition's quarantine file is rebuilt the same way. A partition fed by one file (the usual
-   case: one meter file a day) is that file's staged part, put in place by a hard link.
+   case: one meter file a day) is that file's staged part, put in place by a hard link. A
+   partition whose files now hold no good row of it (a resent file whose rows all fail) is
+   removed, so the lake never keeps rows that the current files do not deliver.
 4. ``finalize``: one JSON load report per landing file, and a dataset summary.
 
 Speed (``benchmarks/ingest.py``, ``docs/ingest.md``): the landing file's sha256 is computed on a
@@ -42,7 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from carbon.config import TZ, paths
+from carbon.config import TZ, paths, pseudonym_secret
 from carbon.contracts import schemas
 from carbon.contracts.rules import USCC_ACCOUNT_TYPES
 from carbon.datasets import DATASETS
@@ -52,6 +54,7 @@ from carbon.ingest.readers import RejectedFile, landing_files, read_landing
 from carbon.ingest.validate import failures as find_failures
 from carbon.lake import (
     EXTRA_COLUMNS,
+    drop_partition,
     lake_schema,
     publish_partition_file,
     write_parquet,
@@ -367,9 +370,12 @@ def stage_file(
             raise
         clock.tick("read")
         fperiod = schemas.file_period(file_name)
-        # the raw ID columns first, hashed on the helper thread while the others are parsed
+        # the raw ID columns first, hashed on the helper thread while the others are parsed (the
+        # helper owns id_frame until it returns; the secret, and its warning, stay on this thread)
         ids = _pseudonym_inputs(dataset)
         id_frame, id_fails = parse_table(dataset, text, ids)
+        if secret is None and DATASETS[dataset].pseudonymise:
+            secret = pseudonym_secret()
         hashing = helper.submit(pseudonymise_frame, dataset, id_frame, secret)
         names = schemas.validated_columns(DATASETS[dataset])
         frame, parse_fails = parse_table(dataset, text, [c for c in names if c not in ids])
@@ -384,12 +390,16 @@ def stage_file(
         lake_frame = frame.rename(columns=schemas.raw_to_contract(spec))
         part = partition_values(dataset, lake_frame)
         # optimistic: every row is written as the staged part while the contract runs (when no
-        # cell failed to parse and the rows share one partition); redone below if a row fails
+        # cell failed to parse and the rows share one partition); redone below if a row fails.
+        # The helper gets an Arrow table (immutable), never a pandas object the contract reads.
         hoped: Future | None = None
         if not len(parse_fails) and part.null_count == 0 and len(part.dictionary) == 1:
-            value = part.dictionary[0].as_py()
-            target = staged_good_path(dataset, file_name, value, home)
-            hoped = helper.submit(_write_staged, dataset, lake_frame, target)
+            all_rows = to_lake_table(dataset, convert_units(dataset, lake_frame))
+            if not any(  # a null where the lake allows none: that row will fail anyway
+                all_rows.column(f.name).null_count for f in all_rows.schema if not f.nullable
+            ):
+                target = staged_good_path(dataset, file_name, part.dictionary[0].as_py(), home)
+                hoped = helper.submit(write_parquet, target, all_rows)
         fails = find_failures(dataset, frame, text, parse_fails, fperiod, today)
         clock.tick("contract")
 
@@ -403,20 +413,13 @@ def stage_file(
             qpart = pc.fill_null(part.cast(pa.string()), UNKNOWN_PARTITION)
         bad = quarantine_table(dataset, text, fails, file_name, qpart)
 
-        if hoped is not None:  # wait for it: never two writers of one file
-            try:
-                hoped.result()
-            except Exception:
-                if not len(fails):
-                    raise
-                # else a failing row broke the lake schema too (a null where none is allowed)
+        if hoped is not None:
+            hoped.result()  # written (or raises); never two writers of one file
         if hoped is not None and not len(fails):
             parts_good = [part.dictionary[0].as_py()]
         else:
             if hoped is not None:
-                staged_good_path(dataset, file_name, part.dictionary[0].as_py(), home).unlink(
-                    missing_ok=True
-                )
+                staged_good_path(dataset, file_name, part.dictionary[0].as_py(), home).unlink()
             parts_good = _stage_good(dataset, file_name, lake_frame, part, ~bad_rows, home)
         _atomic_write_ipc(staged / "bad.arrow", bad)
         clock.tick("stage")
@@ -437,11 +440,6 @@ def stage_file(
         "partitions": parts_good,
         "quarantine_partitions": parts_bad,
     }
-
-
-def _write_staged(dataset: str, frame: pd.DataFrame, target: Path) -> None:
-    """Rows of a typed frame (contract names), converted to reporting units, as a lake file."""
-    write_parquet(target, to_lake_table(dataset, convert_units(dataset, frame)))
 
 
 def _stage_good(
@@ -593,6 +591,8 @@ def write_partition_value(
         table = table.select(schema.names)  # delivery order: file name, then row
         write_partition(dataset, spec.partition_key, value, table, schema=schema, home=home)
         rows = table.num_rows
+    else:  # the files that feed it now hold no good row of it: an earlier load's rows must go
+        drop_partition(dataset, spec.partition_key, value, home)
     qtables = bads + extra_bad
     qpath = quarantine_path(dataset, value, home)
     if qtables:

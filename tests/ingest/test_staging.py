@@ -9,7 +9,8 @@ contract runs, and a partition fed by one file is that file put in place by a ha
   quarantined with its own row number in its landing file;
 - a crash while a staged file is put in place leaves the old partition as it was; where hard
   links are refused, the staged file is copied; publishing the same staged file again (a retried
-  task) changes nothing and leaves no temporary file.
+  task) changes nothing and leaves no temporary file;
+- a partition whose file now has no good row of it is removed, not left with the old rows.
 """
 
 from __future__ import annotations
@@ -153,3 +154,19 @@ def test_publishing_again_is_a_no_op(tmp_path):
     part = tmp_path / "lake" / DS / "date=2026-10-31" / "part-0.parquet"
     assert [p.name for p in part.parent.iterdir()] == ["part-0.parquet"]
     assert len(_lake(tmp_path)) == 3
+
+
+def test_partition_without_good_rows_is_removed(tmp_path):
+    """A resent file whose every row now fails: the partition's earlier rows must not stay in
+    the lake (its report says 0 rows ok), and a rerun gives the same state."""
+    _land(tmp_path, "meter_20261031.csv", [_row(i) for i in range(1, 4)])
+    _ingest(tmp_path)
+    folder = tmp_path / "lake" / DS / "date=2026-10-31"
+    assert (folder / "part-0.parquet").exists()
+    _land(tmp_path, "meter_20261031.csv", [_row(i, "-1") for i in range(1, 4)])
+    for _ in range(2):
+        s = _ingest(tmp_path)
+        assert s["rows_ok"] == 0 and s["rows_quarantined"] == 3 and s["partitions"] == []
+        assert not folder.exists()
+        assert _quarantine(tmp_path).num_rows == 3
+    assert lake.read_dataset(DS, tmp_path).empty
