@@ -19,7 +19,7 @@ import contextlib
 import os
 import shutil
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -121,35 +121,43 @@ def write_partition(
     return target
 
 
-def _hidden_tmp(target: Path) -> Path:
-    """A temporary name beside ``target`` that no reader's glob matches (dot-file, not .parquet)."""
-    return target.with_name(f".tmp-{uuid.uuid4().hex}-{target.name}")
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
 
 
-def write_parquet(target: Path, table: pa.Table, *, _fail_after_bytes: int | None = None) -> Path:
-    """Atomically write ``table`` to ``target`` with the lake's Parquet settings (fsync'd)."""
+@contextlib.contextmanager
+def atomic_path(target: Path, *, fsync: bool = False) -> Iterator[Path]:
+    """A hidden temporary path beside ``target`` (a dot-file no reader's glob matches) to write.
+    When the block succeeds it is renamed over ``target`` (after an fsync if asked): readers see
+    the old file or the new one, never a partial one. When the block fails it is removed."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _hidden_tmp(target)
+    tmp = target.with_name(f".tmp-{uuid.uuid4().hex}-{target.name}")
     try:
-        with pa.OSFile(str(tmp), "wb") as sink:
-            if _fail_after_bytes is not None:  # test hook: simulate a crash mid-write
-                sink.write(b"PAR1" + b"\0" * _fail_after_bytes)
-                raise OSError(f"injected failure while writing {target}")
-            pq.write_table(
-                table.replace_schema_metadata(None),
-                sink,
-                compression="zstd",
-                compression_level=1,  # as small as the default level 3 on our data, 30 % faster
-                use_dictionary=True,
-                write_statistics=True,
-                store_schema=True,
-            )
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
+        yield tmp
+        if fsync:
+            _fsync(tmp)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_parquet(target: Path, table: pa.Table, *, _fail_after_bytes: int | None = None) -> Path:
+    """Atomically write ``table`` to ``target`` with the lake's Parquet settings (fsync'd)."""
+    with atomic_path(target, fsync=True) as tmp, pa.OSFile(str(tmp), "wb") as sink:
+        if _fail_after_bytes is not None:  # test hook: simulate a crash mid-write
+            sink.write(b"PAR1" + b"\0" * _fail_after_bytes)
+            raise OSError(f"injected failure while writing {target}")
+        pq.write_table(
+            table.replace_schema_metadata(None),
+            sink,
+            compression="zstd",
+            compression_level=1,  # as small as the default level 3 on our data, 30 % faster
+            use_dictionary=True,
+            write_statistics=True,
+            store_schema=True,
+        )
     return target
 
 
@@ -162,18 +170,12 @@ def publish_partition_file(
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists() and os.path.samefile(source, target):
         return target  # already published (a retried task); renaming a link onto itself is a no-op
-    tmp = _hidden_tmp(target)
-    try:
+    with atomic_path(target) as tmp:
         try:
-            os.link(source, tmp)
+            os.link(source, tmp)  # the source was fsync'd when written
         except OSError:  # another file system, or links not allowed: copy
             shutil.copyfile(source, tmp)
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+            _fsync(tmp)
     return target
 
 

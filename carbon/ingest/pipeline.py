@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import shutil
 import time
 from collections.abc import Iterable
@@ -54,6 +53,7 @@ from carbon.ingest.readers import RejectedFile, landing_files, read_landing
 from carbon.ingest.validate import failures as find_failures
 from carbon.lake import (
     EXTRA_COLUMNS,
+    atomic_path,
     drop_partition,
     lake_schema,
     publish_partition_file,
@@ -62,7 +62,6 @@ from carbon.lake import (
 )
 
 QUARANTINE_FILE = "quarantine.parquet"
-META = ("__partition", "__source_file", "__row_number")
 UNKNOWN_PARTITION = "unknown"
 
 
@@ -104,33 +103,22 @@ def sha256_file(path: Path) -> str:
 
 
 def _atomic_write_bytes(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
 
 
 def _atomic_write_table(target: Path, table: pa.Table, compression: str = "zstd") -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
-    try:
+    with atomic_path(target) as tmp:
         pq.write_table(table.replace_schema_metadata(None), tmp, compression=compression)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _atomic_write_ipc(target: Path, table: pa.Table) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
-    try:
-        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table.replace_schema_metadata(None))
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with (
+        atomic_path(target) as tmp,
+        pa.OSFile(str(tmp), "wb") as sink,
+        pa.ipc.new_file(sink, table.schema) as writer,
+    ):
+        writer.write_table(table.replace_schema_metadata(None))
 
 
 def staged_dir(dataset: str, file_name: str, home: str | Path | None = None) -> Path:
@@ -541,7 +529,8 @@ def _read_staged(path: Path, value: str) -> pa.Table | None:
 
 
 def _staged_good(dataset: str, file_name: str, value: str, home: str | Path | None) -> pa.Table:
-    """A staged part with where its rows came from (``META``), for a partition of several files."""
+    """A staged part with where its rows came from (``__partition``, ``__source_file``,
+    ``__row_number``), for a partition of several files."""
     t = pq.read_table(staged_good_path(dataset, file_name, value, home))
     rows_file = staged_rows_path(dataset, file_name, value, home)
     if rows_file.exists():
