@@ -20,11 +20,14 @@ COMMANDS: dict[str, str] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from carbon.cliargs import EXIT_CODES_HELP, home_dir
+
     ap = argparse.ArgumentParser(
         prog="carbon",
         description="Three carbon accounts (三本碳账户) and 源网荷储 dispatch for green computing.",
+        epilog=EXIT_CODES_HELP.capitalize() + ".",
     )
-    ap.add_argument("--home", help="data home (default: $CARBON_HOME or ./data)")
+    ap.add_argument("--home", type=home_dir, help="data home (default: $CARBON_HOME or ./data)")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module in COMMANDS.items():
         try:
@@ -33,19 +36,32 @@ def build_parser() -> argparse.ArgumentParser:
             if exc.name and module.startswith(exc.name):
                 continue  # command not built yet
             raise
-        p = sub.add_parser(name, help=mod.HELP, description=mod.HELP)
+        p = sub.add_parser(name, help=mod.HELP, description=mod.HELP, epilog=EXIT_CODES_HELP)
         mod.add_arguments(p)
         p.set_defaults(_module=mod)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Exit codes: ``carbon.cliargs.EXIT_*`` (0 done, 1 failed, 2 bad command line, 3 busy)."""
+    from carbon.cliargs import EXIT_BUSY, EXIT_USAGE, UsageError
+    from carbon.locks import LockHeld
+
+    parser = build_parser()
+    args = parser.parse_args(argv)  # a bad argument: usage + one line on stderr, exit 2
     if args.home:
         import os
 
         os.environ["CARBON_HOME"] = args.home
-    return int(args._module.run(args) or 0)
+    prog = f"carbon {args.command}"
+    try:
+        return int(args._module.run(args) or 0)
+    except UsageError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except LockHeld as exc:
+        print(f"{prog}: busy: {exc}", file=sys.stderr)
+        return EXIT_BUSY
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ nightly run ends with. ``HELP``/``add_arguments``/``run`` make this the ``carbon
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -29,7 +28,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from carbon.config import paths
@@ -84,25 +82,24 @@ def dbt_dirs(home: str | Path | None = None) -> tuple[Path, Path]:
 
 
 @contextmanager
-def warehouse_lock(home: str | Path | None = None, timeout: float = 3600.0) -> Iterator[None]:
-    """Exclusive lock on the warehouse: one DuckDB writer (build, close, import) at a time."""
+def warehouse_lock(home: str | Path | None = None, timeout: float | None = None) -> Iterator[None]:
+    """Exclusive lock on the warehouse: one DuckDB writer (build, close, import) at a time.
+
+    Fails with ``carbon.locks.LockHeld`` (naming the holder's PID, host and start time) at once,
+    or after ``timeout`` seconds (default: env ``CARBON_WAREHOUSE_LOCK_TIMEOUT``, else 0)."""
+    import sys
+
+    from carbon import locks
+
     wh = paths(home).warehouse
-    wh.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = wh.parent / ".build.lock"
-    deadline = time.monotonic() + timeout
-    with open(lock_path, "w") as fh:
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"warehouse {wh} is locked by another build") from None
-                time.sleep(0.5)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    wait = locks.timeout_from_env() if timeout is None else timeout
+    with locks.exclusive(
+        wh.parent / ".build.lock",
+        f"the warehouse {wh}",
+        timeout=wait,
+        on_wait=lambda msg: print(msg, file=sys.stderr, flush=True),
+    ):
+        yield
 
 
 def missing_datasets(home: str | Path | None = None) -> list[str]:
@@ -524,18 +521,11 @@ def write_seeds(seeds_dir: Path = SEEDS_DIR) -> list[Path]:
 
 
 def close_month(month: str, home: str | Path | None = None, closed_by: str = "carbon") -> Path:
-    """Close a month (YYYY-MM): entries posted for it from the next build on are final."""
-    import pandas as pd
-    import pyarrow as pa
+    """Close a month (YYYY-MM) that has ended: entries posted for it from the next build on are
+    final. Recorded append-only (``carbon.months``, which also reopens and lists months)."""
+    from carbon import months
 
-    from carbon.lake import write_partition
-
-    datetime.strptime(month, "%Y-%m")  # validates
-    df = pd.DataFrame(
-        {"closed_at": [datetime.now(UTC).isoformat(timespec="seconds")], "closed_by": [closed_by]}
-    )
-    schema = pa.schema([("closed_at", pa.string()), ("closed_by", pa.string())])
-    return write_partition("ledger_closed_months", "month", month, df, schema=schema, home=home)
+    return months.close(month, closed_by, home=home)
 
 
 def connect_ro(home: str | Path | None = None):
@@ -622,23 +612,46 @@ def _headline(con) -> str:
 
 # ---- the `carbon ledgers` command -------------------------------------------------------------
 
-HELP = "build the three ledgers with dbt, close a month, or print the headline figures"
+HELP = (
+    "build the three ledgers with dbt, close / reopen / list months, or print the headline figures"
+)
 
 
 def add_arguments(parser) -> None:
-    sub = parser.add_subparsers(dest="ledgers_cmd", required=True)
+    from carbon import cliargs, months
+
+    parser.description = f"{HELP}. {cliargs.EXIT_CODES_HELP}"
+    sub = parser.add_subparsers(dest="ledgers_cmd", required=True, metavar="SUBCOMMAND")
     b = sub.add_parser("build", help="dbt build of the ledgers (one DuckDB writer)")
     b.add_argument("--full-refresh", action="store_true", help="rebuild the journal from scratch")
-    b.add_argument("--months", nargs="*", help="post only these months (YYYY-MM)")
-    b.add_argument("--as-of", help="only factors published on or before this date")
+    b.add_argument(
+        "--months", nargs="+", type=cliargs.month, help="post only these months (YYYY-MM)"
+    )
+    b.add_argument(
+        "--as-of", type=cliargs.day, help="only factors published on or before this date"
+    )
     b.add_argument("--basis", choices=("location", "market"), help="Scope 2 basis")
-    c = sub.add_parser("close-month", help="close a month: later entries are final")
-    c.add_argument("month")
+    b.add_argument(
+        "--lock-timeout",
+        type=cliargs.seconds,
+        default=None,
+        help="seconds to wait for another warehouse writer (default: env "
+        "CARBON_WAREHOUSE_LOCK_TIMEOUT, else 0 = fail at once, exit code 3)",
+    )
+    months.add_subcommands(sub)
     sub.add_parser("headline", help="print the headline figures")
 
 
 def run(args) -> int:
+    from carbon import months
+
+    if args.ledgers_cmd in months.COMMANDS:
+        return months.run(args)
     if args.ledgers_cmd == "build":
+        if args.lock_timeout is not None:
+            from carbon.locks import WAREHOUSE_TIMEOUT_ENV
+
+            os.environ[WAREHOUSE_TIMEOUT_ENV] = str(args.lock_timeout)
         r = build(
             full_refresh=args.full_refresh,
             months=args.months,
@@ -650,8 +663,5 @@ def run(args) -> int:
         for f in r.failures:
             print("  " + f)
         return 0 if r.ok else 1
-    if args.ledgers_cmd == "close-month":
-        print(close_month(args.month))
-        return 0
     print(headline())
     return 0

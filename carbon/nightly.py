@@ -13,9 +13,18 @@ subprocess each):
 In production the scheduler links these by Assets (``carbon://lake/<dataset>``) and cron; under
 ``dag.test()`` Asset-triggered runs do not fire, so the command runs each DAG explicitly.
 
-Exit code: 0 when every step's DAG run succeeded. A file rejected whole is NOT fatal (its task
-fails, the other files load, the run succeeds); it is printed loudly. Non-zero only on an
-infrastructure failure (a DAG run that did not succeed, a task failure that is not a rejection).
+Exit codes (``carbon.cliargs``):
+
+* 0: every task of every DAG run succeeded, except stage tasks of files rejected whole
+  (``RejectedFile``: the file breaks its contract; the others load). Those are printed loudly
+  and are not a failure of the night.
+* 1: any other task failed, in any DAG and any task group (a DAG run's own state only reflects
+  its last tasks, so each task is checked): the night prints every failed task and its error
+  line, and ``nightly: FAILED``.
+* 2: a bad command line (``--skip bogus``, ``--period 2026-13``): nothing ran.
+* 3: another ``carbon nightly`` holds this data home's lock (``<home>/locks/nightly.lock``,
+  held for the whole night; the kernel releases it when the holder dies, so a killed night never
+  blocks the next one): the message names its PID, host and start time.
 """
 
 from __future__ import annotations
@@ -46,47 +55,101 @@ NIGHTLY_STEPS: list[Step] = [
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--period", help="restrict ingest to a period: YYYY, YYYY-MM or YYYY-MM-DD")
+    from carbon import cliargs
+
+    p.description = f"{HELP} {cliargs.EXIT_CODES_HELP}."
+    p.add_argument(
+        "--period",
+        type=cliargs.period,
+        help="restrict ingest to a period: YYYY, YYYY-MM or YYYY-MM-DD",
+    )
     p.add_argument(
         "--per-dataset",
         action="store_true",
         help="run one ingest_<dataset> DAG per dataset instead of the umbrella nightly_ingest",
     )
-    p.add_argument("--skip", action="append", default=[], help="skip a step by name (repeatable)")
+    p.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=[s.name for s in NIGHTLY_STEPS],
+        help="skip a step by name (repeatable): " + ", ".join(s.name for s in NIGHTLY_STEPS),
+    )
     p.add_argument("--stream", action="store_true", help="stream Airflow's output")
 
 
-def ingest_summaries(home: Path) -> list[dict]:
+def is_rejection(failure: dict) -> bool:
+    """A stage task that failed because its file was rejected whole (reported, not fatal)."""
+    return "RejectedFile" in (failure.get("error_classes") or [failure.get("error_type")])
+
+
+def night_failures(res) -> tuple[list[dict], list[dict]]:
+    """(fatal failures, whole-file rejections) of one DAG run: every failed task instance, with
+    its recorded error, whatever its task group and whether or not the run's state shows it."""
+    recorded = {f["task"]: f for f in res.failures}
+    fatal, rejected = [], []
+    for key, st in sorted(res.task_states.items()):
+        if st != "failed":
+            continue
+        f = recorded.get(key) or {"task": key, "error": "(failed without a recorded error)"}
+        (rejected if is_rejection(f) else fatal).append(f)
+    if res.state != "success" and not fatal:
+        why = "DAG run " + res.state
+        if res.returncode:
+            why += f" (Airflow process exit code {res.returncode})"
+        fatal.append({"task": "(dag run)", "error": why})
+    return fatal, rejected
+
+
+def ingest_summaries(
+    home: Path, period: str | None = None, since: float | None = None
+) -> list[dict]:
+    """Each dataset's ``_summary.json`` of this night (written at or after ``since``), with the
+    landing files counted from landing itself: ``files`` = every landing file of the period,
+    ``failed_files`` = those that neither loaded nor were rejected (their stage task failed)."""
     from carbon.ingest.dag_factory import INGEST_ORDER
+    from carbon.ingest.pipeline import list_landing
 
     out = []
     for ds in INGEST_ORDER:
         f = home / "reports" / ds / "_summary.json"
-        if f.exists():
-            out.append(json.loads(f.read_text()))
-        else:
-            out.append(
-                {
-                    "dataset": ds,
-                    "files": 0,
-                    "rows_in": 0,
-                    "rows_ok": 0,
-                    "rows_quarantined": 0,
-                    "partitions": [],
-                    "rejected": [],
-                    "failures_by_check": {},
-                }
-            )
+        fresh = f.exists() and (since is None or f.stat().st_mtime >= since - 1)
+        s = json.loads(f.read_text()) if fresh else {}
+        s = {
+            "dataset": ds,
+            "files": 0,
+            "rows_in": 0,
+            "rows_ok": 0,
+            "rows_quarantined": 0,
+            "partitions": [],
+            "rejected": [],
+            "failures_by_check": {},
+            **s,
+            "summary_written": fresh,
+        }
+        try:
+            landing = list_landing(ds, home, period)
+        except OSError:
+            landing = []
+        handled = s["files"]  # staged + rejected, as the publish task counted them
+        s["files"] = max(len(landing), handled)
+        s["failed_files"] = s["files"] - handled
+        out.append(s)
     return out
 
 
 def format_summary(summaries: list[dict]) -> str:
-    head = f"{'dataset':<26}{'files':>6}{'rows in':>11}{'ok':>11}{'quarant.':>10}{'parts':>7}{'rejected':>9}"
+    head = (
+        f"{'dataset':<26}{'files':>6}{'rows in':>11}{'ok':>11}{'quarant.':>10}{'parts':>7}"
+        f"{'rejected':>9}{'failed':>7}"
+    )
     lines = [head, "-" * len(head)]
     for s in summaries:
         lines.append(
             f"{s['dataset']:<26}{s['files']:>6}{s['rows_in']:>11,}{s['rows_ok']:>11,}"
             f"{s['rows_quarantined']:>10,}{len(s['partitions']):>7}{len(s['rejected']):>9}"
+            f"{s.get('failed_files', 0):>7}"
+            + ("" if s.get("summary_written", True) or not s["files"] else "  (no summary)")
         )
     rejected = [(s["dataset"], r) for s in summaries for r in s["rejected"]]
     if rejected:
@@ -97,43 +160,75 @@ def format_summary(summaries: list[dict]) -> str:
             cols = f" [{', '.join(r['columns'])}]" if r.get("columns") else ""
             lines.append(f"!!   {ds}/{r['file']}: {r['reason']}{cols}")
         lines.append("!" * 78)
+    failed = [s for s in summaries if s.get("failed_files")]
+    if failed:
+        lines.append(
+            "!! files whose stage task FAILED (neither loaded nor rejected; see the failed tasks): "
+            + ", ".join(f"{s['dataset']} {s['failed_files']}" for s in failed)
+        )
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
+    import time
+
+    from carbon import locks
+    from carbon.cliargs import EXIT_FAILED, EXIT_OK, UsageError
     from carbon.config import paths
+
+    steps = [s for s in NIGHTLY_STEPS if s.name not in set(args.skip)]
+    if not steps:
+        raise UsageError("every step is skipped: nothing to run")
+    home = paths().home
+    home.mkdir(parents=True, exist_ok=True)
+    with locks.exclusive(locks.nightly_lock_path(home), f"the nightly run of {home}"):
+        t0 = time.time()
+        fatal = _run_steps(args, steps, home, t0)
+    if fatal:
+        print("", flush=True)
+        print(f"nightly: FAILED: {len(fatal)} task(s) failed:")
+        for dag_id, f in fatal:
+            file = f" (file {f['file']})" if f.get("file") else ""
+            print(f"  {dag_id}.{f['task']}{file}: {f['error']}")
+        return EXIT_FAILED
+    print("nightly: success")
+    return EXIT_OK
+
+
+def _run_steps(args, steps: list[Step], home: Path, t0: float) -> list[tuple[str, dict]]:
     from carbon.ingest.dag_factory import INGEST_ORDER
     from carbon.orchestration import run_dag
 
-    home = paths().home
     conf = {"period": args.period} if args.period else None
-    ok = True
-    for step in NIGHTLY_STEPS:
-        if step.name in args.skip:
-            continue
+    fatal: list[tuple[str, dict]] = []
+    for step in steps:
         dag_ids = (
             [f"ingest_{ds}" for ds in INGEST_ORDER]
             if step.ingest and args.per_dataset
             else [step.dag_id]
         )
+        step_ok = True
         for dag_id in dag_ids:
             print(f"== {step.name}: running DAG {dag_id} under Airflow (home {home})", flush=True)
             res = run_dag(dag_id, home, conf if step.takes_period else None, stream=args.stream)
-            failed = sorted(k for k, v in res.task_states.items() if v == "failed")
-            print(
-                f"   {dag_id}: {res.state}"
-                + (f" (failed tasks: {', '.join(failed)})" if failed else "")
-            )
-            if res.state != "success":
-                ok = False
-                if not args.stream:
-                    print(res.output[-5000:])
+            bad, rejected = night_failures(res)
+            state = res.state if not bad else "FAILED"
+            notes = []
+            if bad:
+                notes.append(f"failed tasks: {', '.join(f['task'] for f in bad)}")
+            if rejected:
+                notes.append(f"{len(rejected)} file(s) rejected whole")
+            print(f"   {dag_id}: {state}" + (f" ({'; '.join(notes)})" if notes else ""), flush=True)
+            for f in bad:
+                print(f"   !! {f['task']}: {f['error']}")
+            if res.state not in ("success", "failed") and not args.stream:
+                print(res.output[-5000:])  # the Airflow process itself broke
+            fatal += [(dag_id, f) for f in bad]
+            step_ok = step_ok and not bad
         if step.ingest:
-            print(format_summary(ingest_summaries(home)))
-        if step.headline and res.state == "success":
+            print(format_summary(ingest_summaries(home, args.period, t0)))
+        if step.headline and step_ok:
             from carbon.ledgers import headline
 
             print(headline(home))
-    if not ok:
-        print("nightly: FAILED (infrastructure error, see above)")
-    return 0 if ok else 1
+    return fatal

@@ -33,18 +33,38 @@ DEFAULT_CARBON_PRICES = (0.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--scenario", required=True, help="scenario YAML (see scenarios/)")
-    p.add_argument("--date", default=None, help="plan date YYYY-MM-DD (default: the scenario's)")
-    p.add_argument("--horizon", default=None, help="1d | 7d | 30d | 365d (default: the scenario's)")
+    from carbon import cliargs
+
+    p.add_argument(
+        "--scenario",
+        required=True,
+        type=cliargs.existing_file,
+        help="scenario YAML (see scenarios/)",
+    )
+    p.add_argument(
+        "--date",
+        type=cliargs.day,
+        default=None,
+        help="plan date YYYY-MM-DD (default: the scenario's)",
+    )
+    p.add_argument(
+        "--horizon",
+        type=cliargs.horizon,
+        default=None,
+        help="1d | 7d | 30d | 365d (default: the scenario's)",
+    )
     p.add_argument("--solver", default="highs", choices=("highs", "cbc"))
     p.add_argument("--milp", action="store_true", help="enforce integer job features (MILP)")
     p.add_argument(
         "--window",
+        type=cliargs.horizon,
         default=None,
         help="rolling window for long horizons, e.g. 7d (default: scenario's, or 7d from 30d on)",
     )
     p.add_argument("--frontier", action="store_true", help="also trace the cost–carbon frontier")
-    p.add_argument("--time-limit", type=float, default=None, help="solver time limit (s)")
+    p.add_argument(
+        "--time-limit", type=cliargs.positive_float, default=None, help="solver time limit (s)"
+    )
     p.add_argument("--sites", default=None, help="comma-separated site_ids (default: all)")
 
 

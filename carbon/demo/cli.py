@@ -8,27 +8,44 @@ HELP = "Generate the Yancheng-like demo city (landing files + defect manifest), 
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from carbon import cliargs
+
     p.add_argument("--scale", choices=["tiny", "small", "city"], default="tiny")
-    p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--defect-rate", type=float, default=0.01, help="share of bad rows (0 = none)")
+    p.add_argument("--seed", type=cliargs.seed, default=42, help="0 .. 2**32-1")
     p.add_argument(
-        "--start", default="2025-01", help="first month of the monthly reports (YYYY-MM)"
+        "--defect-rate", type=cliargs.fraction, default=0.01, help="share of bad rows, [0, 1)"
     )
-    p.add_argument("--end", default="2026-10-31", help="last day of the window (YYYY-MM-DD)")
+    p.add_argument(
+        "--start",
+        type=cliargs.month,
+        default="2025-01",
+        help="first month of the monthly reports (YYYY-MM)",
+    )
+    p.add_argument(
+        "--end", type=cliargs.day, default="2026-10-31", help="last day of the window (YYYY-MM-DD)"
+    )
     p.add_argument(
         "--daily-days",
-        type=int,
+        type=cliargs.positive_int,
         default=None,
         help="days of daily data ending at --end (default: 31 at tiny/small, 1 at city)",
     )
     p.add_argument(
-        "--home", dest="demo_home", default=None, help="data home (overrides carbon --home)"
+        "--home",
+        dest="demo_home",
+        type=cliargs.home_dir,
+        default=None,
+        help="data home (overrides carbon --home)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     import os
 
+    from carbon.cliargs import UsageError
+
+    if args.start > args.end[:7]:
+        raise UsageError(f"--start {args.start} is after --end {args.end}")
     from carbon.demo import generate
 
     home = args.demo_home or getattr(args, "home", None) or None
