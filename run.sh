@@ -2,6 +2,9 @@
 # One entry point for a fresh machine (needs only Python >= 3.11 and pip):
 #   ./run.sh nightly   build the demo city and run the nightly pipeline on it (real Airflow, dbt, DuckDB)
 #   ./run.sh test      run the test suite
+#   ./run.sh carbon ARGS...    the `carbon` command in the locked environment (e.g. ./run.sh carbon --help)
+#   ./run.sh python ARGS...    Python of the locked environment (scripts, benchmarks, one-liners)
+#   ./run.sh uv ARGS...        the uv this script uses (not put on PATH), e.g. ./run.sh uv run dbt --help
 # Installs uv into .tools/ if it is not on PATH, then syncs the locked environment (uv.lock).
 set -eu
 cd "$(dirname "$0")"
@@ -32,8 +35,14 @@ case "$cmd" in
     # two workers on the two cores; a file's tests stay on one worker (shared fixtures)
     exec "$UV" run pytest -n 2 --dist loadfile "$@"
     ;;
+  carbon|python)
+    exec "$UV" run "$cmd" "$@"
+    ;;
+  uv)
+    exec "$UV" "$@"
+    ;;
   *)
-    echo "usage: ./run.sh nightly|test [args...]" >&2
+    echo "usage: ./run.sh nightly|test|carbon|python|uv [args...]" >&2
     exit 2
     ;;
 esac
