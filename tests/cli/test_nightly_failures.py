@@ -96,8 +96,24 @@ def test_a_failed_stage_task_in_a_middle_group_fails_the_night(tmp_path):
     n_reg = len(list((home / "landing" / "regions").iterdir()))
     assert reg.split()[1] == str(n_reg) and reg.split()[-2:] == ["1", "0"], reg
 
+    # the DAG run itself is failed in Airflow's metadata DB (its leaf sees the failed group)
+    assert _last_run_state(home) == "failed"
+
     # the same night with the folder fixed: success, exit 0, the rejection still loud
     (home / "staging" / "grid_signals").unlink()
     ok = subprocess.run(argv, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1500)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "nightly: success" in ok.stdout and "REJECTED WHOLE" in ok.stdout
+    assert _last_run_state(home) == "success"
+
+
+def _last_run_state(home) -> str:
+    import sqlite3
+
+    con = sqlite3.connect(home / "airflow" / "airflow.db")
+    try:
+        return con.execute(
+            "select state from dag_run where dag_id = 'nightly_ingest' order by id desc limit 1"
+        ).fetchone()[0]
+    finally:
+        con.close()
