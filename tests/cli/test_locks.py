@@ -62,6 +62,7 @@ def test_ledger_build_fails_fast_naming_the_holder(tmp_path):
         r = carbon(tmp_path, "ledgers", "build")
         fast = time.monotonic() - t0
         assert r.returncode == 3, (r.stdout, r.stderr)
+        assert fast < 60, fast  # at once (process start-up only), not the old silent hour
         msg = r.stderr
         assert f"PID {p.pid} on host {socket.gethostname()}, started 20" in msg, msg
         assert "warehouse" in msg and ".build.lock" in msg and "Traceback" not in msg
@@ -74,7 +75,7 @@ def test_ledger_build_fails_fast_naming_the_holder(tmp_path):
         waited = time.monotonic() - t0
         assert w.returncode == 3 and "after waiting 3 s" in w.stderr, w.stderr
         assert "waiting up to 3 s" in w.stderr
-        assert waited >= 3 and waited - fast >= 2.5, (waited, fast)
+        assert waited >= 3, waited  # (process start-up varies too much under load to compare)
         e = carbon(tmp_path, "ledgers", "headline", env={locks.WAREHOUSE_TIMEOUT_ENV: "2"})
         assert e.returncode == 3 and "after waiting 2 s" in e.stderr, e.stderr
     finally:
