@@ -54,8 +54,10 @@ from carbon.ingest.validate import failures as find_failures
 from carbon.lake import (
     EXTRA_COLUMNS,
     atomic_path,
+    clean_stale_temporaries,
     drop_partition,
     lake_schema,
+    partition_dir,
     publish_partition_file,
     write_parquet,
     write_partition,
@@ -95,6 +97,15 @@ def list_landing(
             or period.startswith(fp)
         ]
     return names
+
+
+def clean_temporaries(dataset: str, home: str | Path | None = None) -> list[Path]:
+    """Remove the temporaries a killed run left in this dataset's lake, quarantine, reports and
+    staging trees (the first step of every ingest of the dataset: no writer of them runs yet)."""
+    p = paths(home)
+    return clean_stale_temporaries(
+        p.lake / dataset, p.quarantine / dataset, p.reports / dataset, staging_dir(dataset, home)
+    )
 
 
 def sha256_file(path: Path) -> str:
@@ -551,6 +562,11 @@ def write_partition_value(
 ) -> dict:
     """Rebuild one lake partition and its quarantine file from every staged file that feeds it."""
     spec = DATASETS[dataset]
+    # a retried task after a kill: this task is the only writer of these two folders
+    clean_stale_temporaries(
+        partition_dir(dataset, spec.partition_key, value, home),
+        quarantine_path(dataset, value, home).parent,
+    )
     results = [r for r in results if r and r.get("status") == "staged"]
     goods = sorted(r["file"] for r in results if value in r["partitions"])
     feeders = sorted(
@@ -733,6 +749,7 @@ def ingest_dataset(
     secret: bytes | None = None,
 ) -> dict:
     """All steps in one process (the DAG runs the same functions as separate tasks)."""
+    clean_temporaries(dataset, home)
     results = []
     for f in list_landing(dataset, home, period):
         try:
