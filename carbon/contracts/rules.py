@@ -20,6 +20,7 @@ CHECK_NAMES: tuple[str, ...] = (
     "unit",  # unknown unit, or not convertible to the fuel's / product's reporting unit
     "unique_key",  # a second row with the same dataset key (the first one wins)
     "date_in_period",  # outside the period the file name states, or in the future
+    "field_count",  # a row with more or fewer fields than the header (set by the reader)
 )
 
 ACCOUNT_TYPES: tuple[str, ...] = ("enterprise", "household", "public", "datacenter")

@@ -49,7 +49,7 @@ from carbon.contracts.rules import USCC_ACCOUNT_TYPES
 from carbon.datasets import DATASETS
 from carbon.ingest import pseudonym
 from carbon.ingest.parse import parse_table
-from carbon.ingest.readers import RejectedFile, landing_files, read_landing
+from carbon.ingest.readers import RejectedFile, landing_files, read_landing_checked
 from carbon.ingest.validate import failures as find_failures
 from carbon.lake import (
     EXTRA_COLUMNS,
@@ -363,7 +363,7 @@ def stage_file(
         sha = helper.submit(sha256_file, path)
         staged = _clear_staged(dataset, file_name, home)
         try:
-            text = read_landing(dataset, path)
+            text, read_fails = read_landing_checked(dataset, path)
         except RejectedFile as exc:
             reject(dataset, path, exc, sha.result(), home)
             raise
@@ -392,7 +392,12 @@ def stage_file(
         # cell failed to parse and the rows share one partition); redone below if a row fails.
         # The helper gets an Arrow table (immutable), never a pandas object the contract reads.
         hoped: Future | None = None
-        if not len(parse_fails) and part.null_count == 0 and len(part.dictionary) == 1:
+        if (
+            not len(parse_fails)
+            and not len(read_fails)
+            and part.null_count == 0
+            and len(part.dictionary) == 1
+        ):
             all_rows = to_lake_table(dataset, convert_units(dataset, lake_frame))
             if not any(  # a null where the lake allows none: that row will fail anyway
                 all_rows.column(f.name).null_count for f in all_rows.schema if not f.nullable
@@ -400,6 +405,13 @@ def stage_file(
                 target = staged_good_path(dataset, file_name, part.dictionary[0].as_py(), home)
                 hoped = helper.submit(write_parquet, target, all_rows)
         fails = find_failures(dataset, frame, text, parse_fails, fperiod, today)
+        if len(read_fails):  # a row the reader could not split: that is its one failure
+            fails = fails[~fails["row"].isin(read_fails["row"])]
+            fails = (
+                pd.concat([fails, read_fails], ignore_index=True)
+                .sort_values(["row", "check", "column"], kind="stable")
+                .reset_index(drop=True)
+            )
         clock.tick("contract")
 
         bad_rows = np.zeros(len(frame), dtype=bool)
