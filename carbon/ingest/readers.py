@@ -262,7 +262,7 @@ def _read_csv_lines(
         line = lines[ln].rstrip("\r")
         if not line.strip():
             continue  # an empty line is no row (as in pyarrow's reader)
-        fields = next(csv.reader([line]), [])
+        fields = next(csv.reader([line]), []) if '"' in line else line.split(",")
         if len(fields) != n:
             bad_rows.append(len(body))
             quote = ", a quote left open" if line.count('"') % 2 else ""
@@ -300,12 +300,8 @@ def read_csv_checked(dataset: str, path: Path) -> tuple[pa.Table, pd.DataFrame]:
     text_head = head.decode(enc, errors="ignore")
     first = [next(csv.reader([ln]), []) for ln in text_head.splitlines()[:HEADER_SEARCH_ROWS]]
     header_at, names = _header_row(dataset, path.name, first)
-    invalid = [0]
-
-    def count_invalid(_row) -> str:
-        invalid[0] += 1
-        return "skip"
-
+    # the fast reader (multi-threaded pyarrow) stops at a row with the wrong number of fields;
+    # then the file is read line by line (no Python callback runs inside pyarrow's threads)
     try:
         table = pcsv.read_csv(
             path,
@@ -315,20 +311,23 @@ def read_csv_checked(dataset: str, path: Path) -> tuple[pa.Table, pd.DataFrame]:
                 encoding="utf8" if enc.startswith("utf-8") else enc,
                 block_size=1 << 24,
             ),
-            parse_options=pcsv.ParseOptions(
-                newlines_in_values=False, invalid_row_handler=count_invalid
-            ),
+            parse_options=pcsv.ParseOptions(newlines_in_values=False),
             convert_options=pcsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
-    except (pa.ArrowInvalid, UnicodeDecodeError, OSError) as exc:
+        # a quote left open makes pyarrow join the lines up to the next quote into one row: a
+        # cell holding a line break (values never do: newlines_in_values=False) means that
+        broken = _has_quote(path) and _any_line_break(table)
+    except pa.ArrowInvalid as exc:
+        if "columns" not in str(exc):  # not a field-count error
+            raise RejectedFile(path.name, f"malformed CSV: {exc}") from exc
+        broken = True
+    except (UnicodeDecodeError, OSError) as exc:
         raise RejectedFile(path.name, f"malformed CSV: {exc}") from exc
-    # a quote left open makes pyarrow join the lines up to the next quote into one row: a cell
-    # holding a line break (values never do here: newlines_in_values=False) means rows were joined
-    if invalid[0] or (_has_quote(path) and _any_line_break(table)):
+    if broken:
         try:
             text = path.read_bytes().decode(enc)
         except UnicodeDecodeError as exc:
