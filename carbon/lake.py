@@ -1,11 +1,14 @@
 """The Parquet lake: hive-partitioned by data period, one file per partition, atomic writes.
 
-``write_partition`` writes ``<lake>/<dataset>/<key>=<value>/part-0.parquet`` by writing a hidden
+``write_partition`` writes ``<lake>/<dataset>/<key>=<value>/part-0.parquet`` by writing a
 temporary file in the same directory and ``os.replace``-ing it over the old one. A reader sees the
-old partition or the new one, never a partial file; a crash mid-write leaves only a hidden
-``.tmp-*`` file that no reader globs (pyarrow, fastparquet and DuckDB skip dot-files, and the
-``*.parquet`` glob does not match ``.tmp`` names). Rewriting a partition replaces it whole, so
-reruns are idempotent. Output is deterministic: the same rows give the same bytes.
+old partition or the new one, never a partial file. The temporary is named
+``.<name>.<uuid>.tmp``: hidden (pyarrow skips it) AND not ending in ``.parquet``, because DuckDB's
+``read_parquet('<lake>/<dataset>/**/*.parquet')`` does read hidden files, and a half-written
+``.tmp-…-part-0.parquet`` left by a killed process made it fail ("No magic bytes found").
+``clean_stale_temporaries`` removes what a killed writer left; every ingest calls it first.
+Rewriting a partition replaces it whole, so reruns are idempotent. Output is deterministic: the
+same rows give the same bytes.
 
 ``write_parquet`` is the one Parquet writer of the lake's settings (zstd level 1, dictionary,
 statistics, the Arrow schema stored). Ingest writes its staged partitions with it too, so that
@@ -30,6 +33,32 @@ from carbon.config import TZ, paths
 from carbon.datasets import DATASETS
 
 PART_FILE = "part-0.parquet"
+TMP_SUFFIX = ".tmp"
+
+
+def is_temporary(name: str) -> bool:
+    """A temporary of ``atomic_path`` (``.<name>.<uuid>.tmp``), or of its earlier scheme
+    (``.tmp-<uuid>-<name>``, which DuckDB's ``**/*.parquet`` glob matched)."""
+    return name.startswith(".") and (name.endswith(TMP_SUFFIX) or name.startswith(".tmp-"))
+
+
+def clean_stale_temporaries(*roots: Path) -> list[Path]:
+    """Remove the temporaries a killed writer left under ``roots`` (each searched recursively);
+    return them. Call it only where no writer of those trees runs (the start of an ingest of the
+    dataset, or of one partition's rebuild)."""
+    removed = []
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for dirpath, _dirs, files in os.walk(root):
+            for f in files:
+                if is_temporary(f):
+                    p = Path(dirpath) / f
+                    with contextlib.suppress(FileNotFoundError):
+                        p.unlink()
+                        removed.append(p)
+    return sorted(removed)
+
 
 _ARROW_TYPES = {
     "string": pa.string(),
@@ -128,11 +157,13 @@ def _fsync(path: Path) -> None:
 
 @contextlib.contextmanager
 def atomic_path(target: Path, *, fsync: bool = False) -> Iterator[Path]:
-    """A hidden temporary path beside ``target`` (a dot-file no reader's glob matches) to write.
-    When the block succeeds it is renamed over ``target`` (after an fsync if asked): readers see
-    the old file or the new one, never a partial one. When the block fails it is removed."""
+    """A temporary path beside ``target`` (same file system) to write: ``.<name>.<uuid>.tmp``, a
+    dot-file whose suffix no reader's glob (``*.parquet``, ``*.json``) matches. When the block
+    succeeds it is renamed over ``target`` (after an fsync if asked): readers see the old file or
+    the new one, never a partial one. When the block fails it is removed; when the process is
+    killed it stays until ``clean_stale_temporaries``."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".tmp-{uuid.uuid4().hex}-{target.name}")
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}{TMP_SUFFIX}")
     try:
         yield tmp
         if fsync:

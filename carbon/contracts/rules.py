@@ -18,8 +18,9 @@ CHECK_NAMES: tuple[str, ...] = (
     "region_code",  # not a GB/T 2260 code known to carbon.codes
     "known_code",  # unknown fuel / product / industry / behaviour / account type / sector code
     "unit",  # unknown unit, or not convertible to the fuel's / product's reporting unit
-    "unique_key",  # a second row with the same dataset key (the first one wins)
+    "unique_key",  # a second row of one file with the same dataset key (the first one wins)
     "date_in_period",  # outside the period the file name states, or in the future
+    "field_count",  # a row with more or fewer fields than the header (set by the reader)
 )
 
 ACCOUNT_TYPES: tuple[str, ...] = ("enterprise", "household", "public", "datacenter")

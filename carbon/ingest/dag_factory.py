@@ -57,8 +57,10 @@ def ingest_tasks(dataset: str):
 
     @task(task_id="list_files", trigger_rule="all_done")
     def list_files() -> list[str]:
-        from carbon.ingest.pipeline import list_landing
+        from carbon.ingest.pipeline import clean_temporaries, list_landing
 
+        for stale in clean_temporaries(dataset):  # left by a killed run
+            print(f"{dataset}: removed stale temporary {stale}")
         files = list_landing(dataset, None, _period())
         print(f"{dataset}: {len(files)} landing file(s)")
         return files

@@ -49,13 +49,15 @@ from carbon.contracts.rules import USCC_ACCOUNT_TYPES
 from carbon.datasets import DATASETS
 from carbon.ingest import pseudonym
 from carbon.ingest.parse import parse_table
-from carbon.ingest.readers import RejectedFile, landing_files, read_landing
+from carbon.ingest.readers import RejectedFile, landing_files, read_landing_checked
 from carbon.ingest.validate import failures as find_failures
 from carbon.lake import (
     EXTRA_COLUMNS,
     atomic_path,
+    clean_stale_temporaries,
     drop_partition,
     lake_schema,
+    partition_dir,
     publish_partition_file,
     write_parquet,
     write_partition,
@@ -95,6 +97,15 @@ def list_landing(
             or period.startswith(fp)
         ]
     return names
+
+
+def clean_temporaries(dataset: str, home: str | Path | None = None) -> list[Path]:
+    """Remove the temporaries a killed run left in this dataset's lake, quarantine, reports and
+    staging trees (the first step of every ingest of the dataset: no writer of them runs yet)."""
+    p = paths(home)
+    return clean_stale_temporaries(
+        p.lake / dataset, p.quarantine / dataset, p.reports / dataset, staging_dir(dataset, home)
+    )
 
 
 def sha256_file(path: Path) -> str:
@@ -352,7 +363,7 @@ def stage_file(
         sha = helper.submit(sha256_file, path)
         staged = _clear_staged(dataset, file_name, home)
         try:
-            text = read_landing(dataset, path)
+            text, read_fails = read_landing_checked(dataset, path)
         except RejectedFile as exc:
             reject(dataset, path, exc, sha.result(), home)
             raise
@@ -381,7 +392,12 @@ def stage_file(
         # cell failed to parse and the rows share one partition); redone below if a row fails.
         # The helper gets an Arrow table (immutable), never a pandas object the contract reads.
         hoped: Future | None = None
-        if not len(parse_fails) and part.null_count == 0 and len(part.dictionary) == 1:
+        if (
+            not len(parse_fails)
+            and not len(read_fails)
+            and part.null_count == 0
+            and len(part.dictionary) == 1
+        ):
             all_rows = to_lake_table(dataset, convert_units(dataset, lake_frame))
             if not any(  # a null where the lake allows none: that row will fail anyway
                 all_rows.column(f.name).null_count for f in all_rows.schema if not f.nullable
@@ -389,6 +405,13 @@ def stage_file(
                 target = staged_good_path(dataset, file_name, part.dictionary[0].as_py(), home)
                 hoped = helper.submit(write_parquet, target, all_rows)
         fails = find_failures(dataset, frame, text, parse_fails, fperiod, today)
+        if len(read_fails):  # a row the reader could not split: that is its one failure
+            fails = fails[~fails["row"].isin(read_fails["row"])]
+            fails = (
+                pd.concat([fails, read_fails], ignore_index=True)
+                .sort_values(["row", "check", "column"], kind="stable")
+                .reset_index(drop=True)
+            )
         clock.tick("contract")
 
         bad_rows = np.zeros(len(frame), dtype=bool)
@@ -419,6 +442,7 @@ def stage_file(
         "dataset": dataset,
         "file": file_name,
         "sha256": digest,
+        "delivered_ns": path.stat().st_mtime_ns,  # the delivery order (``delivery_rank``)
         "file_period": fperiod,
         "status": "staged",
         "rows_in": len(frame),
@@ -551,6 +575,11 @@ def write_partition_value(
 ) -> dict:
     """Rebuild one lake partition and its quarantine file from every staged file that feeds it."""
     spec = DATASETS[dataset]
+    # a retried task after a kill: this task is the only writer of these two folders
+    clean_stale_temporaries(
+        partition_dir(dataset, spec.partition_key, value, home),
+        quarantine_path(dataset, value, home).parent,
+    )
     results = [r for r in results if r and r.get("status") == "staged"]
     goods = sorted(r["file"] for r in results if value in r["partitions"])
     feeders = sorted(
@@ -558,10 +587,16 @@ def write_partition_value(
         for r in results
         if value in r["partitions"] or value in r["quarantine_partitions"]
     )
-    bads = [t for f in feeders if (t := _read_staged(staged_bad_path(dataset, f, home), value))]
+    rank = delivery_rank(results)
+    # a file whose bytes a later delivery repeats exactly: its bad rows are that file's bad rows
+    copies = _exact_copies(results, rank)
+    bads = [
+        t
+        for f in feeders
+        if f not in copies and (t := _read_staged(staged_bad_path(dataset, f, home), value))
+    ]
     schema = lake_schema(dataset)
-    extra_bad: list[pa.Table] = []
-    dupes_by_file: dict[str, int] = {}
+    superseded: dict[str, dict[str, int]] = {}
     rows = 0
     if len(goods) == 1:  # the staged part is the partition
         source = staged_good_path(dataset, goods[0], value, home)
@@ -570,19 +605,16 @@ def write_partition_value(
     elif goods:
         table = pa.concat_tables([_staged_good(dataset, f, value, home) for f in goods])
         key = [k for k in spec.key if k in table.column_names]  # the partition column is constant
-        dup = schemas.duplicated_rows(table.select(key).to_pandas(), key)
-        if dup.any():  # files in name order: a key seen first wins
-            d = table.filter(pa.array(dup))
-            extra_bad.append(_duplicate_records(dataset, d))
-            for f in d["__source_file"].to_pylist():
-                dupes_by_file[f] = dupes_by_file.get(f, 0) + 1
-            table = table.filter(pa.array(~dup))
+        keys = table.select(key).to_pandas()
+        if schemas.duplicated_rows(keys, key).any():  # a key delivered by several files
+            lost, superseded = _superseded(keys, key, table["__source_file"], rank)
+            table = table.filter(pa.array(~lost))
         table = table.select(schema.names)  # delivery order: file name, then row
         write_partition(dataset, spec.partition_key, value, table, schema=schema, home=home)
         rows = table.num_rows
     else:  # the files that feed it now hold no good row of it: an earlier load's rows must go
         drop_partition(dataset, spec.partition_key, value, home)
-    qtables = bads + extra_bad
+    qtables = bads
     qpath = quarantine_path(dataset, value, home)
     if qtables:
         q = pa.concat_tables(
@@ -603,37 +635,52 @@ def write_partition_value(
         "partition": value,
         "rows": rows,
         "quarantined": sum(t.num_rows for t in qtables),
-        "unique_key_across_files": dupes_by_file,
+        "superseded": superseded,  # {earlier file: {later file: rows of it replaced}}
+        "exact_copies": {f: copies[f] for f in feeders if f in copies},
     }
 
 
-def _duplicate_records(dataset: str, d: pa.Table) -> pa.Table:
-    """Quarantine records for rows whose key an earlier file already delivered."""
-    spec = DATASETS[dataset]
-    for m in ("__partition", "__source_file"):  # staged dictionary-encoded
-        d = d.set_column(d.column_names.index(m), m, pc.cast(d[m], pa.string()))
-    text = {
-        c: pc.cast(d[c], pa.string()) if c in d.column_names else d["__partition"]
-        for c in spec.column_names
-    }
-    key_vals = [text[k].to_pylist() for k in spec.key]
-    return pa.table(
-        {
-            "__partition": d["__partition"],
-            "source_file": d["__source_file"],
-            "row_number": d["__row_number"],
-            "check": pa.array(["unique_key"] * d.num_rows, type=pa.string()),
-            "column": pa.array([",".join(spec.key)] * d.num_rows, type=pa.string()),
-            "failure_value": pa.array(
-                [
-                    "|".join("" if v is None else str(v) for v in vals)
-                    for vals in zip(*key_vals, strict=True)
-                ],
-                type=pa.string(),
-            ),
-            **{c: text[c] for c in spec.column_names},
-        }
+def delivery_rank(results: Iterable[dict]) -> dict[str, int]:
+    """The delivery order of the staged files: by modification time in landing (when the
+    sender's file arrived), then by name. A key delivered by several files is taken from the
+    file delivered last: a corrected or repeated file supersedes the earlier one, row by row.
+    The order depends on the landing files alone, so reruns give the same lake bytes."""
+    order = sorted(
+        (r for r in results if r and r.get("status") == "staged"),
+        key=lambda r: (int(r.get("delivered_ns", 0)), r["file"]),
     )
+    return {r["file"]: i for i, r in enumerate(order)}
+
+
+def _exact_copies(results: list[dict], rank: dict[str, int]) -> dict[str, str]:
+    """{file: the later file with the same bytes (sha256)}, for files delivered again whole."""
+    last: dict[str, str] = {}
+    for r in sorted(results, key=lambda r: rank[r["file"]]):
+        last[r["sha256"]] = r["file"]
+    return {r["file"]: last[r["sha256"]] for r in results if last[r["sha256"]] != r["file"]}
+
+
+def _superseded(
+    keys: pd.DataFrame, key: list[str], files: pa.ChunkedArray, rank: dict[str, int]
+) -> tuple[np.ndarray, dict[str, dict[str, int]]]:
+    """Rows whose key a later delivery also holds (a file holds each key once: its own repeats
+    failed ``unique_key``), and {earlier file: {later file: rows}}."""
+    k = keys.reset_index(drop=True).copy()
+    for c in key:
+        k[c] = k[c].astype(str).where(k[c].notna(), "\x00null")
+    k["__file"] = pc.cast(files, pa.string()).to_pylist()
+    k["__rank"] = k["__file"].map(rank)
+    k["__pos"] = np.arange(len(k))
+    by_delivery = k.sort_values("__rank", kind="stable")
+    lost_pos = by_delivery.loc[by_delivery.duplicated(key, keep="last"), "__pos"].to_numpy()
+    lost = np.zeros(len(k), dtype=bool)
+    lost[lost_pos] = True
+    winners = by_delivery.drop_duplicates(key, keep="last")[[*key, "__file"]]
+    pairs = k[lost].merge(winners, on=key, suffixes=("", "_winner"))
+    out: dict[str, dict[str, int]] = {}
+    for (loser, winner), n in pairs.groupby(["__file", "__file_winner"]).size().items():
+        out.setdefault(loser, {})[winner] = int(n)
+    return lost, out
 
 
 # ---------------------------------------------------------------- reports
@@ -649,22 +696,32 @@ def finalize(
     """Write one load report per staged file and the dataset summary; return the summary."""
     results = [r for r in results if r]
     writes = [w for w in writes if w]
-    cross: dict[str, int] = {}
+    lost: dict[str, dict[str, int]] = {}  # earlier file -> later file -> rows superseded
+    copies: dict[str, str] = {}
     for w in writes:
-        for f, n in w["unique_key_across_files"].items():
-            cross[f] = cross.get(f, 0) + n
+        for loser, by in w.get("superseded", {}).items():
+            for winner, n in by.items():
+                lost.setdefault(loser, {})[winner] = lost.get(loser, {}).get(winner, 0) + n
+        copies.update(w.get("exact_copies", {}))
+    gained: dict[str, dict[str, int]] = {}
+    for loser, by in lost.items():
+        for winner, n in by.items():
+            gained.setdefault(winner, {})[loser] = n
     written = {w["partition"] for w in writes if w["rows"]}
     reports = []
     for r in sorted(results, key=lambda r: r["file"]):
         rep = dict(r)
-        n = cross.get(r["file"], 0)
-        if n:
-            rep["rows_ok"] -= n
-            rep["rows_quarantined"] += n
-            by = dict(rep["failures_by_check"])
-            by["unique_key"] = by.get("unique_key", 0) + n
-            rep["failures_by_check"] = dict(sorted(by.items()))
-        rep["status"] = "loaded"
+        n = sum(lost.get(r["file"], {}).values())
+        rep["rows_superseded"] = n
+        rep["rows_ok"] -= n  # rows of this file in the lake
+        rep["superseded_by"] = dict(sorted(lost.get(r["file"], {}).items()))
+        rep["supersedes"] = dict(sorted(gained.get(r["file"], {}).items()))
+        if r["file"] in copies:  # delivered again whole: its bad rows are the copy's, too
+            rep["exact_copy_of"] = copies[r["file"]]
+            rep["rows_superseded"] += rep["rows_quarantined"]
+            rep["rows_quarantined"] = 0
+            rep["failures_by_check"] = {}
+        rep["status"] = "superseded" if n and not rep["rows_ok"] else "loaded"
         rep["partitions_written"] = sorted(set(r["partitions"]) & written)
         write_json(report_path(dataset, r["file"], home), rep)
         reports.append(rep)
@@ -686,6 +743,8 @@ def finalize(
         "rows_in": sum(r["rows_in"] for r in reports),
         "rows_ok": sum(r["rows_ok"] for r in reports),
         "rows_quarantined": sum(r["rows_quarantined"] for r in reports),
+        "rows_superseded": sum(r["rows_superseded"] for r in reports),
+        "superseded": {f: dict(sorted(lost[f].items())) for f in sorted(lost)},
         "failures_by_check": _sum_checks(r["failures_by_check"] for r in reports),
         "partitions": sorted(written),
         "rejected": rejected,
@@ -733,6 +792,7 @@ def ingest_dataset(
     secret: bytes | None = None,
 ) -> dict:
     """All steps in one process (the DAG runs the same functions as separate tasks)."""
+    clean_temporaries(dataset, home)
     results = []
     for f in list_landing(dataset, home, period):
         try:

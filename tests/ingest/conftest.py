@@ -85,6 +85,7 @@ def make_city(home: Path) -> City:
         ["320902", "亭湖区", "320900", "county", 2025, 700_000, 9.0e6],
         ["320903", "盐都区", "320900", "county", 2025, 720_000, 8.8e6],
         ["329999", "无此区", "320900", "county", 2025, 10, 1.0],  # region_code
+        ["320904", "大丰区", "320900", "county", 2025],  # field_count (too few fields)
     ]
     _write_csv(
         land / "regions" / "regions_2025.csv",
@@ -92,6 +93,7 @@ def make_city(home: Path) -> City:
         rows,
     )
     d.append(("regions", "regions_2025.csv", 5, "region_code", "region_code"))
+    d.append(("regions", "regions_2025.csv", 6, "field_count", "*"))
     city.good_rows["regions"] = 4
 
     # enterprises: register snapshot CSV

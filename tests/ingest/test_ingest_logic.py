@@ -128,7 +128,7 @@ def test_load_reports(city):
     assert not (city.home / "reports/regions/_notes.csv.json").exists()  # _files are ignored
 
 
-def test_duplicate_across_files_first_file_wins(city):
+def test_exact_copy_under_another_name_is_loaded_once(city):
     land = city.home / "landing" / "electricity_consumption"
     src = (land / "meter_20261016.csv").read_bytes()
     (land / "meter_20261016_resend.csv").write_bytes(src)
@@ -137,10 +137,22 @@ def test_duplicate_across_files_first_file_wins(city):
     )
     lake = read_dataset("electricity_consumption", city.home)
     assert len(lake) == city.good_rows["electricity_consumption"]
-    rep = json.loads(
-        (city.home / "reports/electricity_consumption/meter_20261016_resend.csv.json").read_text()
+    reps = city.home / "reports/electricity_consumption"
+    copy = json.loads((reps / "meter_20261016_resend.csv.json").read_text())
+    first = json.loads((reps / "meter_20261016.csv.json").read_text())
+    # the copy delivered last holds the rows; the first delivery is superseded whole
+    assert copy["rows_ok"] == 2 and copy["supersedes"] == {"meter_20261016.csv": 2}
+    assert "unique_key" not in copy["failures_by_check"] and copy["rows_quarantined"] == 1
+    assert first["status"] == "superseded" and first["rows_ok"] == 0
+    assert first["superseded_by"] == {"meter_20261016_resend.csv": 2}
+    assert first["exact_copy_of"] == "meter_20261016_resend.csv"
+    assert first["rows_superseded"] == 3 and first["rows_quarantined"] == 0
+    q = pd.concat(
+        pq.read_table(f).to_pandas()
+        for f in (city.home / "quarantine/electricity_consumption").glob("*=*/*.parquet")
     )
-    assert rep["failures_by_check"].get("unique_key") == 2 and rep["rows_ok"] == 0
+    assert "unique_key" not in set(q[q.source_file.str.startswith("meter_20261016")].check)
+    assert len(q[q.source_file.str.startswith("meter_20261016")]) == 1  # one copy of the bad row
     assert s["rows_ok"] == city.good_rows["electricity_consumption"]
 
 
