@@ -29,3 +29,7 @@
 {% macro fuel_factor_from_parameters(ncv, carbon_content, oxidation) -%}
     ({{ ncv }} * {{ carbon_content }} * {{ oxidation }} * 44.0 / 12.0 / 1000.0)
 {%- endmacro %}
+
+{# The exact type meter kWh are compared in (personal crediting): a reading is taken to 1e-10 kWh,
+   far below any meter's resolution, so a day exactly at a baseline is at it, not 1e-15 below. #}
+{% macro kwh_decimal() -%}decimal(38, 10){%- endmacro %}
