@@ -89,15 +89,15 @@ class Credit:
 
 
 def _t(kg: float) -> float:
-    """kg -> t, rounded to 1 g like the SQL (round(x, 6))."""
-    return round(kg / 1000.0, 6)
+    """kg -> t at full precision (the SQL rounds nothing before it compares)."""
+    return kg / 1000.0
 
 
 def travel_credit(quantity: float, be_kg_per_unit: float, pe_kg_per_unit: float) -> Credit:
     """ER = (BE - PE) x quantity, in tCO2e; never negative."""
     be = _t(be_kg_per_unit * quantity)
     pe = _t(pe_kg_per_unit * quantity)
-    return Credit(be, pe, round(max(be - pe, 0.0), 6))
+    return Credit(be, pe, max(be - pe, 0.0))
 
 
 def ev_baseline_kg_per_kwh(
@@ -139,16 +139,18 @@ def household_credit(
     trailing_avg_kwh: float | None,
 ) -> Credit | None:
     """Shenzhen household-electricity rule; None when nothing is credited."""
-    baseline_kwh = members * per_capita_kwh_day
-    if kwh < baseline_kwh:
+    # exact decimals, as the SQL compares: 3 members x 2.7 kWh is exactly 8.1 kWh
+    actual = Decimal(repr(float(kwh)))
+    baseline_kwh = members * Decimal(repr(float(per_capita_kwh_day)))
+    if actual < baseline_kwh:
         basis, ref_kwh = "city_baseline", baseline_kwh
-    elif trailing_avg_kwh is not None and kwh < trailing_avg_kwh:
-        basis, ref_kwh = "own_trailing_7d", trailing_avg_kwh
+    elif trailing_avg_kwh is not None and actual < Decimal(repr(float(trailing_avg_kwh))):
+        basis, ref_kwh = "own_trailing_7d", Decimal(repr(float(trailing_avg_kwh)))
     else:
         return None
-    be = _t(ref_kwh * grid_tco2_per_mwh)
+    be = _t(float(ref_kwh) * grid_tco2_per_mwh)
     pe = _t(kwh * grid_tco2_per_mwh)
-    return Credit(be, pe, round(be - pe, 6), basis)
+    return Credit(be, pe, _t(float(ref_kwh - actual) * grid_tco2_per_mwh), basis)
 
 
 def points(er_tco2e: float) -> Decimal:

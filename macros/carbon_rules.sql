@@ -22,3 +22,14 @@
 {% macro month_start(month_expr) -%}
     cast(strptime({{ month_expr }} || '-01', '%Y-%m-%d') as date)
 {%- endmacro %}
+
+{# tCO2 per reporting unit of a fuel from its published parameters: NCV (GJ/unit) x carbon content
+   (tC/TJ) x oxidation rate x 44/12 / 1000, at full precision. Twin of
+   carbon.factors.fuel_factor_from_parameters (tests/ledgers/test_factors.py keeps them equal). #}
+{% macro fuel_factor_from_parameters(ncv, carbon_content, oxidation) -%}
+    ({{ ncv }} * {{ carbon_content }} * {{ oxidation }} * 44.0 / 12.0 / 1000.0)
+{%- endmacro %}
+
+{# The exact type meter kWh are compared in (personal crediting): a reading is taken to 1e-10 kWh,
+   far below any meter's resolution, so a day exactly at a baseline is at it, not 1e-15 below. #}
+{% macro kwh_decimal() -%}decimal(38, 10){%- endmacro %}

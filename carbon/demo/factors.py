@@ -5,8 +5,8 @@ tCO2 per unit of fuel = NCV × carbon content × oxidation rate × 44/12, Chines
 listed in shared/reference/sources.md and DESIGN §3). NCV is GJ per reporting unit (t or 10^4 Nm3),
 carbon content tC/TJ, so tCO2/unit = NCV × CC × ox × 44/12 / 1000.
 
-The ledger's factor library uses the same numbers; only these 11 fuels carry a default, so the demo
-reports only these fuels (the other CEADs fuels are folded into the nearest one, see ``FUEL_REMAP``).
+The numbers are read from the ledger's factor library (carbon/factors/data/emission_factors.csv);
+the demo reports only these 11 fuels (the other CEADs fuels are folded into the nearest one, see ``FUEL_REMAP``).
 """
 
 from __future__ import annotations
@@ -30,26 +30,47 @@ class FuelFactor:
         return self.ncv_gj_per_unit * self.carbon_tc_per_tj * self.oxidation * C_TO_CO2 / 1000.0
 
 
-_GUIDE = "Chinese guideline default (GB/T 32150-2015 / provincial GHG inventory guideline)"
+#: the demo's fuels: the 11 that the city's senders report (the other CEADs fuels fold into these)
+DEMO_FUELS = (
+    "natural_gas",
+    "raw_coal",
+    "cleaned_coal",
+    "coke",
+    "crude_oil",
+    "fuel_oil",
+    "gasoline",
+    "diesel",
+    "lpg",
+    "kerosene",
+    "coke_oven_gas",
+)
 
-#: THE default fuel factors (fuel_code -> FuelFactor). tCO2 per reporting unit via ``.tco2_per_unit``.
-FUEL_FACTORS: dict[str, FuelFactor] = {
-    f.fuel_code: f
-    for f in (
-        # natural gas 389.31 GJ/10^4 Nm3, 15.3 tC/TJ, 99 % -> 21.62 tCO2 per 10^4 Nm3 (DESIGN §3)
-        FuelFactor("natural_gas", "10^4 Nm3", 389.31, 15.3, 0.99, _GUIDE),
-        FuelFactor("raw_coal", "t", 20.908, 26.37, 0.94, _GUIDE),
-        FuelFactor("cleaned_coal", "t", 26.344, 25.41, 0.93, _GUIDE),
-        FuelFactor("coke", "t", 28.435, 29.5, 0.93, _GUIDE),
-        FuelFactor("crude_oil", "t", 41.816, 20.1, 0.98, _GUIDE),
-        FuelFactor("fuel_oil", "t", 41.816, 21.1, 0.98, _GUIDE),
-        FuelFactor("gasoline", "t", 43.070, 18.9, 0.98, _GUIDE),
-        FuelFactor("diesel", "t", 42.652, 20.2, 0.98, _GUIDE),
-        FuelFactor("lpg", "t", 50.179, 17.2, 0.98, _GUIDE),
-        FuelFactor("kerosene", "t", 43.070, 19.6, 0.98, _GUIDE),
-        FuelFactor("coke_oven_gas", "10^4 Nm3", 173.54, 12.1, 0.99, _GUIDE),
-    )
-}
+#: the factor set the demo city is calibrated with (the ledger's default fuel set)
+DEMO_FACTOR_VERSION = "CN-GUIDE-2013"
+
+
+def _library_fuel_factors() -> dict[str, FuelFactor]:
+    """THE default fuel factors, read from the ledger's factor library (one copy of the data)."""
+    from carbon.factors import load_factors
+
+    lib = load_factors()
+    rows = lib[(lib.category == "fuel") & (lib.factor_version == DEMO_FACTOR_VERSION)]
+    by_fuel = {r.subject: r for r in rows.itertuples()}
+    return {
+        code: FuelFactor(
+            code,
+            by_fuel[code].unit.removeprefix("tCO2/"),
+            float(by_fuel[code].ncv),
+            float(by_fuel[code].carbon_content_tc_per_tj),
+            float(by_fuel[code].oxidation_rate),
+            f"{by_fuel[code].factor_version}: {by_fuel[code].source_document}",
+        )
+        for code in DEMO_FUELS
+    }
+
+
+#: fuel_code -> FuelFactor, tCO2 per reporting unit via ``.tco2_per_unit``
+FUEL_FACTORS: dict[str, FuelFactor] = _library_fuel_factors()
 
 #: tCO2 per unit of fuel in its reporting unit (carbon.units.FUELS[code].unit)
 TCO2_PER_UNIT: dict[str, float] = {k: v.tco2_per_unit for k, v in FUEL_FACTORS.items()}

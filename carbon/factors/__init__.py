@@ -64,9 +64,27 @@ def load_factors() -> pd.DataFrame:
     df = _read("emission_factors.csv")
     for col in ("value", "ncv", "carbon_content_tc_per_tj", "oxidation_rate"):
         df[col] = pd.to_numeric(df[col].replace("", None), errors="raise").astype("float64")
+    derived = df.category == "fuel"
+    if df.loc[derived, "value"].notna().any():
+        raise ValueError("emission_factors.csv: fuel rows store their parameters, not a value")
+    df.loc[derived, "value"] = fuel_factor_from_parameters(
+        df.loc[derived, "ncv"],
+        df.loc[derived, "carbon_content_tc_per_tj"],
+        df.loc[derived, "oxidation_rate"],
+    )
     for col in ("valid_from_year", "valid_to_year"):
         df[col] = df[col].astype("int64")
     return df
+
+
+def fuel_factor_from_parameters(ncv, carbon_content_tc_per_tj, oxidation_rate):
+    """tCO2 per reporting unit = NCV (GJ/unit) × carbon content (tC/TJ) × oxidation × 44/12 / 1000.
+
+    The guidelines publish the three parameters, not the factor: it is derived here at full
+    precision (float64), never stored rounded. The SQL twin is the macro
+    ``fuel_factor_from_parameters`` used by ``int_factors__library``; a test keeps them equal.
+    """
+    return ncv * carbon_content_tc_per_tj * oxidation_rate * 44.0 / 12.0 / 1000.0
 
 
 @cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import pytest
 
@@ -25,11 +26,52 @@ def test_every_fuel_has_a_chinese_and_an_ipcc_factor():
         assert (rows.unit == f"tCO2/{fuel.unit}").all()
 
 
-def test_fuel_value_is_ncv_times_carbon_times_oxidation():
+def _hand_factor(row) -> Decimal:
+    """tCO2 per unit from the published parameters, in exact decimals (the guideline formula)."""
+    return (
+        Decimal(row["ncv"])
+        * Decimal(row["carbon_content_tc_per_tj"])
+        * Decimal(row["oxidation_rate"])
+        * Decimal(44)
+        / Decimal(12)
+        / Decimal(1000)
+    )
+
+
+def test_fuel_rows_store_published_parameters_not_a_rounded_factor():
+    raw = F._read("emission_factors.csv")
+    fuels = raw[raw.category == "fuel"]
+    assert len(fuels) == 2 * len(FUELS)
+    assert (fuels.value == "").all(), "a fuel factor is derived, never stored"
+    for col in ("ncv", "carbon_content_tc_per_tj", "oxidation_rate", "source_document"):
+        assert (fuels[col] != "").all(), col
+
+
+def test_fuel_value_is_ncv_times_carbon_times_oxidation_at_full_precision():
+    raw = F._read("emission_factors.csv")
+    raw = raw[raw.category == "fuel"].set_index(["factor_id", "factor_version"])
     df = F.load_factors()
     fuels = df[df.category == "fuel"]
-    expected = fuels.ncv * fuels.carbon_content_tc_per_tj * fuels.oxidation_rate * 44 / 12 / 1000
-    assert ((fuels.value - expected).abs() < 5e-4).all()
+    for r in fuels.itertuples():
+        hand = _hand_factor(raw.loc[(r.factor_id, r.factor_version)])
+        assert abs(Decimal(r.value) - hand) / hand < Decimal("1e-15"), r.factor_id
+    # the example of the defect report: raw coal 20.908 × 26.37 × 0.94 × 44/12 / 1000
+    coal = F.fuel_factor("raw_coal", 2026).value
+    assert coal == pytest.approx(1.9002988488, rel=1e-12)
+    assert coal != 1.900299
+
+
+def test_coke_oven_gas_uses_the_chinese_guideline_table():
+    f = F.fuel_factor("coke_oven_gas", 2026)
+    row = F.load_factors().query(
+        "factor_id == 'fuel_coke_oven_gas' and factor_version == 'CN-GUIDE-2013'"
+    )
+    assert (row.ncv.item(), row.carbon_content_tc_per_tj.item(), row.oxidation_rate.item()) == (
+        179.81,
+        13.58,
+        0.99,
+    )
+    assert f.value == pytest.approx(179.81 * 13.58 * 0.99 * 44 / 12 / 1000, rel=1e-15)
 
 
 def test_natural_gas_known_answer():

@@ -178,3 +178,18 @@ def test_headline_mentions_every_section(built, lf):
         "Reconciliation",
     ):
         assert needle in text
+
+
+def test_warehouse_derives_fuel_factors_at_full_precision(built):
+    """int_factors__library derives each fuel factor from NCV × CC × OF × 44/12 / 1000 (no rounding)."""
+    from decimal import Decimal
+
+    rows = _rows(
+        built["home"],
+        "select factor_id, factor_version, value, ncv, carbon_content_tc_per_tj, oxidation_rate "
+        "from intermediate.int_factors__library where category = 'fuel'",
+    )
+    assert rows
+    for fid, version, value, ncv, cc, ox in rows:
+        hand = Decimal(repr(ncv)) * Decimal(repr(cc)) * Decimal(repr(ox)) * 44 / 12 / 1000
+        assert abs(Decimal(value) - hand) / hand < Decimal("1e-15"), (fid, version)

@@ -218,10 +218,10 @@ def test_journal_standing_equals_a_full_rebuild(homes) -> None:
         "reduction_credit",
         "restatement",
     ]
-    assert entries[0][1] == pytest.approx(0.002797, abs=1e-12)  # (10.8 - 6.0) kWh x 0.5827
-    assert entries[1][1] == pytest.approx(0.001224, abs=1e-12)  # (8.1 - 6.0) kWh x 0.5827
-    assert entries[2][1] == pytest.approx(-0.002797, abs=1e-12)
-    assert entries[4][1] == pytest.approx(-0.001224, abs=1e-12)
+    assert entries[0][1] == pytest.approx(4.8 * 0.5827 / 1000, abs=1e-15)  # (10.8 - 6.0) kWh
+    assert entries[1][1] == pytest.approx(2.1 * 0.5827 / 1000, abs=1e-15)  # (8.1 - 6.0) kWh
+    assert entries[2][1] == -entries[0][1]
+    assert entries[4][1] == -entries[1][1]
     (credit,) = _rows(
         homes["full"],
         f"select er_tco2e from main.per_credits_daily where activity_ref = '{ref}'",

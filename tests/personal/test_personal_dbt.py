@@ -26,7 +26,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -66,11 +66,11 @@ EXPECTED_CREDITS = {
     (P2, D(2026, 10, 2), "ev_charging", "kWh"): (40, 0.039584, 0.023308, 0.016276, "grid_electricity", "MEE-2025-47", "methodology"),
     (P3, D(2026, 10, 1), "bus", "km"): (10, 0.000933, 0.000664, 0.000269, "per.travel.bus.km", TRAVEL, "methodology"),
     **{
-        (H1, D(2026, 10, d), "household_electricity", "kWh"): (6, 0.00472, 0.003496, 0.001224, "grid_electricity", "MEE-2025-47", "city_baseline")
+        (H1, D(2026, 10, d), "household_electricity", "kWh"): (6, 8.1 * GRID_2023 / 1000, 6 * GRID_2023 / 1000, 2.1 * GRID_2023 / 1000, "grid_electricity", "MEE-2025-47", "city_baseline")
         for d in range(1, 11)
     },
-    (H2, D(2026, 10, 8), "household_electricity", "kWh"): (6, 0.004079, 0.003496, 0.000583, "grid_electricity", "MEE-2025-47", "own_trailing_7d"),
-    (H2, D(2026, 10, 10), "household_electricity", "kWh"): (4.5, 0.003147, 0.002622, 0.000525, "grid_electricity", "MEE-2025-47", "city_baseline"),
+    (H2, D(2026, 10, 8), "household_electricity", "kWh"): (6, 7 * GRID_2023 / 1000, 6 * GRID_2023 / 1000, 1 * GRID_2023 / 1000, "grid_electricity", "MEE-2025-47", "own_trailing_7d"),
+    (H2, D(2026, 10, 10), "household_electricity", "kWh"): (4.5, 5.4 * GRID_2023 / 1000, 4.5 * GRID_2023 / 1000, 0.9 * GRID_2023 / 1000, "grid_electricity", "MEE-2025-47", "city_baseline"),
 }  # fmt: skip
 
 # account -> (kind, earned, redeemed, expired, balance)
@@ -79,7 +79,7 @@ EXPECTED_BALANCES = {
     P2: ("person", "16.649", "0.000", "0.000", "16.649"),
     P3: ("person", "0.269", "0.000", "0.000", "0.269"),
     H1: ("household", "12.240", "0.000", "0.000", "12.240"),
-    H2: ("household", "1.108", "0.000", "0.000", "1.108"),
+    H2: ("household", "1.107", "0.000", "0.000", "1.107"),  # 0.583 + 0.524 (0.52443 kg)
 }
 
 
@@ -156,7 +156,10 @@ def test_per_credits_daily_matches_hand_computed_credits(warehouse) -> None:
         assert row.quantity == qty, key
         assert (row.be_tco2e, row.pe_tco2e, row.er_tco2e) == pytest.approx((be, pe, er), abs=1e-12)
         assert row.er_tco2e == pytest.approx(row.be_tco2e - row.pe_tco2e, abs=1e-12)
-        assert Decimal(str(row.points)) == Decimal(str(er)) * 1000, key
+        # points: 1 per kgCO2e, issued to 0.001 point (half-up); er itself is never rounded
+        assert Decimal(str(row.points)) == (Decimal(repr(er)) * 1000).quantize(
+            Decimal("0.001"), rounding=ROUND_HALF_UP
+        ), key
         assert (row.factor_id, row.factor_version, row.credit_basis) == (fid, fver, basis), key
         kind = "household" if key[2] == "household_electricity" else "person"
         assert row.account_kind == kind

@@ -90,7 +90,10 @@ with_methodology as (
         m.methodology_id,
         m.methodology_version,
         m.baseline_kwh_per_person_day,
-        mm.members * m.baseline_kwh_per_person_day as baseline_kwh
+        -- exact decimals: 3 members x 2.7 kWh is 8.1 kWh, not 8.100000000000001
+        cast(t.kwh as {{ kwh_decimal() }}) as kwh_exact,
+        cast(mm.members as {{ kwh_decimal() }})
+            * cast(m.baseline_kwh_per_person_day as {{ kwh_decimal() }}) as baseline_kwh_exact
     from targets as t
     inner join members_by_month as mm
         on mm.household_key = t.household_key and mm.month = t.month
@@ -104,13 +107,12 @@ with_methodology as (
 -- of the few days read for an incremental one)
 trailing_mean as (
     {%- if w.full %}
-    select household_key, date, trailing_avg_kwh, trailing_days
+    select household_key, date, trailing_sum_kwh, trailing_days
     from (
         select
             household_key,
             date,
-            cast(sum(cast(kwh as decimal(38, 10))) over tw as double) / nullif(count(kwh) over tw, 0)
-                as trailing_avg_kwh,
+            sum(cast(kwh as {{ kwh_decimal() }})) over tw as trailing_sum_kwh,
             count(kwh) over tw as trailing_days
         from electricity
         window tw as (
@@ -123,13 +125,13 @@ trailing_mean as (
     select
         w.household_key,
         w.date,
-        cast(sum(cast(e.kwh as decimal(38, 10))) as double) / count(e.kwh) as trailing_avg_kwh,
+        sum(cast(e.kwh as {{ kwh_decimal() }})) as trailing_sum_kwh,
         count(e.kwh) as trailing_days
     from with_methodology as w
     inner join electricity as e
         on e.household_key = w.household_key
        and e.date between w.date - 7 and w.date - 1
-    where w.kwh >= w.baseline_kwh
+    where w.kwh_exact >= w.baseline_kwh_exact
     group by w.household_key, w.date
     {%- endif %}
 ),
@@ -137,16 +139,18 @@ trailing_mean as (
 decided as (
     select
         w.*,
-        case when w.kwh >= w.baseline_kwh then tr.trailing_avg_kwh end as trailing_avg_kwh,
-        case when w.kwh >= w.baseline_kwh then coalesce(tr.trailing_days, 0) else 0 end
+        case when w.kwh_exact >= w.baseline_kwh_exact then tr.trailing_sum_kwh end
+            as trailing_sum_kwh,
+        case when w.kwh_exact >= w.baseline_kwh_exact then coalesce(tr.trailing_days, 0) else 0 end
             as trailing_days,
         g.factor_id,
         g.factor_version,
         g.tco2_per_mwh,
         case
-            when w.kwh < w.baseline_kwh then 'city_baseline'
+            when w.kwh_exact < w.baseline_kwh_exact then 'city_baseline'
+            -- actual < sum / n  <=>  actual x n < sum: exact, no division
             when tr.trailing_days >= {{ var('personal_trailing_min_days', 7) }}
-                 and w.kwh < tr.trailing_avg_kwh then 'own_trailing_7d'
+                 and w.kwh_exact * tr.trailing_days < tr.trailing_sum_kwh then 'own_trailing_7d'
         end as credit_basis
     from with_methodology as w
     left join trailing_mean as tr using (household_key, date)
@@ -163,21 +167,11 @@ select
     methodology_version,
     kwh as quantity,
     'kWh' as unit,
-    round(
-        case credit_basis when 'city_baseline' then baseline_kwh else trailing_avg_kwh end
-        * tco2_per_mwh / 1000,
-        6
-    ) as be_tco2e,
-    round(kwh * tco2_per_mwh / 1000, 6) as pe_tco2e,
-    round(
-        round(
-            case credit_basis when 'city_baseline' then baseline_kwh else trailing_avg_kwh end
-            * tco2_per_mwh / 1000,
-            6
-        )
-        - round(kwh * tco2_per_mwh / 1000, 6),
-        6
-    ) as er_tco2e,
+    -- full precision, no rounding before any comparison: the reference kWh and the credited kWh
+    -- are exact decimals (the trailing mean as sum / n), times the grid factor (tCO2/MWh)
+    ref_kwh * tco2_per_mwh / 1000 as be_tco2e,
+    kwh * tco2_per_mwh / 1000 as pe_tco2e,
+    saved_kwh * tco2_per_mwh / 1000 as er_tco2e,
     factor_id,
     factor_version,
     credit_basis,
@@ -187,5 +181,20 @@ select
     baseline_kwh,
     trailing_avg_kwh,
     trailing_days
-from decided
-where credit_basis is not null
+from (
+    select
+        *,
+        -- kWh saved against the reference, exact until the one division by n
+        case credit_basis
+            when 'city_baseline' then cast(baseline_kwh_exact - kwh_exact as double)
+            else cast(trailing_sum_kwh - kwh_exact * trailing_days as double) / trailing_days
+        end as saved_kwh,
+        case credit_basis
+            when 'city_baseline' then cast(baseline_kwh_exact as double)
+            else cast(trailing_sum_kwh as double) / trailing_days
+        end as ref_kwh,
+        cast(baseline_kwh_exact as double) as baseline_kwh,
+        cast(trailing_sum_kwh as double) / nullif(trailing_days, 0) as trailing_avg_kwh
+    from decided
+    where credit_basis is not null
+)

@@ -61,13 +61,13 @@ select
     methodology_version,
     quantity,
     unit,
-    round(be_kgco2e_per_unit * quantity / 1000, 6) as be_tco2e,
-    round(pe_kg_per_unit * quantity / 1000, 6) as pe_tco2e,
+    -- full precision: no rounding before the comparison with zero (no source asks for one)
+    be_kgco2e_per_unit * quantity / 1000 as be_tco2e,
+    pe_kg_per_unit * quantity / 1000 as pe_tco2e,
     -- greatest() skips nulls: keep a missing factor null so the not_null tests catch it
-    case when be_kgco2e_per_unit is not null and pe_kg_per_unit is not null then round(greatest(
-        round(be_kgco2e_per_unit * quantity / 1000, 6) - round(pe_kg_per_unit * quantity / 1000, 6),
-        0
-    ), 6) end as er_tco2e,
+    case when be_kgco2e_per_unit is not null and pe_kg_per_unit is not null then greatest(
+        be_kgco2e_per_unit * quantity / 1000 - pe_kg_per_unit * quantity / 1000, 0
+    ) end as er_tco2e,
     factor_id,
     factor_version,
     'methodology' as credit_basis,
