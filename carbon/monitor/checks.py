@@ -79,7 +79,7 @@ def budget_projection(rule: Rule, ctx: Context) -> list[Hit]:
         select i.region_code, r.name_zh, i.month, i.year, i.projection_tco2e, i.budget_tco2e,
                i.projection_to_budget, i.tco2e_scope1_ytd, i.warning_level
         from gov_region_indicators i
-        left join (select distinct region_code, name_zh from stg_lake__regions) r using (region_code)
+        left join (select distinct region_code, name_zh from staging.stg_lake__regions) r using (region_code)
         qualify row_number() over (partition by i.region_code order by i.month desc) = 1
         """
     )
@@ -116,7 +116,7 @@ def intensity_target(rule: Rule, ctx: Context) -> list[Hit]:
         """
         select i.region_code, r.name_zh, i.month, i.year, i.tco2e_per_10k_cny_gdp_ytd as intensity
         from gov_region_indicators i
-        left join (select distinct region_code, name_zh from stg_lake__regions) r using (region_code)
+        left join (select distinct region_code, name_zh from staging.stg_lake__regions) r using (region_code)
         qualify row_number() over (partition by i.region_code order by i.month desc) = 1
         """
     )
@@ -362,6 +362,9 @@ def output_without_energy(rule: Rule, ctx: Context) -> list[Hit]:
         from ent_enterprise_emissions_monthly
         where coalesce(output_value_10k_cny, 0) >= {rule.threshold["min_output_10k_cny"]}
           and coalesce(kwh, 0) = 0 and coalesce(fuel_energy_gj, 0) = 0
+          -- only months the meters report for (the daily window): no read is then a real gap
+          and month in (select month from ent_enterprise_emissions_monthly
+                        group by month having sum(coalesce(kwh, 0)) > 0)
         """
     )
     return [
