@@ -6,6 +6,7 @@ import datetime as dt
 import http.server
 import json
 import threading
+import typing
 import zoneinfo
 
 import pytest
@@ -93,7 +94,7 @@ def test_red_alert_escalates_when_unacknowledged(tmp_path):
 
 
 class _Hook(http.server.BaseHTTPRequestHandler):
-    got: list = []
+    got: typing.ClassVar[list] = []
 
     def do_POST(self):
         n = int(self.headers["Content-Length"])
@@ -117,7 +118,11 @@ def servers():
             self.mail = []
 
         async def handle_DATA(self, server, session, envelope):
-            self.mail.append(envelope.content.decode("utf-8", "replace"))
+            import email
+            from email import policy
+
+            m = email.message_from_bytes(envelope.content, policy=policy.default)
+            self.mail.append(f"{m['Subject']}\n{m.get_content()}")
             return "250 OK"
 
     import socket
@@ -205,3 +210,23 @@ def test_unreachable_target_is_recorded_and_sent_next_run(tmp_path, servers):
     out2 = send_alerts(home, evaluate(home, run_at=_at(2)).alerts)
     assert out2 == {"sent": 1, "undelivered": 0, "previously_undelivered": 1, "targets": 2}
     assert len(box.mail) == 1 and len(_Hook.got) == 1
+
+
+def test_failed_task_notifies_the_operator(tmp_path, servers, monkeypatch):
+    from types import SimpleNamespace
+
+    from carbon.monitor.notify import on_failure
+
+    box, smtp_port, web_port = servers
+    _config(tmp_path, smtp_port, web_port)
+    f = tmp_path / "config" / "notify.yaml"
+    cfg = yaml.safe_load(f.read_text())
+    cfg["operator"] = {"email": ["ops@example.org"], "webhooks": ["duty-robot"]}
+    f.write_text(yaml.safe_dump(cfg))
+    monkeypatch.setenv("CARBON_HOME", str(tmp_path))
+    ti = SimpleNamespace(dag_id="build_ledgers", task_id="build")
+    on_failure.notify(
+        {"ti": ti, "dag_run": SimpleNamespace(run_id="r1"), "exception": RuntimeError("dbt failed")}
+    )
+    assert len(box.mail) == 1 and "build_ledgers" in box.mail[0] and "dbt failed" in box.mail[0]
+    assert len(_Hook.got) == 1 and "流水线故障" in _Hook.got[0]["text"]["content"]
