@@ -51,6 +51,7 @@ NIGHTLY_STEPS: list[Step] = [
     Step("ingest", "nightly_ingest", ingest=True, takes_period=True),
     Step("dispatch", "dispatch_day_ahead"),
     Step("ledgers", "build_ledgers", headline=True),
+    Step("monitor", "monitor_alerts"),
 ]
 
 

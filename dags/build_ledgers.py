@@ -25,6 +25,7 @@ from airflow.timetables.trigger import CronTriggerTimetable
 
 from carbon.datasets import DATASETS
 from carbon.ledgers import LAKE_SOURCES
+from carbon.monitor.notify import on_failure
 
 TZ = "Asia/Shanghai"
 # the ingest Assets this DAG waits for: every contract dataset the dbt sources read
@@ -43,7 +44,7 @@ LEDGERS = Asset("carbon://warehouse/ledgers")
     max_active_runs=1,
     doc_md=__doc__,
     tags=["ledgers", "dbt"],
-    default_args={"retries": 0},
+    default_args={"retries": 0, "on_failure_callback": on_failure},
 )
 def build_ledgers():
     @task(outlets=[LEDGERS], max_active_tis_per_dag=1)

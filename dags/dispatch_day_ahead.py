@@ -24,6 +24,8 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 
+from carbon.monitor.notify import on_failure
+
 DISPATCH_PLANS = Asset("carbon://lake/dispatch_plans")
 
 
@@ -49,7 +51,7 @@ def _status_path(plan_date: str, label: str):
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
-    default_args={"retries": 0},
+    default_args={"retries": 0, "on_failure_callback": on_failure},
     params={"scenario": None, "date": None, "horizon": None, "solver": "highs", "milp": False},
     tags=["dispatch", "源网荷储"],
 )

@@ -31,6 +31,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="days of daily data ending at --end (default: 31 at tiny/small, 1 at city)",
     )
     p.add_argument(
+        "--no-anomalies",
+        dest="anomalies",
+        action="store_false",
+        help="do not inject the labelled meter anomalies (demo_manifest/anomalies.csv)",
+    )
+    p.add_argument(
         "--home",
         dest="demo_home",
         type=cliargs.home_dir,
@@ -59,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         start=args.start,
         end=args.end,
         daily_days=args.daily_days,
+        anomalies=getattr(args, "anomalies", True),
     )
     cal = s.calibration
     print(f"demo city ({s.scale}, seed {s.seed}) written to {s.home}/landing in {s.seconds} s")

@@ -16,6 +16,7 @@ from carbon import codes
 from carbon.config import paths
 from carbon.datasets import DATASETS
 from carbon.demo import daily
+from carbon.demo.anomalies import KINDS, Injector, plan_anomalies, truth_frame
 from carbon.demo.defects import MANIFEST_COLUMNS, inject
 from carbon.demo.factors import TARGET_TCO2_PER_YEAR, TCO2_PER_UNIT
 from carbon.demo.plan import (
@@ -52,6 +53,7 @@ class Summary:
     rows: dict[str, int] = field(default_factory=dict)
     defects: dict[str, int] = field(default_factory=dict)
     calibration: dict = field(default_factory=dict)
+    anomalies: dict = field(default_factory=dict)  # injected meter anomalies per kind
     seconds: float = 0.0
 
     def to_json(self) -> str:
@@ -121,7 +123,8 @@ def regions_files(years: list[int]) -> list[LandingFile]:
     return files
 
 
-def enterprises_files(plan: Plan, months: list[str]) -> list[LandingFile]:
+def key_flags(plan: Plan) -> tuple[pd.Series, pd.Series]:
+    """(in_ets, is_key_emitter) per register row: ETS industries ≥ 26,000 t, and ≈ 10,000 tce/yr."""
     reg = plan.register
     annual_t = plan.fuel.groupby("uscc")["tco2"].sum() + plan.process.groupby("uscc")[
         "tco2"
@@ -135,6 +138,12 @@ def enterprises_files(plan: Plan, months: list[str]) -> list[LandingFile]:
     ets_ind = reg["industry_code"].isin(["4411", "4412", "3011", "3110", "3120"])
     in_ets = ets_ind & (t >= 26_000)  # national ETS: power, and since 2025 cement and steel
     key = in_ets | (t >= 26_000)  # ≈ 10,000 tce/yr
+    return in_ets, key
+
+
+def enterprises_files(plan: Plan, months: list[str]) -> list[LandingFile]:
+    reg = plan.register
+    in_ets, key = key_flags(plan)
     files = []
     for m in months:
         df = pd.DataFrame(
@@ -405,6 +414,7 @@ def generate(
     start: str = "2025-01",
     end: str = "2026-10-31",
     daily_days: int | None = None,
+    anomalies: bool = True,
 ) -> Summary:
     """Write the demo city into ``<home>/landing`` and its manifest into ``<home>/demo_manifest``."""
     t0 = time.perf_counter()
@@ -443,6 +453,11 @@ def generate(
         )
     if sites:
         daily.precompute_sky(days)
+    # labelled meter anomalies of key emitters (carbon.demo.anomalies), truth in the manifest
+    injected = (
+        plan_anomalies(plan.register, key_flags(plan)[1], days, seed, scale) if anomalies else []
+    )
+    injector = Injector(injected)
     for i, d in enumerate(days):
         tele, imports = daily.telemetry_day(sites, d, seed) if sites else ({}, {})
         for site_id, df in tele.items():
@@ -454,7 +469,7 @@ def generate(
                     period=d.isoformat(),
                 )
             )
-        ent = enterprise_meter(plan, d, seed, imports)
+        ent = injector.apply(enterprise_meter(plan, d, seed, imports), d)
         files["electricity_consumption"].append(meter_file(meter_table(ent, h, d, seed), d, i))
         files["grid_signals"].append(
             LandingFile(
@@ -497,12 +512,16 @@ def generate(
         calibration=calibration(plan),
     )
     summary.seconds = round(time.perf_counter() - t0, 2)
-    _write_manifest(p.home / "demo_manifest", records, summary)
+    summary.anomalies = {k: sum(1 for a in injected if a.kind == k) for k in KINDS}
+    _write_manifest(p.home / "demo_manifest", records, summary, injected)
     return summary
 
 
-def _write_manifest(folder: Path, records: list[dict], summary: Summary) -> None:
+def _write_manifest(
+    folder: Path, records: list[dict], summary: Summary, injected: list | None = None
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
+    truth_frame(injected or []).to_csv(folder / "anomalies.csv", index=False, lineterminator="\n")
     df = pd.DataFrame(records, columns=list(MANIFEST_COLUMNS))
     df = df.sort_values(["dataset", "file", "row_number"]).reset_index(drop=True)
     df.to_csv(folder / "defects.csv", index=False, lineterminator="\n")
