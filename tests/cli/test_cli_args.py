@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from carbon.nightly import NIGHTLY_STEPS
 from carbon.orchestration import REPO_ROOT
 
 
@@ -33,7 +34,9 @@ BAD = [
     # (argv, text the one-line error must contain)
     (
         ["nightly", "--skip", "bogus"],
-        "invalid choice: 'bogus' (choose from 'ingest', 'dispatch', 'ledgers')",
+        "invalid choice: 'bogus' (choose from "
+        + ", ".join(repr(s.name) for s in NIGHTLY_STEPS)
+        + ")",
     ),
     (["nightly", "--skip", "ingest", "--skip", "dispatch", "--skip", "ledgers"], "nothing to run"),
     (["nightly", "--period", "2026-13"], "month 13 does not exist"),
