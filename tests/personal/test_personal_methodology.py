@@ -63,9 +63,14 @@ def test_no_methodology_outside_valid_years_or_units(table: pd.DataFrame) -> Non
 
 def test_travel_and_ev_formulas() -> None:
     c = per.travel_credit(10, 0.0933, 0.0149)
-    assert (c.be_tco2e, c.pe_tco2e, c.er_tco2e) == (0.000933, 0.000149, 0.000784)
+    # full precision: 10 km x 93.3 g and 14.9 g, nothing rounded to 1 g
+    assert (c.be_tco2e, c.pe_tco2e) == pytest.approx((0.000933, 0.000149), rel=1e-12)
+    assert c.er_tco2e == pytest.approx(0.000784, rel=1e-12)
+    assert per.travel_credit(4, 0.0933, 0.0).er_tco2e == pytest.approx(0.0003732, rel=1e-12)
     ev = per.ev_charging_credit(40, 0.9896, 0.5827)
-    assert (ev.be_tco2e, ev.pe_tco2e, ev.er_tco2e) == (0.039584, 0.023308, 0.016276)
+    assert (ev.be_tco2e, ev.pe_tco2e, ev.er_tco2e) == pytest.approx(
+        (0.039584, 0.023308, 0.016276), rel=1e-12
+    )
     # a mode dirtier than the baseline earns nothing, never a negative credit
     assert per.travel_credit(5, 0.05, 0.09).er_tco2e == 0
     assert per.points(0.000784) == Decimal("0.784")
@@ -75,10 +80,18 @@ def test_household_rule() -> None:
     # below the city baseline (3 members x 2.7 = 8.1 kWh)
     c = per.household_credit(6.0, 3, 2.7, 0.5827, trailing_avg_kwh=None)
     assert c is not None and c.basis == "city_baseline"
-    assert (c.be_tco2e, c.pe_tco2e, c.er_tco2e) == (0.00472, 0.003496, 0.001224)
+    assert (c.be_tco2e, c.pe_tco2e, c.er_tco2e) == pytest.approx(
+        (0.00471987, 0.0034962, 0.00122367), rel=1e-12
+    )
+    # exactly at the baseline (3 x 2.7 = 8.1 kWh, not 8.100000000000001): nothing
+    assert per.household_credit(8.1, 3, 2.7, 0.5827, trailing_avg_kwh=None) is None
     # above the baseline: own trailing average, credited only when below it
     c = per.household_credit(6.0, 2, 2.7, 0.5827, trailing_avg_kwh=7.0)
-    assert c is not None and c.basis == "own_trailing_7d" and c.er_tco2e == 0.000583
+    assert (
+        c is not None
+        and c.basis == "own_trailing_7d"
+        and c.er_tco2e == pytest.approx(0.0005827, rel=1e-12)
+    )
     assert per.household_credit(8.0, 2, 2.7, 0.5827, trailing_avg_kwh=7.0) is None
     assert per.household_credit(6.0, 2, 2.7, 0.5827, trailing_avg_kwh=None) is None
 
