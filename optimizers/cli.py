@@ -72,7 +72,7 @@ def plans_schema():
     return pa.schema(fields)
 
 
-_KPI_INT = {"jobs_on_time", "jobs_total"}
+_KPI_INT = {"jobs_on_time", "jobs_total", "jobs_clipped"}
 _KPI_BOOL = {"pue_target_met"}
 
 
@@ -373,7 +373,8 @@ def _kpi_table(kpis: list[dict], title: str):
             if v is None:
                 cells.append("–")
             elif key == "jobs_on_time":
-                cells.append(f"{v}/{k.get('jobs_total')}")
+                clip = k.get("jobs_clipped") or 0
+                cells.append(f"{v}/{k.get('jobs_total')}" + (f" ({clip} cut)" if clip else ""))
             else:
                 cells.append(fmt.format(v + 0.0 if isinstance(v, float) else v))  # no "-0"
         t.add_row(*cells)

@@ -330,8 +330,9 @@ def _unique(names: list[str]) -> list[str]:
 
 
 def validate(problem: Problem) -> list[str]:
-    """Check input data; raise ``ValueError`` on errors, return warnings."""
-    warnings: list[str] = []
+    """Check input data; raise ``ValueError`` on errors, return warnings (the problem's own
+    ``notes`` first)."""
+    warnings: list[str] = list(problem.notes)
     if not problem.sites:
         raise ValueError("problem has no sites")
     ids = [s.site_id for s in problem.sites]
@@ -404,6 +405,17 @@ def validate(problem: Problem) -> list[str]:
             raise ValueError(f"job {job.job_id}: min_kw_when_running > max_kw")
         if job.min_run_steps < 1:
             raise ValueError(f"job {job.job_id}: min_run_steps must be ≥ 1")
+        if job.min_run_steps > job.deadline - job.release:
+            raise ValueError(
+                f"job {job.job_id}: min_run_steps ({job.min_run_steps}) is longer than its "
+                f"window [{job.release}, {job.deadline}) of {job.deadline - job.release} steps"
+            )
+        if job.requested_window is not None:
+            a, b = job.requested_window
+            warnings.append(
+                f"job {job.job_id}: window [{a}, {b}) cut by the plan horizon [0, {n}) to "
+                f"[{job.release}, {job.deadline}); its {job.energy_kwh:g} kWh must fit there"
+            )
         unknown = set(allowed) - set(ids)
         if unknown:
             raise ValueError(f"job {job.job_id}: unknown sites {sorted(unknown)}")

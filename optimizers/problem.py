@@ -79,6 +79,10 @@ class Job:
     preemptible: bool = True
     min_run_steps: int = 1
     sites: tuple[str, ...] | None = None
+    # the window asked for, in steps, when the plan horizon cut it to [release, deadline)
+    # (e.g. a 22:00–06:00 job on the last plan day); None = not cut.  Reported as a warning,
+    # in the KPI ``jobs_clipped`` and in an infeasibility explanation.
+    requested_window: tuple[int, int] | None = None
 
     @property
     def needs_integers(self) -> bool:
@@ -154,6 +158,9 @@ class Problem:
     sites: list[Site]
     shared_jobs: list[Job] = field(default_factory=list)
     options: Options = field(default_factory=Options)
+    # warnings of whoever built the problem (e.g. the scenario builder), passed on to
+    # DispatchResult.warnings
+    notes: list[str] = field(default_factory=list)
 
     @property
     def n_steps(self) -> int:
@@ -212,6 +219,7 @@ KPI_COLUMNS: tuple[str, ...] = (
     "battery_cycles",
     "jobs_on_time",
     "jobs_total",
+    "jobs_clipped",
 )
 BINDING_COLUMNS: tuple[str, ...] = ("family", "site_id", "step", "item", "dual", "slack")
 

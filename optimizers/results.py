@@ -190,7 +190,9 @@ def kpi_table(
     # jobs per site: own jobs, shared jobs at the site where most of their energy ran
     job_site: dict[str, str] = {}
     on_time: dict[str, bool] = {}
+    clipped: dict[str, bool] = {}
     for job, allowed in iter_jobs(problem):
+        clipped[job.job_id] = job.requested_window is not None
         d = delivered.get(job.job_id, {})
         job_site[job.job_id] = max(allowed, key=lambda s: d.get(s, 0.0)) if d else allowed[0]
         total = sum(d.values())
@@ -263,6 +265,7 @@ def kpi_table(
             ),
             "jobs_on_time": int(sum(on_time[j] for j in mine)),
             "jobs_total": len(mine),
+            "jobs_clipped": int(sum(clipped[j] for j in mine)),
         }
         for c in KPI_COLUMNS:
             out[c].append(row[c])
@@ -273,10 +276,13 @@ def kpi_table(
     data["pue_target_met"] = np.asarray(out["pue_target_met"], dtype=bool)
     data["jobs_on_time"] = np.asarray(out["jobs_on_time"], dtype=np.int64)
     data["jobs_total"] = np.asarray(out["jobs_total"], dtype=np.int64)
+    data["jobs_clipped"] = np.asarray(out["jobs_clipped"], dtype=np.int64)
     return pd.DataFrame({c: data[c] for c in KPI_COLUMNS})
 
 
-_KPI_NON_FLOAT = frozenset({"site_id", "pue_target_met", "jobs_on_time", "jobs_total"})
+_KPI_NON_FLOAT = frozenset(
+    {"site_id", "pue_target_met", "jobs_on_time", "jobs_total", "jobs_clipped"}
+)
 
 
 def binding_table(

@@ -200,6 +200,47 @@ def _check_time(v: Any, key: str) -> None:
         raise ScenarioError(key, f"time {v!r} not understood: use 'HH:MM' or ISO") from exc
 
 
+def _clock_hours(v: Any) -> float | None:
+    m = _CLOCK.match(str(v))
+    return int(m.group(1)) + int(m.group(2)) / 60.0 if m else None
+
+
+def _iso_time(v: Any) -> pd.Timestamp | None:
+    if _CLOCK.match(str(v)):
+        return None
+    ts = pd.Timestamp(str(v))
+    return ts.tz_localize(TZ) if ts.tz is None else ts.tz_convert(TZ)
+
+
+def _check_window(j: dict, key: str) -> None:
+    """A job's window checks that need no plan horizon: deadline after release, and a minimum
+    run no longer than the window (both times clock times, or both ISO). The checks against the
+    horizon and its steps are made when the jobs are built (``make_jobs``)."""
+    jid = j["job_id"]
+    r, d = _clock_hours(j["release"]), _clock_hours(j["deadline"])
+    if r is None or d is None:
+        ri, di = _iso_time(j["release"]), _iso_time(j["deadline"])
+        if ri is None or di is None:
+            return  # one clock, one ISO time: checked in make_jobs on the plan steps
+        hours = (di - ri) / pd.Timedelta(hours=1)
+    else:
+        hours = d - r
+    if hours <= 0:
+        raise ScenarioError(
+            f"{key}.deadline",
+            f"job {jid}: deadline {j['deadline']} is at or before its release {j['release']} "
+            "(a window past midnight is written e.g. release '22:00', deadline '30:00')",
+        )
+    if "min_run" in j:
+        mr = parse_duration_hours(j["min_run"], f"{key}.min_run")
+        if mr > hours + 1e-9:
+            raise ScenarioError(
+                f"{key}.min_run",
+                f"job {jid}: min_run {j['min_run']} is longer than its window "
+                f"{j['release']} – {j['deadline']} ({hours:g} h)",
+            )
+
+
 def _validate_battery(b: Any, key: str) -> None:
     b = _mapping(b, key)
     _unknown(b, _BATTERY_KEYS, key)
@@ -236,6 +277,7 @@ def _validate_job(j: Any, key: str, site_ids: set[str] | None) -> None:
         raise ScenarioError(f"{key}.preemptible", "must be true or false")
     if "min_run" in j and parse_duration_hours(j["min_run"], f"{key}.min_run") <= 0:
         raise ScenarioError(f"{key}.min_run", "must be > 0")
+    _check_window(j, key)
     if "sites" in j:
         if site_ids is None:
             raise ScenarioError(f"{key}.sites", "only shared (top-level) jobs name sites")
@@ -471,6 +513,19 @@ class Scenario:
 
     raw: dict
     path: Path | None = None
+    # job_id -> key path of the job in the file as written (kept by ``subset``)
+    job_keys: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.job_keys:
+            for i, s in enumerate(self.raw.get("sites", []) or []):
+                for k, j in enumerate(s.get("jobs", []) or []):
+                    self.job_keys[j["job_id"]] = f"sites[{i}].jobs[{k}]"
+            for k, j in enumerate(self.raw.get("jobs", []) or []):
+                self.job_keys[j["job_id"]] = f"jobs[{k}]"
+
+    def job_key(self, spec: dict) -> str:
+        return self.job_keys.get(spec["job_id"], f"jobs.{spec['job_id']}")
 
     @property
     def name(self) -> str:
@@ -534,7 +589,7 @@ class Scenario:
             for j in self.raw.get("jobs", []) or []
             if set(j.get("sites") or self.site_ids) <= keep
         ]
-        return Scenario(raw, self.path)
+        return Scenario(raw, self.path, dict(self.job_keys))
 
 
 def parse_scenario(text: str, path: str | Path | None = None) -> Scenario:
@@ -596,31 +651,76 @@ def _is_clock(v: Any) -> bool:
     return bool(_CLOCK.match(str(v)))
 
 
-def make_jobs(specs: list[dict], index: pd.DatetimeIndex, days: int, shared: bool = False) -> list:
+def make_jobs(
+    specs: list[dict],
+    index: pd.DatetimeIndex,
+    days: int,
+    shared: bool = False,
+    keys: list[str] | None = None,
+    notes: list[str] | None = None,
+) -> list:
     """Jobs on the plan steps. A job given in clock times repeats every plan day (suffix
-    ``@YYYY-MM-DD`` after the first day); a job in ISO times is one-off and is left out, with a
-    warning, when its window is not inside the horizon."""
+    ``@YYYY-MM-DD`` after the first day); a job in ISO times is one-off.
+
+    ``keys`` are the scenario key paths of ``specs`` (for error messages). A job that cannot be
+    planned is a :class:`ScenarioError` naming the job and the key, never a silent omission:
+
+    - its window, rounded inward to whole steps, is empty (deadline at or before release, or a
+      window shorter than one step);
+    - its window lies outside the plan horizon (for a daily job: its first day's window);
+    - its minimum run is longer than its window (after the cut by the horizon, see below).
+
+    A window the horizon cuts (e.g. 22:00 – 30:00 on the last plan day) is planned on the part
+    inside, with ``Job.requested_window`` set (a warning in the result, ``jobs_clipped`` in the
+    KPIs, and named in an infeasibility explanation). A daily job's later-day instance whose
+    window starts after the end of the horizon belongs to a later plan: it is not built, and a
+    note saying so is appended to ``notes``.
+    """
     from optimizers.problem import Job
 
     n = len(index)
     step_h = inputs.step_hours(index.freqstr or pd.infer_freq(index))
+    keys = keys or [f"jobs[{i}]" for i in range(len(specs))]
+    end = index[0] + pd.Timedelta(hours=step_h * n)
     out = []
-    for spec in specs:
+    for spec, key in zip(specs, keys, strict=True):
         repeat = _is_clock(spec["release"]) and _is_clock(spec["deadline"])
+        min_run_h = parse_duration_hours(spec.get("min_run", 0), f"{key}.min_run")
+        min_run_steps = max(1, math.ceil(min_run_h / step_h - 1e-9))
         for day in range(days if repeat else 1):
-            r, d = job_window(spec["release"], spec["deadline"], index, day)
-            r, d = max(r, 0), min(d, n)
+            r0, d0 = job_window(spec["release"], spec["deadline"], index, day)
             job_id = (
                 spec["job_id"]
                 if day == 0
                 else f"{spec['job_id']}@{index[0].date() + pd.Timedelta(days=day)}"
             )
-            if d <= r:
-                warnings.warn(
-                    f"job {job_id}: window outside the plan horizon, left out", stacklevel=2
+            if d0 <= r0:
+                raise ScenarioError(
+                    f"{key}.deadline",
+                    f"job {job_id}: window {spec['release']} – {spec['deadline']} holds no whole "
+                    f"step of {step_h:g} h (deadline at or before release once rounded inward)",
                 )
+            if day > 0 and r0 >= n:
+                if notes is not None:
+                    notes.append(
+                        f"job {job_id}: window starts after the end of the horizon; "
+                        "left to a later plan"
+                    )
                 continue
-            min_run_h = parse_duration_hours(spec.get("min_run", 0), "min_run")
+            if d0 <= 0 or r0 >= n:
+                raise ScenarioError(
+                    f"{key}.{'deadline' if d0 <= 0 else 'release'}",
+                    f"job {job_id}: window {spec['release']} – {spec['deadline']} lies outside "
+                    f"the plan horizon {index[0]:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}",
+                )
+            r, d = max(r0, 0), min(d0, n)
+            if min_run_steps > d - r:
+                cut = " (as cut by the plan horizon)" if (r, d) != (r0, d0) else ""
+                raise ScenarioError(
+                    f"{key}.min_run",
+                    f"job {job_id}: min_run {spec.get('min_run')} ({min_run_steps} steps) is "
+                    f"longer than its window of {d - r} steps{cut}",
+                )
             kwargs: dict[str, Any] = dict(
                 job_id=job_id,
                 release=r,
@@ -629,7 +729,8 @@ def make_jobs(specs: list[dict], index: pd.DatetimeIndex, days: int, shared: boo
                 max_kw=float(spec["max_kw"]),
                 min_kw_when_running=float(spec.get("min_kw_when_running", 0.0)),
                 preemptible=bool(spec.get("preemptible", True)),
-                min_run_steps=max(1, math.ceil(min_run_h / step_h - 1e-9)),
+                min_run_steps=min_run_steps,
+                requested_window=None if (r, d) == (r0, d0) else (r0, d0),
             )
             if shared and spec.get("sites"):
                 kwargs["sites"] = tuple(spec["sites"])
@@ -830,15 +931,28 @@ def build_problem(
     carbon_price: float | None = None,
 ):
     """The optimiser ``Problem`` of a scenario for the plan date (default: the scenario's
-    ``date``, else tomorrow) and horizon (default: the scenario's)."""
+    ``date``, else tomorrow) and horizon (default: the scenario's). Raises ``ScenarioError``
+    (naming the scenario file and the key) for what the plan steps reveal, e.g. a job window
+    outside the horizon."""
+    try:
+        return _build_problem(scenario, plan_date, horizon, home, milp, carbon_price)
+    except ScenarioError as exc:
+        if exc.source or scenario.path is None:
+            raise
+        raise ScenarioError(exc.key, exc.problem, scenario.path) from None
+
+
+def _build_problem(scenario, plan_date, horizon, home, milp, carbon_price):
     from optimizers.problem import Battery, Options, Problem, Site, prorate_demand_charge
 
     _d, days, index = plan_window(scenario, plan_date, horizon)
     freq = scenario.freq
     sh = inputs.step_hours(freq)
     sites = []
+    notes: list[str] = []
     for spec in scenario.raw["sites"]:
         si = site_inputs(scenario, spec, index, days, home)
+        site_jobs = spec.get("jobs", []) or []
         g = spec["grid"]
         b = spec.get("battery")
         battery = Battery(**b) if b else None
@@ -864,7 +978,13 @@ def build_problem(
                 battery=battery,
                 green_share_target=spec.get("green_share_target"),
                 pue_target=float(spec.get("pue_target", 1.25)),
-                jobs=make_jobs(spec.get("jobs", []) or [], index, days),
+                jobs=make_jobs(
+                    site_jobs,
+                    index,
+                    days,
+                    keys=[scenario.job_key(j) for j in site_jobs],
+                    notes=notes,
+                ),
                 backup_gen_kw=float(spec.get("backup_gen_kw", 0.0) or 0.0),
                 green_purchase_kwh=float(spec.get("green_purchase_kwh_per_day", 0.0) or 0.0) * days,
             )
@@ -884,5 +1004,8 @@ def build_problem(
             else None
         ),
     )
-    shared = make_jobs(scenario.raw.get("jobs", []) or [], index, days, shared=True)
-    return Problem(sites=sites, shared_jobs=shared, options=options)
+    specs = scenario.raw.get("jobs", []) or []
+    shared = make_jobs(
+        specs, index, days, shared=True, keys=[scenario.job_key(j) for j in specs], notes=notes
+    )
+    return Problem(sites=sites, shared_jobs=shared, options=options, notes=notes)

@@ -343,6 +343,12 @@ def describe(
             f"{amount:,.1f} kWh of its {job.energy_kwh:,.1f} kWh cannot be delivered "
             f"(max_kw × window = {cap:,.1f} kWh, other limits apply too)"
         )
+        if job.requested_window is not None:
+            a, b = job.requested_window
+            text += (
+                f"; its window was cut by the plan horizon from [{a + off}, {b + off}) "
+                f"to [{job.release + off}, {job.deadline + off})"
+            )
         if problem.options.is_milp and job.needs_integers:
             text += (
                 f"; MILP: min_kw_when_running={job.min_kw_when_running:g} kW, "
@@ -407,12 +413,16 @@ def window_problem(
             need = max(0.0, rem - j.max_kw * dt * max(0, j.deadline - b))
             if need <= 1e-9:
                 continue
+            release, deadline = max(j.release, a) - a, min(j.deadline, b) - a
             out.append(
                 dataclasses.replace(
                     j,
-                    release=max(j.release, a) - a,
-                    deadline=min(j.deadline, b) - a,
+                    release=release,
+                    deadline=deadline,
                     energy_kwh=need,
+                    # the window cuts the job; its minimum run holds within the window only
+                    min_run_steps=min(j.min_run_steps, deadline - release),
+                    requested_window=None,  # reported once, for the whole horizon
                 )
             )
         return out
