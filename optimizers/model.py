@@ -18,6 +18,7 @@ balance                pv + wind + import − export + discharge − charge + ba
                        = PUE[t] · (IT base[t] + Σ jobs[t])                      (per step)
 battery_dynamics       soc[t] = soc[t−1] + (η_c·charge − discharge/η_d)·dt       (per step)
 battery_end_soc        soc[T−1] ≥ soc_init                                        (per site)
+battery_cyclic         soc[T−1] = soc_start (soc_init "free": start chosen)       (per site)
 contract               import[t] ≤ contract_kw                                    (per step)
 peak                   import[t] ≤ peak                                           (per step)
 green_share            Σ(pv + wind − export)·dt + purchases ≥ target·Σ facility·dt (per site)
@@ -58,6 +59,7 @@ ELASTIC_WEIGHTS: dict[str, float] = {
     "balance": 1000.0,
     "battery_dynamics": 0.0,
     "battery_end_soc": 1.0,
+    "battery_cyclic": 1.0,
     "contract": 1.0,
     "peak": 0.0,
     "green_share": 1.0,
@@ -383,7 +385,12 @@ def validate(problem: Problem) -> list[str]:
                 raise ValueError(f"site {s.site_id}: battery efficiencies must be in (0, 1]")
             if b.soc_end_min is not None and not b.soc_min <= b.soc_end_min <= b.soc_max:
                 raise ValueError(f"site {s.site_id}: soc_end_min outside [soc_min, soc_max]")
-            if not 0 <= b.soc_min <= b.soc_init <= b.soc_max <= 1:
+            if b.cyclic and b.soc_init != "free":
+                raise ValueError(
+                    f"site {s.site_id}: soc_init must be a fraction or 'free', got {b.soc_init!r}"
+                )
+            start = b.soc_min if b.cyclic else b.soc_init
+            if not 0 <= b.soc_min <= start <= b.soc_max <= 1:
                 raise ValueError(
                     f"site {s.site_id}: need 0 ≤ soc_min ≤ soc_init ≤ soc_max ≤ 1, got "
                     f"{b.soc_min}, {b.soc_init}, {b.soc_max}"
@@ -537,7 +544,9 @@ def add_power_balance(m: LinearModel, site: Site, n: int) -> None:
 
 
 def add_battery(m: LinearModel, site: Site, n: int) -> None:
-    """battery_dynamics (with efficiencies) and battery_end_soc ≥ soc_init."""
+    """battery_dynamics (with efficiencies) and battery_end_soc ≥ soc_init; with a free start
+    (``soc_init="free"``) a ``soc_start`` column in [soc_min, soc_max] and battery_cyclic:
+    soc[T−1] = soc_start (or battery_end_soc ≥ ``soc_end_min`` when that is given)."""
     sid = site.site_id
     soc = m.cols("soc", sid)
     if soc is None or site.battery is None:
@@ -547,14 +556,23 @@ def add_battery(m: LinearModel, site: Site, n: int) -> None:
     ch = m.cols("charge", sid)
     dis = m.cols("discharge", sid)
     assert ch is not None and dis is not None
-    e0 = b.soc_init * b.energy_kwh
     rhs = np.zeros(n)
-    rhs[0] = e0
+    if not b.cyclic:
+        rhs[0] = b.soc_init_kwh
     rows = m.add_rows("battery_dynamics", sid, np.arange(n), rhs, rhs)
     m.add_coefs(rows, soc.idx, 1.0)
     m.add_coefs(rows[1:], soc.idx[:-1], -1.0)
     m.add_coefs(rows, ch.idx, -b.eta_charge * dt)
     m.add_coefs(rows, dis.idx, dt / b.eta_discharge)
+    if b.cyclic:
+        e_lo, e_hi = b.soc_min * b.energy_kwh, b.soc_max * b.energy_kwh
+        start = m.add_vars("soc_start", sid, np.array([-1]), e_lo, e_hi)
+        m.add_coefs(rows[0], start[0], -1.0)
+        if b.soc_end_min is None:
+            cyc = m.add_rows("battery_cyclic", sid, np.array([n - 1]), 0.0, 0.0)
+            m.add_coefs(cyc, soc.idx[-1], 1.0)
+            m.add_coefs(cyc, start[0], -1.0)
+            return
     e_end = (b.soc_init if b.soc_end_min is None else b.soc_end_min) * b.energy_kwh
     end = m.add_rows("battery_end_soc", sid, np.array([n - 1]), e_end, INF)
     m.add_coefs(end, soc.idx[-1], 1.0)

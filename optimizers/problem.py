@@ -45,16 +45,31 @@ class Battery:
     Dynamics: ``soc[t] = soc[t-1] + (eta_charge·charge[t] − discharge[t]/eta_discharge)·dt`` with
     ``soc[-1] = soc_init·energy_kwh`` and ending state of charge ≥ starting state of charge
     (or ≥ ``soc_end_min`` when given).
+
+    ``soc_init="free"`` (cyclic, as PyPSA's ``cyclic_state_of_charge`` / ``e_cyclic``): the
+    optimiser chooses the starting state ``soc[-1]`` within ``[soc_min, soc_max]`` and the ending
+    state equals it (or, with ``soc_end_min`` given, is ≥ that floor instead).  The start chosen is
+    reported as the KPI ``soc_start_kwh``.
     """
 
     energy_kwh: float
     power_kw: float
     eta_charge: float = 0.95
     eta_discharge: float = 0.95
-    soc_init: float = 0.5
+    soc_init: float | Literal["free"] = 0.5
     soc_min: float = 0.1
     soc_max: float = 0.95
-    soc_end_min: float | None = None  # ending SOC floor (fraction); None = soc_init
+    soc_end_min: float | None = None  # ending SOC floor (fraction); None = soc_init (or cyclic)
+
+    @property
+    def cyclic(self) -> bool:
+        """The starting state is chosen by the optimiser (``soc_init == "free"``)."""
+        return isinstance(self.soc_init, str)
+
+    @property
+    def soc_init_kwh(self) -> float:
+        """The fixed starting energy (kWh); NaN for a free (cyclic) start."""
+        return math.nan if self.cyclic else float(self.soc_init) * self.energy_kwh
 
 
 @dataclass
@@ -217,6 +232,7 @@ KPI_COLUMNS: tuple[str, ...] = (
     "grid_import_kwh",
     "curtailment_kwh",
     "battery_cycles",
+    "soc_start_kwh",
     "jobs_on_time",
     "jobs_total",
     "jobs_clipped",

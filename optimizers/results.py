@@ -136,7 +136,7 @@ def plan_table(
 def _soc(m: LinearModel, x: np.ndarray, site: Site, n: int) -> np.ndarray:
     if m.cols("soc", site.site_id) is None:
         b = site.battery
-        return np.full(n, b.soc_init * b.energy_kwh if b is not None else 0.0)
+        return np.full(n, b.soc_init_kwh if b is not None and not b.cyclic else 0.0)
     return _clean(series(m, x, "soc", site.site_id, n))
 
 
@@ -178,13 +178,31 @@ def job_delivery(problem: Problem, m: LinearModel, x: np.ndarray) -> dict[str, d
     return out
 
 
+def soc_start(problem: Problem, m: LinearModel, x: np.ndarray) -> dict[str, float]:
+    """Starting state of charge (kWh) per site: the optimiser's choice for a free (cyclic)
+    start, else ``soc_init``; NaN without a battery."""
+    out: dict[str, float] = {}
+    for site in problem.sites:
+        b = site.battery
+        col = m.cols("soc_start", site.site_id)
+        if col is not None:
+            out[site.site_id] = float(x[col.start])
+        elif b is not None:
+            out[site.site_id] = 0.0 if b.cyclic else b.soc_init_kwh
+        else:
+            out[site.site_id] = float("nan")
+    return out
+
+
 def kpi_table(
     problem: Problem,
     plan: pd.DataFrame,
     delivered: dict[str, dict[str, float]],
     carbon_price_cny_per_t: float,
+    soc_start_kwh: dict[str, float] | None = None,
 ) -> pd.DataFrame:
-    """Per-site KPIs from the plan and the kWh delivered per job and site."""
+    """Per-site KPIs from the plan, the kWh delivered per job and site and the starting state of
+    charge per site (:func:`soc_start`; default: each battery's fixed ``soc_init``)."""
     cp = carbon_price_cny_per_t
     n = problem.n_steps
     # jobs per site: own jobs, shared jobs at the site where most of their energy ran
@@ -262,6 +280,13 @@ def kpi_table(
             "curtailment_kwh": float((p["pv_curtailed_kw"] + p["wind_curtailed_kw"]).sum()) * dt,
             "battery_cycles": (
                 float(p["battery_discharge_kw"].sum()) * dt / cap if cap > 0 else 0.0
+            ),
+            "soc_start_kwh": (
+                soc_start_kwh[sid]
+                if soc_start_kwh is not None
+                else site.battery.soc_init_kwh
+                if site.battery is not None
+                else float("nan")
             ),
             "jobs_on_time": int(sum(on_time[j] for j in mine)),
             "jobs_total": len(mine),

@@ -250,10 +250,17 @@ def _validate_battery(b: Any, key: str) -> None:
         _num(b, eta, key, lo=0, hi=1, lo_open=True)
     soc_min = _num(b, "soc_min", key, default=0.1, lo=0, hi=1)
     soc_max = _num(b, "soc_max", key, default=0.95, lo=0, hi=1)
-    soc_init = _num(b, "soc_init", key, default=0.5, lo=0, hi=1)
+    if b.get("soc_init") == "free":  # cyclic: the optimiser chooses the start, end = start
+        soc_init = None
+    elif isinstance(b.get("soc_init"), str):
+        raise ScenarioError(
+            f"{key}.soc_init", f"must be a fraction of energy_kwh or 'free', got {b['soc_init']!r}"
+        )
+    else:
+        soc_init = _num(b, "soc_init", key, default=0.5, lo=0, hi=1)
     if soc_min >= soc_max:
         raise ScenarioError(f"{key}.soc_min", f"must be < soc_max ({soc_max:g}), got {soc_min:g}")
-    if not soc_min <= soc_init <= soc_max:
+    if soc_init is not None and not soc_min <= soc_init <= soc_max:
         raise ScenarioError(
             f"{key}.soc_init", f"must lie in [soc_min, soc_max] = [{soc_min:g}, {soc_max:g}]"
         )

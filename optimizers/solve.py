@@ -33,6 +33,7 @@ from optimizers.results import (
     jobs_table,
     kpi_table,
     plan_table,
+    soc_start,
 )
 
 SLACK_TOL = 1e-6
@@ -156,7 +157,13 @@ def make_result(
     assert sol.x is not None and row_act is not None
     plan = plan_table(problem, m, sol, row_dual)
     jobs = jobs_table(problem, m, sol.x)
-    kpis = kpi_table(problem, plan, job_delivery(problem, m, sol.x), m.carbon_price_cny_per_t)
+    kpis = kpi_table(
+        problem,
+        plan,
+        job_delivery(problem, m, sol.x),
+        m.carbon_price_cny_per_t,
+        soc_start(problem, m, sol.x),
+    )
     binding = binding_table(m, sol.x, row_act, row_dual, col_dual)
     _progress(progress, "done", 1.0)
     return DispatchResult(
@@ -386,19 +393,26 @@ def window_problem(
     problem: Problem,
     a: int,
     b: int,
-    soc_kwh: dict[str, float],
+    soc_kwh: dict[str, float | None],
     peak_kw: dict[str, float],
     remaining_kwh: dict[str, float],
     cap_left_t: float | None,
+    soc_start_kwh: dict[str, float] | None = None,
 ) -> Problem:
     """The sub-problem of steps ``[a, b)`` given the state carried from earlier windows.
 
     Jobs get the energy they must deliver inside ``[a, b)`` to stay feasible afterwards
     (remaining − max_kw × steps left after ``b``); the emission cap and green purchases are
-    prorated by steps; the battery must end at its original ending floor."""
+    prorated by steps; the battery must end at its original ending floor.
+
+    A free (cyclic) start: ``soc_kwh[site]`` is ``None`` in the first window, which is then
+    solved cyclic (its start chosen, its end equal to it); later windows start from the carried
+    state and must end at or above the start the first window chose (``soc_start_kwh``), so the
+    horizon ends ≥ its start: the rolling approximation of a cyclic battery."""
     n = problem.n_steps
     dt = problem.step_hours
     sl = slice(a, b)
+    start_kwh = soc_start_kwh or {}
 
     def cut(v: np.ndarray | float) -> np.ndarray | float:
         arr = np.asarray(v, dtype=float)
@@ -430,12 +444,17 @@ def window_problem(
     sites = []
     for s in problem.sites:
         bat = s.battery
-        if bat is not None and bat.energy_kwh > 0:
-            frac = soc_kwh[s.site_id] / bat.energy_kwh
+        if bat is not None and bat.energy_kwh > 0 and soc_kwh[s.site_id] is not None:
+            frac = float(soc_kwh[s.site_id]) / bat.energy_kwh  # type: ignore[arg-type]
+            floor = bat.soc_end_min
+            if floor is None:
+                floor = (
+                    float(np.clip(start_kwh[s.site_id] / bat.energy_kwh, bat.soc_min, bat.soc_max))
+                    if bat.cyclic
+                    else bat.soc_init
+                )
             bat = dataclasses.replace(
-                bat,
-                soc_init=float(np.clip(frac, bat.soc_min, bat.soc_max)),
-                soc_end_min=bat.soc_init if bat.soc_end_min is None else bat.soc_end_min,
+                bat, soc_init=float(np.clip(frac, bat.soc_min, bat.soc_max)), soc_end_min=floor
             )
         sites.append(
             dataclasses.replace(
@@ -472,10 +491,14 @@ def solve_rolling(
     warnings = validate(problem)
     w = int(problem.options.rolling_window_steps or problem.n_steps)
     n = problem.n_steps
-    soc = {
-        s.site_id: (s.battery.soc_init * s.battery.energy_kwh if s.battery is not None else 0.0)
+    # None: a free (cyclic) start, chosen by the first window
+    soc: dict[str, float | None] = {
+        s.site_id: (
+            (None if s.battery.cyclic else s.battery.soc_init_kwh) if s.battery is not None else 0.0
+        )
         for s in problem.sites
     }
+    start: dict[str, float] = {}
     peak = {s.site_id: 0.0 for s in problem.sites}
     remaining = {j.job_id: j.energy_kwh for j, _ in iter_jobs(problem)}
     cap_left = problem.options.emission_cap_t
@@ -488,7 +511,7 @@ def solve_rolling(
         commit = min(n, a + w)
         stop = min(n, a + 2 * w)
         _progress(progress, "solve", a / n)
-        sub = window_problem(problem, a, stop, soc, peak, remaining, cap_left)
+        sub = window_problem(problem, a, stop, soc, peak, remaining, cap_left, start)
         r = solve_once(sub, solver, time_limit, mip_gap, step_offset=a)
         build_s += r.build_s
         solve_s += r.solve_s
@@ -503,6 +526,8 @@ def solve_rolling(
             )
         if r.status != "optimal":
             status = r.status
+        if a == 0:
+            start = {str(row.site_id): float(row.soc_start_kwh) for row in r.kpis.itertuples()}
         k = commit - a
         p = r.plan.groupby("site_id", sort=False).head(k)
         plans.append(p)
@@ -533,7 +558,7 @@ def solve_rolling(
     delivered: dict[str, dict[str, float]] = {}
     for (jid, sid), kw in jobs_df.groupby(["job_id", "site_id"])["kw"].sum().items():
         delivered.setdefault(str(jid), {})[str(sid)] = float(kw) * dt
-    kpis = kpi_table(problem, plan, delivered, problem.options.carbon_price_cny_per_t)
+    kpis = kpi_table(problem, plan, delivered, problem.options.carbon_price_cny_per_t, start)
     missed = [
         j.job_id
         for j, _ in iter_jobs(problem)
