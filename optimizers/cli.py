@@ -74,6 +74,7 @@ def plans_schema():
 
 _KPI_INT = {"jobs_on_time", "jobs_total", "jobs_clipped"}
 _KPI_BOOL = {"pue_target_met"}
+_KPI_STR = {"backup_factor"}
 
 
 def kpis_schema():
@@ -97,7 +98,15 @@ def kpis_schema():
     for c in KPI_COLUMNS:
         if c == "site_id":
             continue
-        t = pa.int64() if c in _KPI_INT else pa.bool_() if c in _KPI_BOOL else pa.float64()
+        t = (
+            pa.int64()
+            if c in _KPI_INT
+            else pa.bool_()
+            if c in _KPI_BOOL
+            else pa.string()
+            if c in _KPI_STR
+            else pa.float64()
+        )
         fields.append(pa.field(c, t))
     fields.append(pa.field("planned_at", pa.timestamp("us", tz=TZ)))
     return pa.schema(fields)
@@ -161,6 +170,8 @@ def site_kpi_frame(result, problem, site_id: str, scenario: str, plan_date: date
             row[f.name] = None if v is None or pd.isna(v) else int(v)
         elif f.name in _KPI_BOOL:
             row[f.name] = None if v is None or pd.isna(v) else bool(v)
+        elif f.name in _KPI_STR:
+            row[f.name] = None if v is None or pd.isna(v) else str(v)
         else:
             row[f.name] = None if v is None or pd.isna(v) else float(v)
     return pd.DataFrame([row])[schema.names]

@@ -119,7 +119,7 @@ class Site:
     price_cny_per_kwh: np.ndarray
     carbon_kg_per_kwh: np.ndarray
     export_price_cny_per_kwh: np.ndarray | float = 0.0
-    grid_import_max_kw: float = math.inf
+    grid_import_max_kw: float | np.ndarray = math.inf  # per step: outages / import-limit steps
     grid_export_max_kw: float = 0.0
     contract_kw: float | None = None
     demand_charge_cny_per_kw: float = 0.0
@@ -127,9 +127,19 @@ class Site:
     green_share_target: float | None = None
     pue_target: float = 1.25
     jobs: list[Job] = field(default_factory=list)
+    # Backup (diesel) generator: rated kW, cost CNY/kWh generated (fuel + O&M), emissions
+    # kgCO2/kWh generated (specific fuel consumption × the library's diesel factor), minimum load
+    # (fraction of backup_gen_kw while running; MILP only, relaxed in LP mode with a warning).
+    # backup_rule "grid_limited" (default): it may run only in the steps where the grid cannot
+    # serve (``optimizers.model.backup_allowed``; or the explicit ``backup_available`` mask);
+    # "economic": in every step, at its cost.
     backup_gen_kw: float = 0.0
     backup_cost_cny_per_kwh: float = 0.0
     backup_kg_per_kwh: float = 0.0
+    backup_min_load: float = 0.0
+    backup_rule: Literal["grid_limited", "economic"] = "grid_limited"
+    backup_available: np.ndarray | None = None
+    backup_factor: str | None = None  # factor id and version behind backup_kg_per_kwh
     green_purchase_kwh: float = 0.0  # bought green power (绿电/绿证) counted in the green share
     peak_floor_kw: float = 0.0  # peak already set earlier in the billing period (demand charge)
 
@@ -217,6 +227,10 @@ KPI_COLUMNS: tuple[str, ...] = (
     "energy_cost_cny",
     "export_revenue_cny",
     "backup_cost_cny",
+    "backup_kwh",
+    "backup_tco2",
+    "backup_kg_per_kwh",
+    "backup_factor",
     "demand_charge_cny",
     "carbon_cost_cny",
     "tco2",

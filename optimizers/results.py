@@ -39,7 +39,7 @@ def empty_jobs() -> pd.DataFrame:
 
 def empty_kpis() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="float64") for c in KPI_COLUMNS}).astype(
-        {"site_id": "string"}
+        {"site_id": "string", "backup_factor": "string"}
     )
 
 
@@ -264,6 +264,12 @@ def kpi_table(
             "energy_cost_cny": energy_cost,
             "export_revenue_cny": export_rev,
             "backup_cost_cny": backup_cost,
+            "backup_kwh": backup_kwh,
+            "backup_tco2": backup_kwh * site.backup_kg_per_kwh / 1000.0,
+            "backup_kg_per_kwh": (
+                site.backup_kg_per_kwh if site.backup_gen_kw > 0 else float("nan")
+            ),
+            "backup_factor": site.backup_factor if site.backup_gen_kw > 0 else None,
             "demand_charge_cny": demand,
             "carbon_cost_cny": carbon_cost,
             "tco2": kg / 1000.0,
@@ -298,6 +304,7 @@ def kpi_table(
         c: np.asarray(v, dtype=float) for c, v in out.items() if c not in _KPI_NON_FLOAT
     }
     data["site_id"] = pd.array(out["site_id"], dtype="string")
+    data["backup_factor"] = pd.array(out["backup_factor"], dtype="string")
     data["pue_target_met"] = np.asarray(out["pue_target_met"], dtype=bool)
     data["jobs_on_time"] = np.asarray(out["jobs_on_time"], dtype=np.int64)
     data["jobs_total"] = np.asarray(out["jobs_total"], dtype=np.int64)
@@ -306,7 +313,7 @@ def kpi_table(
 
 
 _KPI_NON_FLOAT = frozenset(
-    {"site_id", "pue_target_met", "jobs_on_time", "jobs_total", "jobs_clipped"}
+    {"site_id", "pue_target_met", "jobs_on_time", "jobs_total", "jobs_clipped", "backup_factor"}
 )
 
 

@@ -70,6 +70,7 @@ _SITE_KEYS = {
     "green_share_target",
     "pue_target",
     "backup_gen_kw",
+    "backup",
     "green_purchase_kwh_per_day",
     "jobs",
 }
@@ -78,7 +79,29 @@ _GRID_KEYS = {
     "export_max_kw",
     "contract_kw",
     "demand_charge_cny_per_kw_month",
+    "import_limits",
 }
+_IMPORT_LIMIT_KEYS = {"start", "end", "import_max_kw", "reason"}
+_BACKUP_KEYS = {
+    "kw",
+    "fuel_price_cny_per_t",
+    "fuel_g_per_kwh",
+    "om_cny_per_kwh",
+    "min_load",
+    "run",
+    "factor_version",
+}
+# Defaults of a backup generator given only by its size (``backup_gen_kw: N`` or
+# ``backup: {kw: N}``); illustrative, not official: set them from the site's fuel contract and
+# the genset's datasheet (docs/dispatch.md).
+BACKUP_DEFAULTS = {
+    "fuel_price_cny_per_t": 8000.0,  # 0# diesel, CNY/t (NDRC publishes its caps per tonne)
+    "fuel_g_per_kwh": 220.0,  # specific fuel consumption at rated load, g/kWh (ISO 3046)
+    "om_cny_per_kwh": 0.0,
+    "min_load": 0.3,  # fraction of rated kW a running diesel set must carry
+    "run": "grid_limited",
+}
+DIESEL_FACTOR_ID = "fuel_diesel"
 _BATTERY_KEYS = {
     "energy_kwh",
     "power_kw",
@@ -354,6 +377,76 @@ def _validate_tariff(t: Any, key: str) -> None:
     _num(t, "export_price_cny_per_kwh", key, lo=0)
 
 
+def _validate_backup(s: dict, key: str) -> None:
+    _num(s, "backup_gen_kw", key, lo=0)
+    if "backup" not in s:
+        return
+    bk = f"{key}.backup"
+    if "backup_gen_kw" in s:
+        raise ScenarioError(bk, "give backup_gen_kw (size only, defaults) or backup, not both")
+    b = _mapping(s["backup"], bk)
+    _unknown(b, _BACKUP_KEYS, bk)
+    _num(b, "kw", bk, required=True, lo=0)
+    _num(b, "fuel_price_cny_per_t", bk, lo=0)
+    _num(b, "fuel_g_per_kwh", bk, lo=0, lo_open=True, hi=1000)
+    _num(b, "om_cny_per_kwh", bk, lo=0)
+    _num(b, "min_load", bk, lo=0, hi=1)
+    if b.get("run", "grid_limited") not in ("grid_limited", "economic"):
+        raise ScenarioError(f"{bk}.run", f"must be grid_limited or economic, got {b['run']!r}")
+    if "factor_version" in b and not isinstance(b["factor_version"], str):
+        raise ScenarioError(f"{bk}.factor_version", "must be a factor_version string")
+
+
+def backup_spec(site: dict) -> dict | None:
+    """The site's backup generator with defaults filled in, or None."""
+    if "backup" in site:
+        spec = dict(site["backup"])
+    elif site.get("backup_gen_kw"):
+        spec = {"kw": site["backup_gen_kw"]}
+    else:
+        return None
+    if not spec.get("kw"):
+        return None
+    return {**BACKUP_DEFAULTS, **spec}
+
+
+def diesel_factor(year: int, version: str | None = None):
+    """The diesel combustion factor (tCO2/t) of the factor library for ``year`` (pinned to
+    ``version`` when given): ``carbon.factors.fuel_factor``, the library's selection rule."""
+    from carbon.factors import MissingFactorError, fuel_factor
+
+    try:
+        return fuel_factor("diesel", year, version=version)
+    except MissingFactorError as exc:
+        raise ScenarioError("backup.factor_version", str(exc)) from exc
+
+
+def import_limit_kw(spec: dict, index: pd.DatetimeIndex, days: int) -> np.ndarray:
+    """Grid import limit (kW) per step: ``import_max_kw`` lowered in the ``import_limits``
+    windows (grid outage: ``import_max_kw: 0``). Clock windows repeat every plan day (``HH`` may
+    pass 24), ISO windows are one-off; a step is limited when it overlaps the window."""
+    g = spec["grid"]
+    out = np.full(len(index), float(g["import_max_kw"]))
+    step = index[1] - index[0] if len(index) > 1 else pd.Timedelta(index.freq)
+    starts = index
+    for lim in g.get("import_limits", []) or []:
+        repeat = _is_clock(lim["start"]) and _is_clock(lim["end"])
+        for day in range(days if repeat else 1):
+            a = _when(lim["start"], index, day)
+            b = _when(lim["end"], index, day)
+            hit = (starts < b) & (starts + step > a)
+            out[hit] = np.minimum(out[hit], float(lim["import_max_kw"]))
+    return out
+
+
+def _when(v: Any, index: pd.DatetimeIndex, day: int) -> pd.Timestamp:
+    m = _CLOCK.match(str(v))
+    if m:
+        return index[0] + pd.Timedelta(days=day, hours=int(m.group(1)), minutes=int(m.group(2)))
+    ts = pd.Timestamp(str(v))
+    return ts.tz_localize(TZ) if ts.tz is None else ts.tz_convert(TZ)
+
+
 def _validate_site(s: Any, key: str, tariffs: dict) -> None:
     s = _mapping(s, key)
     _unknown(s, _SITE_KEYS, key)
@@ -375,6 +468,24 @@ def _validate_site(s: Any, key: str, tariffs: dict) -> None:
     _num(g, "export_max_kw", f"{key}.grid", lo=0)
     _num(g, "contract_kw", f"{key}.grid", lo=0, lo_open=True)
     _num(g, "demand_charge_cny_per_kw_month", f"{key}.grid", lo=0)
+    limits = g.get("import_limits", [])
+    if not isinstance(limits, list):
+        raise ScenarioError(
+            f"{key}.grid.import_limits", "must be a list of {start, end, import_max_kw}"
+        )
+    for i, lim in enumerate(limits):
+        lk = f"{key}.grid.import_limits[{i}]"
+        lim = _mapping(lim, lk)
+        _unknown(lim, _IMPORT_LIMIT_KEYS, lk)
+        for t in ("start", "end"):
+            if t not in lim:
+                raise ScenarioError(f"{lk}.{t}", "is required")
+            _check_time(lim[t], f"{lk}.{t}")
+        _num(lim, "import_max_kw", lk, required=True, lo=0)
+        a, b = _clock_hours(lim["start"]), _clock_hours(lim["end"])
+        if a is not None and b is not None and b <= a:
+            raise ScenarioError(f"{lk}.end", f"must be after start {lim['start']}")
+    _validate_backup(s, key)
 
     it = _mapping(s.get("it_load"), f"{key}.it_load")
     _unknown(it, {"source", "base_kw", "profile", "file", "column"}, f"{key}.it_load")
@@ -440,7 +551,6 @@ def _validate_site(s: Any, key: str, tariffs: dict) -> None:
         _validate_battery(s["battery"], f"{key}.battery")
     _num(s, "green_share_target", key, lo=0, hi=1)
     _num(s, "pue_target", key, lo=1.0, hi=3.0)
-    _num(s, "backup_gen_kw", key, lo=0)
     _num(s, "green_purchase_kwh_per_day", key, lo=0)
     jobs = s.get("jobs", [])
     if not isinstance(jobs, list):
@@ -928,6 +1038,29 @@ def plan_window(
     return d, days, inputs.step_index(d, days, scenario.freq)
 
 
+def _backup_fields(spec: dict, year: int, key: str) -> dict[str, Any]:
+    """``Site`` fields of a site's backup generator: cost CNY/kWh = fuel price (CNY/t) × specific
+    fuel consumption (g/kWh) / 10^6 + O&M; emissions kgCO2/kWh = g/kWh × diesel factor (tCO2/t)
+    / 1000, the factor from the factor library (its id and version kept for traceability)."""
+    b = backup_spec(spec)
+    if b is None:
+        return {}
+    try:
+        f = diesel_factor(year, b.get("factor_version"))
+    except ScenarioError as exc:
+        raise ScenarioError(f"{key}.{exc.key}", exc.problem) from None
+    g = float(b["fuel_g_per_kwh"])
+    return {
+        "backup_gen_kw": float(b["kw"]),
+        "backup_cost_cny_per_kwh": float(b["fuel_price_cny_per_t"]) * g / 1e6
+        + float(b["om_cny_per_kwh"]),
+        "backup_kg_per_kwh": g * f.value / 1000.0,
+        "backup_min_load": float(b["min_load"]),
+        "backup_rule": b["run"],
+        "backup_factor": f"{f.factor_id} {f.factor_version}",
+    }
+
+
 def build_problem(
     scenario: Scenario,
     plan_date: date | str | None = None,
@@ -978,7 +1111,11 @@ def _build_problem(scenario, plan_date, horizon, home, milp, carbon_price):
                 price_cny_per_kwh=si.price,
                 carbon_kg_per_kwh=si.carbon,
                 export_price_cny_per_kwh=si.export_price,
-                grid_import_max_kw=float(g["import_max_kw"]),
+                grid_import_max_kw=(
+                    import_limit_kw(spec, index, days)
+                    if g.get("import_limits")
+                    else float(g["import_max_kw"])
+                ),
                 grid_export_max_kw=float(g.get("export_max_kw", 0.0) or 0.0),
                 contract_kw=g.get("contract_kw"),
                 demand_charge_cny_per_kw=demand,
@@ -992,7 +1129,7 @@ def _build_problem(scenario, plan_date, horizon, home, milp, carbon_price):
                     keys=[scenario.job_key(j) for j in site_jobs],
                     notes=notes,
                 ),
-                backup_gen_kw=float(spec.get("backup_gen_kw", 0.0) or 0.0),
+                **_backup_fields(spec, _d.year, f"sites.{spec['site_id']}"),
                 green_purchase_kwh=float(spec.get("green_purchase_kwh_per_day", 0.0) or 0.0) * days,
             )
         )

@@ -17,6 +17,7 @@ from optimizers.highs_bridge import RawSolution, solve_arrays
 from optimizers.model import (
     ELASTIC_WEIGHTS,
     LinearModel,
+    backup_allowed,
     build_model,
     iter_jobs,
     job_min_kw,
@@ -460,6 +461,9 @@ def window_problem(
             dataclasses.replace(
                 s,
                 index=s.index[sl],
+                grid_import_max_kw=cut(s.grid_import_max_kw),
+                # the steps where the grid cannot serve, judged on the whole horizon
+                backup_available=backup_allowed(s, n)[sl],
                 it_base_kw=cut(s.it_base_kw),
                 pue=cut(s.pue),
                 pv_kw=cut(s.pv_kw),
@@ -659,6 +663,11 @@ def round_integers(
             length = shortest
             first = int(np.argmax(np.convolve(profiles[k], np.ones(length), mode="valid")))
         vals[on.start + first : on.start + first + length] = 1.0
+    for site in problem.sites:
+        on = m.cols("backup_on", site.site_id)
+        x = m.cols("backup", site.site_id)
+        if on is not None and x is not None:
+            vals[on.start : on.start + on.n] = x_lp[x.start : x.start + x.n] > 1e-7
     for site in problem.sites:
         z = m.cols("battery_mode", site.site_id)
         if z is None:
