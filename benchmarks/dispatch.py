@@ -53,7 +53,7 @@ def _quiet() -> None:
 
 def loop_96(loops: int) -> dict:
     """Re-solve the 96-step plan ``loops`` times in both tools."""
-    from optimizers.problem import solve
+    from optimizers import solve
 
     s = synthetic_series(96, start="2026-07-15")
     problem = ours_problem(s)
@@ -117,7 +117,7 @@ def make_jobs(n_jobs: int, n_steps: int = 96, step_hours: float = 0.25, seed: in
 
 
 def milp_jobs(n_jobs: int, time_limit: float) -> dict:
-    from optimizers.problem import solve
+    from optimizers import solve
 
     s = synthetic_series(96, start="2026-07-15")
     jobs = make_jobs(n_jobs)
@@ -145,7 +145,7 @@ def milp_jobs(n_jobs: int, time_limit: float) -> dict:
 
 
 def no_weighting_control() -> dict:
-    from optimizers.problem import solve
+    from optimizers import solve
 
     s = synthetic_series(96, start="2026-07-15")
     ours = solve(ours_problem(s)).objective

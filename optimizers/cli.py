@@ -271,8 +271,7 @@ def plan_group(
 
     Never raises for an infeasible plan or bad input data: the outcome carries the status and
     the explanation (the DAG turns that into a failed task; the CLI into a non-zero exit)."""
-    from optimizers import inputs
-    from optimizers.problem import solve
+    from optimizers import inputs, solve
     from optimizers.scenario import ScenarioError, build_problem, plan_window
 
     sc = scenario.subset(site_ids) if site_ids else scenario
@@ -305,7 +304,7 @@ def _price_point(problem, carbon_price: float, solver: str):
 
     import pandas as pd
 
-    from optimizers.problem import solve
+    from optimizers import solve
 
     p = dataclasses.replace(
         problem,
@@ -337,8 +336,8 @@ def run_frontier(problem, home, stem: str, *, solver: str = "highs", progress=No
     import pandas as pd
 
     from carbon.config import paths
+    from optimizers import frontier
     from optimizers.plot import plot_frontier
-    from optimizers.problem import frontier
 
     rows = []
     for i, cp in enumerate(DEFAULT_CARBON_PRICES):

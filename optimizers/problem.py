@@ -1,8 +1,9 @@
-"""Input data classes and the public entry points of the 源网荷储 dispatch optimiser.
+"""The data of the 源网荷储 dispatch optimiser: inputs (:class:`Site`, :class:`Battery`,
+:class:`Job`, :class:`Options`, :class:`Problem`), the result (:class:`DispatchResult`) and the
+table columns.  Data only: this module imports nothing of ``optimizers``.  The public functions
+(``solve``, ``frontier``, ``validate``, ``prorate_demand_charge``) live in ``optimizers``::
 
-Everything another part of the project needs is importable from here::
-
-    from optimizers.problem import Battery, Job, Site, Options, Problem, DispatchResult, solve, frontier
+    from optimizers import Battery, Job, Site, Options, Problem, DispatchResult, solve, frontier
 
 Conventions (DESIGN §5):
 
@@ -12,7 +13,7 @@ Conventions (DESIGN §5):
   in Asia/Shanghai with ``len(index)`` steps of ``step_hours`` hours.  Job ``release`` and
   ``deadline`` are step indices into that grid; a job may run in steps ``[release, deadline)``.
 - ``demand_charge_cny_per_kw`` is charged ONCE on the peak grid import (kW) of the horizon.  The
-  caller prorates a monthly charge for shorter horizons (see :func:`prorate_demand_charge`);
+  caller prorates a monthly charge for shorter horizons (``optimizers.prorate_demand_charge``);
   nothing is prorated inside the model.
 - Green share (DESIGN §5 "green-power share ≥ target") is::
 
@@ -26,7 +27,7 @@ Conventions (DESIGN §5):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -289,52 +290,3 @@ class DispatchResult:
     @property
     def ok(self) -> bool:
         return self.status in ("optimal", "time_limit") and not self.plan.empty
-
-
-def prorate_demand_charge(cny_per_kw_month: float, horizon_hours: float) -> float:
-    """Prorate a monthly demand charge (CNY/kW·month, 需量电价) to a horizon of ``horizon_hours``.
-
-    A month is taken as 30 days (720 h).  Pass the result as ``Site.demand_charge_cny_per_kw``.
-    """
-    return cny_per_kw_month * horizon_hours / 720.0
-
-
-def solve(
-    problem: Problem,
-    solver: str = "highs",
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    progress: ProgressFn | None = None,
-) -> DispatchResult:
-    """Build and solve the dispatch model.  ``solver``: ``"highs"`` (highspy, default) or ``"cbc"``
-    (PuLP's ``PULP_CBC_CMD``).  ``time_limit`` in seconds (whole call), ``mip_gap`` relative (MILP
-    only; default 0.5 %, see ``optimizers.solve.DEFAULT_MIP_GAP``; a MILP without a time limit
-    stops after ``DEFAULT_MILP_TIME_LIMIT`` = 120 s).  ``progress`` is
-    called as ``progress(stage, fraction_done)``.  Never raises on infeasibility: see
-    :attr:`DispatchResult.explanation`.  Raises ``ValueError`` on invalid input data."""
-    from optimizers.solve import solve as _solve
-
-    return _solve(problem, solver=solver, time_limit=time_limit, mip_gap=mip_gap, progress=progress)
-
-
-def frontier(
-    problem: Problem,
-    carbon_prices: Sequence[float] | None = None,
-    emission_caps: Sequence[float] | None = None,
-    solver: str = "highs",
-) -> pd.DataFrame:
-    """Cost–carbon frontier: sweep the carbon price (CNY/tCO2e) or ε-constrain total emissions
-    (tCO2e).  Returns one row per point: ``method, carbon_price_cny_per_t, emission_cap_t, status,
-    cost_cny`` (cost without the carbon price), ``objective_cny, tco2, green_share``."""
-    from optimizers.frontier import frontier as _frontier
-
-    return _frontier(
-        problem, carbon_prices=carbon_prices, emission_caps=emission_caps, solver=solver
-    )
-
-
-def validate(problem: Problem) -> list[str]:
-    """Check input data; raise ``ValueError`` on errors, return a list of warnings."""
-    from optimizers.model import validate as _validate
-
-    return _validate(problem)

@@ -282,7 +282,7 @@ def compare(n_steps: int, *, seed: int = 7) -> dict:
     """Solve the common problem of ``n_steps`` in both tools and report objectives and times."""
     import logging
 
-    from optimizers.problem import solve
+    from optimizers import solve
 
     for name in ("linopy", "pypsa"):
         logging.getLogger(name).setLevel(logging.ERROR)

@@ -1083,7 +1083,8 @@ def build_problem(
 
 
 def _build_problem(scenario, plan_date, horizon, home, milp, carbon_price):
-    from optimizers.problem import Battery, Options, Problem, Site, prorate_demand_charge
+    from optimizers import prorate_demand_charge
+    from optimizers.problem import Battery, Options, Problem, Site
 
     _d, days, index = plan_window(scenario, plan_date, horizon)
     freq = scenario.freq

@@ -53,7 +53,7 @@ def solve(
     mip_gap: float | None = None,
     progress: ProgressFn | None = None,
 ) -> DispatchResult:
-    """See :func:`optimizers.problem.solve`."""
+    """See :func:`optimizers.solve` (the public function)."""
     w = problem.options.rolling_window_steps
     if w is not None and w < problem.n_steps:
         return solve_rolling(problem, solver, time_limit, mip_gap, progress)
