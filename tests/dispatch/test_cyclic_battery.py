@@ -12,14 +12,14 @@ import pytest
 import yaml
 from dispatch_helpers import small_raw
 
-from optimizers import Battery, Problem, Site, solve
-from optimizers.pypsa_compare import (
+from benchmarks.pypsa_compare import (
     FULL_RANGE_BATTERY,
     ours_problem,
     pypsa_network,
     solve_pypsa,
     synthetic_series,
 )
+from optimizers import Battery, Problem, Site, solve
 from optimizers.scenario import ScenarioError, build_problem, parse_scenario
 
 

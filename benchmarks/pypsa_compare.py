@@ -1,5 +1,9 @@
 """The same dispatch LP in PyPSA and in ours: an honest, checkable comparison.
 
+Lives in ``benchmarks/`` (not in the ``optimizers`` package): it imports PyPSA, a dev-only
+dependency, so it must not ship in the wheel. Used by ``benchmarks/dispatch.py`` and by
+``tests/dispatch/test_pypsa_compare.py`` / ``test_cyclic_battery.py``.
+
 The common problem (one site, one bus) has what both tools model the same way:
 
 * load = facility load (IT × PUE), fixed per step;
