@@ -14,7 +14,7 @@ from dispatch_helpers import REPO, small_raw
 
 from carbon.lake import read_dataset
 from optimizers import solve
-from optimizers.cli import KPIS, plan_group
+from optimizers.runner import KPIS, plan_group
 from optimizers.scenario import ScenarioError, build_problem, parse_scenario
 
 FACTORS = REPO / "carbon" / "factors" / "data" / "emission_factors.csv"

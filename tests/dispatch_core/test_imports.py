@@ -67,3 +67,18 @@ def test_problem_is_data_only():
     import optimizers
 
     assert callable(optimizers.solve) and callable(optimizers.frontier)
+
+
+def test_no_dev_only_import_in_the_package():
+    # pypsa / linopy are dev dependencies (benchmarks and tests): the wheel must not import them
+    for path in PKG.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            for name in names:
+                assert name.split(".")[0] not in {"pypsa", "linopy"}, f"{path.name} imports {name}"
