@@ -3,7 +3,7 @@
     uv run python benchmarks/dispatch.py [--sizes 24,8760,35040] [--loops 20] [--jobs 200]
 
 1. For each size (24 hourly steps = 1 day, 8760 hourly = 1 year, 35040 quarter-hours = 1 year):
-   build and solve the common problem (optimizers/pypsa_compare.py) in both tools; check the
+   build and solve the common problem (benchmarks/pypsa_compare.py) in both tools; check the
    objectives agree to 1e-7 relative and that the end-of-horizon SOC rule is the same (start fixed
    at soc_init, end ≥ start in both); report build and solve times and the ratio.
 2. (a) the 96-step day-ahead plan re-solved ``--loops`` times: ours ``solve(problem)`` (build +
@@ -34,7 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from optimizers.pypsa_compare import (  # noqa: E402
+from benchmarks.pypsa_compare import (  # noqa: E402
     compare,
     ours_problem,
     pypsa_network,
@@ -53,7 +53,7 @@ def _quiet() -> None:
 
 def loop_96(loops: int) -> dict:
     """Re-solve the 96-step plan ``loops`` times in both tools."""
-    from optimizers.problem import solve
+    from optimizers import solve
 
     s = synthetic_series(96, start="2026-07-15")
     problem = ours_problem(s)
@@ -117,7 +117,7 @@ def make_jobs(n_jobs: int, n_steps: int = 96, step_hours: float = 0.25, seed: in
 
 
 def milp_jobs(n_jobs: int, time_limit: float) -> dict:
-    from optimizers.problem import solve
+    from optimizers import solve
 
     s = synthetic_series(96, start="2026-07-15")
     jobs = make_jobs(n_jobs)
@@ -145,7 +145,7 @@ def milp_jobs(n_jobs: int, time_limit: float) -> dict:
 
 
 def no_weighting_control() -> dict:
-    from optimizers.problem import solve
+    from optimizers import solve
 
     s = synthetic_series(96, start="2026-07-15")
     ours = solve(ours_problem(s)).objective

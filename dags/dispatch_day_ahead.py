@@ -92,7 +92,7 @@ def dispatch_day_ahead():
         from airflow.exceptions import AirflowFailException
 
         from carbon.config import paths
-        from optimizers.cli import plan_group
+        from optimizers.runner import plan_group
         from optimizers.scenario import load_scenario
 
         get_current_context()["group_label"] = group["label"]

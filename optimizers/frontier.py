@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from optimizers.problem import DispatchResult, Problem
+from optimizers.solve import solve
 
 DEFAULT_CARBON_PRICES: tuple[float, ...] = (0.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0)
 FRONTIER_COLUMNS: tuple[str, ...] = (
@@ -52,8 +53,6 @@ def _point(method: str, cp: float, cap: float | None, r: DispatchResult) -> dict
 
 def emission_cap_grid(problem: Problem, n: int = 6, solver: str = "highs") -> list[float]:
     """``n`` caps from the emissions of the cheapest plan down to (nearly) the lowest reachable."""
-    from optimizers.solve import solve
-
     hi = solve(_with_options(problem, carbon_price_cny_per_t=0.0, emission_cap_t=None), solver)
     lo = solve(_with_options(problem, carbon_price_cny_per_t=1e6, emission_cap_t=None), solver)
     if not (hi.ok and lo.ok):
@@ -75,8 +74,6 @@ def frontier(
     includes it.  With neither sequence given, the carbon price is swept over
     :data:`DEFAULT_CARBON_PRICES`.  With ``emission_caps`` the carbon price of ``problem`` is
     kept and each cap (tCO2e over the horizon, all sites) is imposed in turn."""
-    from optimizers.solve import solve
-
     rows: list[dict[str, object]] = []
     if carbon_prices is None and emission_caps is None:
         carbon_prices = DEFAULT_CARBON_PRICES

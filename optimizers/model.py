@@ -18,6 +18,7 @@ balance                pv + wind + import − export + discharge − charge + ba
                        = PUE[t] · (IT base[t] + Σ jobs[t])                      (per step)
 battery_dynamics       soc[t] = soc[t−1] + (η_c·charge − discharge/η_d)·dt       (per step)
 battery_end_soc        soc[T−1] ≥ soc_init                                        (per site)
+battery_cyclic         soc[T−1] = soc_start (soc_init "free": start chosen)       (per site)
 contract               import[t] ≤ contract_kw                                    (per step)
 peak                   import[t] ≤ peak                                           (per step)
 green_share            Σ(pv + wind − export)·dt + purchases ≥ target·Σ facility·dt (per site)
@@ -31,6 +32,8 @@ job_on                 job ≤ max_kw·on, job ≥ min_kw·on         (MILP, on 
 job_one_site           Σ_sites on[t] ≤ 1                        (MILP)            (per step)
 job_start              start[t] ≥ on[t] − on[t−1]; Σ start ≤ 1 if non-preemptible (MILP)
 job_min_run            Σ_{τ=t}^{t+m−1} on[τ] ≥ m·start[t]       (MILP)            (per step)
+backup_on              min_load·kW·on ≤ backup ≤ kW·on          (MILP, on binary) (per step
+                       where the backup may run, see backup_allowed)
 =====================  =====================================================================
 
 Bounds (reported as ``<variable>_max``/``_min`` families when binding): grid import/export
@@ -58,6 +61,7 @@ ELASTIC_WEIGHTS: dict[str, float] = {
     "balance": 1000.0,
     "battery_dynamics": 0.0,
     "battery_end_soc": 1.0,
+    "battery_cyclic": 1.0,
     "contract": 1.0,
     "peak": 0.0,
     "green_share": 1.0,
@@ -69,6 +73,7 @@ ELASTIC_WEIGHTS: dict[str, float] = {
     "job_one_site": 0.0,
     "job_start": 0.0,
     "job_min_run": 0.0,
+    "backup_on": 0.0,
 }
 
 INF = math.inf
@@ -330,8 +335,9 @@ def _unique(names: list[str]) -> list[str]:
 
 
 def validate(problem: Problem) -> list[str]:
-    """Check input data; raise ``ValueError`` on errors, return warnings."""
-    warnings: list[str] = []
+    """Check input data; raise ``ValueError`` on errors, return warnings (the problem's own
+    ``notes`` first)."""
+    warnings: list[str] = list(problem.notes)
     if not problem.sites:
         raise ValueError("problem has no sites")
     ids = [s.site_id for s in problem.sites]
@@ -370,8 +376,32 @@ def validate(problem: Problem) -> list[str]:
         for name in ("it_base_kw", "pv_kw", "wind_kw", "carbon_kg_per_kwh"):
             if (np.asarray(getattr(s, name)) < 0).any():
                 raise ValueError(f"site {s.site_id}: {name} < 0")
-        if s.grid_import_max_kw < 0 or s.grid_export_max_kw < 0 or s.backup_gen_kw < 0:
+        imp = np.asarray(s.grid_import_max_kw, dtype=float)
+        if imp.ndim and imp.shape != (n,):
+            raise ValueError(f"site {s.site_id}: grid_import_max_kw shape {imp.shape}")
+        if np.isnan(imp).any():
+            raise ValueError(f"site {s.site_id}: grid_import_max_kw has NaN values")
+        if (imp < 0).any() or s.grid_export_max_kw < 0 or s.backup_gen_kw < 0:
             raise ValueError(f"site {s.site_id}: negative grid or backup limit")
+        if s.backup_cost_cny_per_kwh < 0 or s.backup_kg_per_kwh < 0:
+            raise ValueError(f"site {s.site_id}: negative backup cost or emission factor")
+        if not 0 <= s.backup_min_load <= 1:
+            raise ValueError(f"site {s.site_id}: backup_min_load must be in [0, 1]")
+        if s.backup_rule not in ("grid_limited", "economic"):
+            raise ValueError(f"site {s.site_id}: backup_rule must be grid_limited or economic")
+        if s.backup_available is not None and np.shape(s.backup_available) != (n,):
+            raise ValueError(f"site {s.site_id}: backup_available must have {n} values")
+        if (
+            s.backup_gen_kw > 0
+            and s.backup_min_load > 0
+            and not problem.options.is_milp
+            and backup_allowed(s, n).any()
+        ):
+            warnings.append(
+                f"LP mode: the backup generator's minimum load at site {s.site_id} "
+                f"({s.backup_min_load:.0%} of {s.backup_gen_kw:g} kW) is relaxed; set "
+                "Options(milp=True) to enforce it"
+            )
         if s.green_share_target is not None and not 0 <= s.green_share_target <= 1:
             raise ValueError(f"site {s.site_id}: green_share_target must be in [0, 1]")
         b = s.battery
@@ -382,7 +412,12 @@ def validate(problem: Problem) -> list[str]:
                 raise ValueError(f"site {s.site_id}: battery efficiencies must be in (0, 1]")
             if b.soc_end_min is not None and not b.soc_min <= b.soc_end_min <= b.soc_max:
                 raise ValueError(f"site {s.site_id}: soc_end_min outside [soc_min, soc_max]")
-            if not 0 <= b.soc_min <= b.soc_init <= b.soc_max <= 1:
+            if b.cyclic and b.soc_init != "free":
+                raise ValueError(
+                    f"site {s.site_id}: soc_init must be a fraction or 'free', got {b.soc_init!r}"
+                )
+            start = b.soc_min if b.cyclic else b.soc_init
+            if not 0 <= b.soc_min <= start <= b.soc_max <= 1:
                 raise ValueError(
                     f"site {s.site_id}: need 0 ≤ soc_min ≤ soc_init ≤ soc_max ≤ 1, got "
                     f"{b.soc_min}, {b.soc_init}, {b.soc_max}"
@@ -404,6 +439,17 @@ def validate(problem: Problem) -> list[str]:
             raise ValueError(f"job {job.job_id}: min_kw_when_running > max_kw")
         if job.min_run_steps < 1:
             raise ValueError(f"job {job.job_id}: min_run_steps must be ≥ 1")
+        if job.min_run_steps > job.deadline - job.release:
+            raise ValueError(
+                f"job {job.job_id}: min_run_steps ({job.min_run_steps}) is longer than its "
+                f"window [{job.release}, {job.deadline}) of {job.deadline - job.release} steps"
+            )
+        if job.requested_window is not None:
+            a, b = job.requested_window
+            warnings.append(
+                f"job {job.job_id}: window [{a}, {b}) cut by the plan horizon [0, {n}) to "
+                f"[{job.release}, {job.deadline}); its {job.energy_kwh:g} kWh must fit there"
+            )
         unknown = set(allowed) - set(ids)
         if unknown:
             raise ValueError(f"job {job.job_id}: unknown sites {sorted(unknown)}")
@@ -440,6 +486,27 @@ def _arr(x: np.ndarray | float, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(x, dtype=float), (n,)).astype(float)
 
 
+def backup_allowed(site: Site, n: int) -> np.ndarray:
+    """Steps in which the backup generator may run (bool array).
+
+    ``backup_rule="economic"``: every step. Otherwise the explicit ``backup_available`` mask, or
+    by default the steps where the grid cannot serve: the import limit is below its normal value
+    (the horizon's highest: a grid outage or an import-limit step), or the import limit (and the
+    contract limit) plus the available PV and wind is below the fixed facility load
+    PUE·IT base. This is a bound of the model (the generator's upper bound is 0 in every other
+    step), not a price: no fuel or carbon price makes the plan run diesel on a normal grid."""
+    if site.backup_rule == "economic":
+        return np.ones(n, dtype=bool)
+    if site.backup_available is not None:
+        return np.asarray(site.backup_available, dtype=bool)
+    imp = _arr(site.grid_import_max_kw, n)
+    derated = imp < imp.max()
+    limit = np.minimum(imp, site.contract_kw if site.contract_kw is not None else INF)
+    fixed = _arr(site.pue, n) * _arr(site.it_base_kw, n)
+    short = limit + _arr(site.pv_kw, n) + _arr(site.wind_kw, n) < fixed - 1e-9
+    return derated | short
+
+
 def add_site_variables(m: LinearModel, site: Site, n: int) -> None:
     """Supply-side variables of one site with their bounds, costs and emissions."""
     dt = site.step_hours
@@ -469,11 +536,12 @@ def add_site_variables(m: LinearModel, site: Site, n: int) -> None:
             site.grid_export_max_kw,
             cost=-_arr(site.export_price_cny_per_kwh, n) * dt,
         )
-    if site.backup_gen_kw > 0:
+    allowed = backup_allowed(site, n) if site.backup_gen_kw > 0 else np.zeros(n, dtype=bool)
+    if allowed.any():
         m.add_vars(
             "backup",
             sid,
-            steps,
+            steps[allowed],
             0.0,
             site.backup_gen_kw,
             cost=site.backup_cost_cny_per_kwh * dt,
@@ -525,7 +593,9 @@ def add_power_balance(m: LinearModel, site: Site, n: int) -> None:
 
 
 def add_battery(m: LinearModel, site: Site, n: int) -> None:
-    """battery_dynamics (with efficiencies) and battery_end_soc ≥ soc_init."""
+    """battery_dynamics (with efficiencies) and battery_end_soc ≥ soc_init; with a free start
+    (``soc_init="free"``) a ``soc_start`` column in [soc_min, soc_max] and battery_cyclic:
+    soc[T−1] = soc_start (or battery_end_soc ≥ ``soc_end_min`` when that is given)."""
     sid = site.site_id
     soc = m.cols("soc", sid)
     if soc is None or site.battery is None:
@@ -535,14 +605,23 @@ def add_battery(m: LinearModel, site: Site, n: int) -> None:
     ch = m.cols("charge", sid)
     dis = m.cols("discharge", sid)
     assert ch is not None and dis is not None
-    e0 = b.soc_init * b.energy_kwh
     rhs = np.zeros(n)
-    rhs[0] = e0
+    if not b.cyclic:
+        rhs[0] = b.soc_init_kwh
     rows = m.add_rows("battery_dynamics", sid, np.arange(n), rhs, rhs)
     m.add_coefs(rows, soc.idx, 1.0)
     m.add_coefs(rows[1:], soc.idx[:-1], -1.0)
     m.add_coefs(rows, ch.idx, -b.eta_charge * dt)
     m.add_coefs(rows, dis.idx, dt / b.eta_discharge)
+    if b.cyclic:
+        e_lo, e_hi = b.soc_min * b.energy_kwh, b.soc_max * b.energy_kwh
+        start = m.add_vars("soc_start", sid, np.array([-1]), e_lo, e_hi)
+        m.add_coefs(rows[0], start[0], -1.0)
+        if b.soc_end_min is None:
+            cyc = m.add_rows("battery_cyclic", sid, np.array([n - 1]), 0.0, 0.0)
+            m.add_coefs(cyc, soc.idx[-1], 1.0)
+            m.add_coefs(cyc, start[0], -1.0)
+            return
     e_end = (b.soc_init if b.soc_end_min is None else b.soc_end_min) * b.energy_kwh
     end = m.add_rows("battery_end_soc", sid, np.array([n - 1]), e_end, INF)
     m.add_coefs(end, soc.idx[-1], 1.0)
@@ -730,6 +809,23 @@ def add_job_integrality(m: LinearModel, problem: Problem) -> None:
                     m.add_coefs(r[sel], on[k[sel] + off], 1.0)
 
 
+def add_backup_min_load(m: LinearModel, site: Site, options: Options) -> None:
+    """backup_on (MILP): a running backup generator carries at least its minimum load:
+    min_load·kW·on ≤ backup ≤ kW·on, on binary, in the steps it may run."""
+    x = m.cols("backup", site.site_id)
+    if x is None or site.backup_min_load <= 0 or not options.is_milp:
+        return
+    sid = site.site_id
+    kw = site.backup_gen_kw
+    on = m.add_vars("backup_on", sid, x.steps, 0.0, 1.0, integer=True)
+    r = m.add_rows("backup_on", sid, x.steps, -INF, 0.0, item="max")
+    m.add_coefs(r, x.idx, 1.0)
+    m.add_coefs(r, on, -kw)
+    r = m.add_rows("backup_on", sid, x.steps, 0.0, INF, item="min_load")
+    m.add_coefs(r, x.idx, 1.0)
+    m.add_coefs(r, on, -site.backup_min_load * kw)
+
+
 def build_model(problem: Problem) -> LinearModel:
     """Build the whole model (every site, shared jobs, options) as a :class:`LinearModel`."""
     warnings = validate(problem)
@@ -747,6 +843,7 @@ def build_model(problem: Problem) -> LinearModel:
         add_peak(m, site, n)
         add_green_share(m, site, n)
         add_battery_mode(m, site, n, problem.options)
+        add_backup_min_load(m, site, problem.options)
     add_jobs(m, problem)
     add_job_integrality(m, problem)
     add_emission_cap(m, problem)

@@ -1,8 +1,9 @@
-"""Input data classes and the public entry points of the 源网荷储 dispatch optimiser.
+"""The data of the 源网荷储 dispatch optimiser: inputs (:class:`Site`, :class:`Battery`,
+:class:`Job`, :class:`Options`, :class:`Problem`), the result (:class:`DispatchResult`) and the
+table columns.  Data only: this module imports nothing of ``optimizers``.  The public functions
+(``solve``, ``frontier``, ``validate``, ``prorate_demand_charge``) live in ``optimizers``::
 
-Everything another part of the project needs is importable from here::
-
-    from optimizers.problem import Battery, Job, Site, Options, Problem, DispatchResult, solve, frontier
+    from optimizers import Battery, Job, Site, Options, Problem, DispatchResult, solve, frontier
 
 Conventions (DESIGN §5):
 
@@ -12,7 +13,7 @@ Conventions (DESIGN §5):
   in Asia/Shanghai with ``len(index)`` steps of ``step_hours`` hours.  Job ``release`` and
   ``deadline`` are step indices into that grid; a job may run in steps ``[release, deadline)``.
 - ``demand_charge_cny_per_kw`` is charged ONCE on the peak grid import (kW) of the horizon.  The
-  caller prorates a monthly charge for shorter horizons (see :func:`prorate_demand_charge`);
+  caller prorates a monthly charge for shorter horizons (``optimizers.prorate_demand_charge``);
   nothing is prorated inside the model.
 - Green share (DESIGN §5 "green-power share ≥ target") is::
 
@@ -26,7 +27,7 @@ Conventions (DESIGN §5):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -45,16 +46,31 @@ class Battery:
     Dynamics: ``soc[t] = soc[t-1] + (eta_charge·charge[t] − discharge[t]/eta_discharge)·dt`` with
     ``soc[-1] = soc_init·energy_kwh`` and ending state of charge ≥ starting state of charge
     (or ≥ ``soc_end_min`` when given).
+
+    ``soc_init="free"`` (cyclic, as PyPSA's ``cyclic_state_of_charge`` / ``e_cyclic``): the
+    optimiser chooses the starting state ``soc[-1]`` within ``[soc_min, soc_max]`` and the ending
+    state equals it (or, with ``soc_end_min`` given, is ≥ that floor instead).  The start chosen is
+    reported as the KPI ``soc_start_kwh``.
     """
 
     energy_kwh: float
     power_kw: float
     eta_charge: float = 0.95
     eta_discharge: float = 0.95
-    soc_init: float = 0.5
+    soc_init: float | Literal["free"] = 0.5
     soc_min: float = 0.1
     soc_max: float = 0.95
-    soc_end_min: float | None = None  # ending SOC floor (fraction); None = soc_init
+    soc_end_min: float | None = None  # ending SOC floor (fraction); None = soc_init (or cyclic)
+
+    @property
+    def cyclic(self) -> bool:
+        """The starting state is chosen by the optimiser (``soc_init == "free"``)."""
+        return isinstance(self.soc_init, str)
+
+    @property
+    def soc_init_kwh(self) -> float:
+        """The fixed starting energy (kWh); NaN for a free (cyclic) start."""
+        return math.nan if self.cyclic else float(self.soc_init) * self.energy_kwh
 
 
 @dataclass
@@ -79,6 +95,10 @@ class Job:
     preemptible: bool = True
     min_run_steps: int = 1
     sites: tuple[str, ...] | None = None
+    # the window asked for, in steps, when the plan horizon cut it to [release, deadline)
+    # (e.g. a 22:00–06:00 job on the last plan day); None = not cut.  Reported as a warning,
+    # in the KPI ``jobs_clipped`` and in an infeasibility explanation.
+    requested_window: tuple[int, int] | None = None
 
     @property
     def needs_integers(self) -> bool:
@@ -100,7 +120,7 @@ class Site:
     price_cny_per_kwh: np.ndarray
     carbon_kg_per_kwh: np.ndarray
     export_price_cny_per_kwh: np.ndarray | float = 0.0
-    grid_import_max_kw: float = math.inf
+    grid_import_max_kw: float | np.ndarray = math.inf  # per step: outages / import-limit steps
     grid_export_max_kw: float = 0.0
     contract_kw: float | None = None
     demand_charge_cny_per_kw: float = 0.0
@@ -108,9 +128,19 @@ class Site:
     green_share_target: float | None = None
     pue_target: float = 1.25
     jobs: list[Job] = field(default_factory=list)
+    # Backup (diesel) generator: rated kW, cost CNY/kWh generated (fuel + O&M), emissions
+    # kgCO2/kWh generated (specific fuel consumption × the library's diesel factor), minimum load
+    # (fraction of backup_gen_kw while running; MILP only, relaxed in LP mode with a warning).
+    # backup_rule "grid_limited" (default): it may run only in the steps where the grid cannot
+    # serve (``optimizers.model.backup_allowed``; or the explicit ``backup_available`` mask);
+    # "economic": in every step, at its cost.
     backup_gen_kw: float = 0.0
     backup_cost_cny_per_kwh: float = 0.0
     backup_kg_per_kwh: float = 0.0
+    backup_min_load: float = 0.0
+    backup_rule: Literal["grid_limited", "economic"] = "grid_limited"
+    backup_available: np.ndarray | None = None
+    backup_factor: str | None = None  # factor id and version behind backup_kg_per_kwh
     green_purchase_kwh: float = 0.0  # bought green power (绿电/绿证) counted in the green share
     peak_floor_kw: float = 0.0  # peak already set earlier in the billing period (demand charge)
 
@@ -154,6 +184,9 @@ class Problem:
     sites: list[Site]
     shared_jobs: list[Job] = field(default_factory=list)
     options: Options = field(default_factory=Options)
+    # warnings of whoever built the problem (e.g. the scenario builder), passed on to
+    # DispatchResult.warnings
+    notes: list[str] = field(default_factory=list)
 
     @property
     def n_steps(self) -> int:
@@ -195,6 +228,10 @@ KPI_COLUMNS: tuple[str, ...] = (
     "energy_cost_cny",
     "export_revenue_cny",
     "backup_cost_cny",
+    "backup_kwh",
+    "backup_tco2",
+    "backup_kg_per_kwh",
+    "backup_factor",
     "demand_charge_cny",
     "carbon_cost_cny",
     "tco2",
@@ -210,8 +247,10 @@ KPI_COLUMNS: tuple[str, ...] = (
     "grid_import_kwh",
     "curtailment_kwh",
     "battery_cycles",
+    "soc_start_kwh",
     "jobs_on_time",
     "jobs_total",
+    "jobs_clipped",
 )
 BINDING_COLUMNS: tuple[str, ...] = ("family", "site_id", "step", "item", "dual", "slack")
 
@@ -251,52 +290,3 @@ class DispatchResult:
     @property
     def ok(self) -> bool:
         return self.status in ("optimal", "time_limit") and not self.plan.empty
-
-
-def prorate_demand_charge(cny_per_kw_month: float, horizon_hours: float) -> float:
-    """Prorate a monthly demand charge (CNY/kW·month, 需量电价) to a horizon of ``horizon_hours``.
-
-    A month is taken as 30 days (720 h).  Pass the result as ``Site.demand_charge_cny_per_kw``.
-    """
-    return cny_per_kw_month * horizon_hours / 720.0
-
-
-def solve(
-    problem: Problem,
-    solver: str = "highs",
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    progress: ProgressFn | None = None,
-) -> DispatchResult:
-    """Build and solve the dispatch model.  ``solver``: ``"highs"`` (highspy, default) or ``"cbc"``
-    (PuLP's ``PULP_CBC_CMD``).  ``time_limit`` in seconds (whole call), ``mip_gap`` relative (MILP
-    only; default 0.5 %, see ``optimizers.solve.DEFAULT_MIP_GAP``; a MILP without a time limit
-    stops after ``DEFAULT_MILP_TIME_LIMIT`` = 120 s).  ``progress`` is
-    called as ``progress(stage, fraction_done)``.  Never raises on infeasibility: see
-    :attr:`DispatchResult.explanation`.  Raises ``ValueError`` on invalid input data."""
-    from optimizers.solve import solve as _solve
-
-    return _solve(problem, solver=solver, time_limit=time_limit, mip_gap=mip_gap, progress=progress)
-
-
-def frontier(
-    problem: Problem,
-    carbon_prices: Sequence[float] | None = None,
-    emission_caps: Sequence[float] | None = None,
-    solver: str = "highs",
-) -> pd.DataFrame:
-    """Cost–carbon frontier: sweep the carbon price (CNY/tCO2e) or ε-constrain total emissions
-    (tCO2e).  Returns one row per point: ``method, carbon_price_cny_per_t, emission_cap_t, status,
-    cost_cny`` (cost without the carbon price), ``objective_cny, tco2, green_share``."""
-    from optimizers.frontier import frontier as _frontier
-
-    return _frontier(
-        problem, carbon_prices=carbon_prices, emission_caps=emission_caps, solver=solver
-    )
-
-
-def validate(problem: Problem) -> list[str]:
-    """Check input data; raise ``ValueError`` on errors, return a list of warnings."""
-    from optimizers.model import validate as _validate
-
-    return _validate(problem)

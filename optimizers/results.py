@@ -39,7 +39,7 @@ def empty_jobs() -> pd.DataFrame:
 
 def empty_kpis() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="float64") for c in KPI_COLUMNS}).astype(
-        {"site_id": "string"}
+        {"site_id": "string", "backup_factor": "string"}
     )
 
 
@@ -136,7 +136,7 @@ def plan_table(
 def _soc(m: LinearModel, x: np.ndarray, site: Site, n: int) -> np.ndarray:
     if m.cols("soc", site.site_id) is None:
         b = site.battery
-        return np.full(n, b.soc_init * b.energy_kwh if b is not None else 0.0)
+        return np.full(n, b.soc_init_kwh if b is not None and not b.cyclic else 0.0)
     return _clean(series(m, x, "soc", site.site_id, n))
 
 
@@ -178,19 +178,39 @@ def job_delivery(problem: Problem, m: LinearModel, x: np.ndarray) -> dict[str, d
     return out
 
 
+def soc_start(problem: Problem, m: LinearModel, x: np.ndarray) -> dict[str, float]:
+    """Starting state of charge (kWh) per site: the optimiser's choice for a free (cyclic)
+    start, else ``soc_init``; NaN without a battery."""
+    out: dict[str, float] = {}
+    for site in problem.sites:
+        b = site.battery
+        col = m.cols("soc_start", site.site_id)
+        if col is not None:
+            out[site.site_id] = float(x[col.start])
+        elif b is not None:
+            out[site.site_id] = 0.0 if b.cyclic else b.soc_init_kwh
+        else:
+            out[site.site_id] = float("nan")
+    return out
+
+
 def kpi_table(
     problem: Problem,
     plan: pd.DataFrame,
     delivered: dict[str, dict[str, float]],
     carbon_price_cny_per_t: float,
+    soc_start_kwh: dict[str, float] | None = None,
 ) -> pd.DataFrame:
-    """Per-site KPIs from the plan and the kWh delivered per job and site."""
+    """Per-site KPIs from the plan, the kWh delivered per job and site and the starting state of
+    charge per site (:func:`soc_start`; default: each battery's fixed ``soc_init``)."""
     cp = carbon_price_cny_per_t
     n = problem.n_steps
     # jobs per site: own jobs, shared jobs at the site where most of their energy ran
     job_site: dict[str, str] = {}
     on_time: dict[str, bool] = {}
+    clipped: dict[str, bool] = {}
     for job, allowed in iter_jobs(problem):
+        clipped[job.job_id] = job.requested_window is not None
         d = delivered.get(job.job_id, {})
         job_site[job.job_id] = max(allowed, key=lambda s: d.get(s, 0.0)) if d else allowed[0]
         total = sum(d.values())
@@ -244,6 +264,12 @@ def kpi_table(
             "energy_cost_cny": energy_cost,
             "export_revenue_cny": export_rev,
             "backup_cost_cny": backup_cost,
+            "backup_kwh": backup_kwh,
+            "backup_tco2": backup_kwh * site.backup_kg_per_kwh / 1000.0,
+            "backup_kg_per_kwh": (
+                site.backup_kg_per_kwh if site.backup_gen_kw > 0 else float("nan")
+            ),
+            "backup_factor": site.backup_factor if site.backup_gen_kw > 0 else None,
             "demand_charge_cny": demand,
             "carbon_cost_cny": carbon_cost,
             "tco2": kg / 1000.0,
@@ -261,8 +287,16 @@ def kpi_table(
             "battery_cycles": (
                 float(p["battery_discharge_kw"].sum()) * dt / cap if cap > 0 else 0.0
             ),
+            "soc_start_kwh": (
+                soc_start_kwh[sid]
+                if soc_start_kwh is not None
+                else site.battery.soc_init_kwh
+                if site.battery is not None
+                else float("nan")
+            ),
             "jobs_on_time": int(sum(on_time[j] for j in mine)),
             "jobs_total": len(mine),
+            "jobs_clipped": int(sum(clipped[j] for j in mine)),
         }
         for c in KPI_COLUMNS:
             out[c].append(row[c])
@@ -270,13 +304,17 @@ def kpi_table(
         c: np.asarray(v, dtype=float) for c, v in out.items() if c not in _KPI_NON_FLOAT
     }
     data["site_id"] = pd.array(out["site_id"], dtype="string")
+    data["backup_factor"] = pd.array(out["backup_factor"], dtype="string")
     data["pue_target_met"] = np.asarray(out["pue_target_met"], dtype=bool)
     data["jobs_on_time"] = np.asarray(out["jobs_on_time"], dtype=np.int64)
     data["jobs_total"] = np.asarray(out["jobs_total"], dtype=np.int64)
+    data["jobs_clipped"] = np.asarray(out["jobs_clipped"], dtype=np.int64)
     return pd.DataFrame({c: data[c] for c in KPI_COLUMNS})
 
 
-_KPI_NON_FLOAT = frozenset({"site_id", "pue_target_met", "jobs_on_time", "jobs_total"})
+_KPI_NON_FLOAT = frozenset(
+    {"site_id", "pue_target_met", "jobs_on_time", "jobs_total", "jobs_clipped", "backup_factor"}
+)
 
 
 def binding_table(

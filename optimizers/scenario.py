@@ -70,6 +70,7 @@ _SITE_KEYS = {
     "green_share_target",
     "pue_target",
     "backup_gen_kw",
+    "backup",
     "green_purchase_kwh_per_day",
     "jobs",
 }
@@ -78,7 +79,29 @@ _GRID_KEYS = {
     "export_max_kw",
     "contract_kw",
     "demand_charge_cny_per_kw_month",
+    "import_limits",
 }
+_IMPORT_LIMIT_KEYS = {"start", "end", "import_max_kw", "reason"}
+_BACKUP_KEYS = {
+    "kw",
+    "fuel_price_cny_per_t",
+    "fuel_g_per_kwh",
+    "om_cny_per_kwh",
+    "min_load",
+    "run",
+    "factor_version",
+}
+# Defaults of a backup generator given only by its size (``backup_gen_kw: N`` or
+# ``backup: {kw: N}``); illustrative, not official: set them from the site's fuel contract and
+# the genset's datasheet (docs/dispatch.md).
+BACKUP_DEFAULTS = {
+    "fuel_price_cny_per_t": 8000.0,  # 0# diesel, CNY/t (NDRC publishes its caps per tonne)
+    "fuel_g_per_kwh": 220.0,  # specific fuel consumption at rated load, g/kWh (ISO 3046)
+    "om_cny_per_kwh": 0.0,
+    "min_load": 0.3,  # fraction of rated kW a running diesel set must carry
+    "run": "grid_limited",
+}
+DIESEL_FACTOR_ID = "fuel_diesel"
 _BATTERY_KEYS = {
     "energy_kwh",
     "power_kw",
@@ -200,6 +223,47 @@ def _check_time(v: Any, key: str) -> None:
         raise ScenarioError(key, f"time {v!r} not understood: use 'HH:MM' or ISO") from exc
 
 
+def _clock_hours(v: Any) -> float | None:
+    m = _CLOCK.match(str(v))
+    return int(m.group(1)) + int(m.group(2)) / 60.0 if m else None
+
+
+def _iso_time(v: Any) -> pd.Timestamp | None:
+    if _CLOCK.match(str(v)):
+        return None
+    ts = pd.Timestamp(str(v))
+    return ts.tz_localize(TZ) if ts.tz is None else ts.tz_convert(TZ)
+
+
+def _check_window(j: dict, key: str) -> None:
+    """A job's window checks that need no plan horizon: deadline after release, and a minimum
+    run no longer than the window (both times clock times, or both ISO). The checks against the
+    horizon and its steps are made when the jobs are built (``make_jobs``)."""
+    jid = j["job_id"]
+    r, d = _clock_hours(j["release"]), _clock_hours(j["deadline"])
+    if r is None or d is None:
+        ri, di = _iso_time(j["release"]), _iso_time(j["deadline"])
+        if ri is None or di is None:
+            return  # one clock, one ISO time: checked in make_jobs on the plan steps
+        hours = (di - ri) / pd.Timedelta(hours=1)
+    else:
+        hours = d - r
+    if hours <= 0:
+        raise ScenarioError(
+            f"{key}.deadline",
+            f"job {jid}: deadline {j['deadline']} is at or before its release {j['release']} "
+            "(a window past midnight is written e.g. release '22:00', deadline '30:00')",
+        )
+    if "min_run" in j:
+        mr = parse_duration_hours(j["min_run"], f"{key}.min_run")
+        if mr > hours + 1e-9:
+            raise ScenarioError(
+                f"{key}.min_run",
+                f"job {jid}: min_run {j['min_run']} is longer than its window "
+                f"{j['release']} – {j['deadline']} ({hours:g} h)",
+            )
+
+
 def _validate_battery(b: Any, key: str) -> None:
     b = _mapping(b, key)
     _unknown(b, _BATTERY_KEYS, key)
@@ -209,10 +273,17 @@ def _validate_battery(b: Any, key: str) -> None:
         _num(b, eta, key, lo=0, hi=1, lo_open=True)
     soc_min = _num(b, "soc_min", key, default=0.1, lo=0, hi=1)
     soc_max = _num(b, "soc_max", key, default=0.95, lo=0, hi=1)
-    soc_init = _num(b, "soc_init", key, default=0.5, lo=0, hi=1)
+    if b.get("soc_init") == "free":  # cyclic: the optimiser chooses the start, end = start
+        soc_init = None
+    elif isinstance(b.get("soc_init"), str):
+        raise ScenarioError(
+            f"{key}.soc_init", f"must be a fraction of energy_kwh or 'free', got {b['soc_init']!r}"
+        )
+    else:
+        soc_init = _num(b, "soc_init", key, default=0.5, lo=0, hi=1)
     if soc_min >= soc_max:
         raise ScenarioError(f"{key}.soc_min", f"must be < soc_max ({soc_max:g}), got {soc_min:g}")
-    if not soc_min <= soc_init <= soc_max:
+    if soc_init is not None and not soc_min <= soc_init <= soc_max:
         raise ScenarioError(
             f"{key}.soc_init", f"must lie in [soc_min, soc_max] = [{soc_min:g}, {soc_max:g}]"
         )
@@ -236,6 +307,7 @@ def _validate_job(j: Any, key: str, site_ids: set[str] | None) -> None:
         raise ScenarioError(f"{key}.preemptible", "must be true or false")
     if "min_run" in j and parse_duration_hours(j["min_run"], f"{key}.min_run") <= 0:
         raise ScenarioError(f"{key}.min_run", "must be > 0")
+    _check_window(j, key)
     if "sites" in j:
         if site_ids is None:
             raise ScenarioError(f"{key}.sites", "only shared (top-level) jobs name sites")
@@ -305,6 +377,76 @@ def _validate_tariff(t: Any, key: str) -> None:
     _num(t, "export_price_cny_per_kwh", key, lo=0)
 
 
+def _validate_backup(s: dict, key: str) -> None:
+    _num(s, "backup_gen_kw", key, lo=0)
+    if "backup" not in s:
+        return
+    bk = f"{key}.backup"
+    if "backup_gen_kw" in s:
+        raise ScenarioError(bk, "give backup_gen_kw (size only, defaults) or backup, not both")
+    b = _mapping(s["backup"], bk)
+    _unknown(b, _BACKUP_KEYS, bk)
+    _num(b, "kw", bk, required=True, lo=0)
+    _num(b, "fuel_price_cny_per_t", bk, lo=0)
+    _num(b, "fuel_g_per_kwh", bk, lo=0, lo_open=True, hi=1000)
+    _num(b, "om_cny_per_kwh", bk, lo=0)
+    _num(b, "min_load", bk, lo=0, hi=1)
+    if b.get("run", "grid_limited") not in ("grid_limited", "economic"):
+        raise ScenarioError(f"{bk}.run", f"must be grid_limited or economic, got {b['run']!r}")
+    if "factor_version" in b and not isinstance(b["factor_version"], str):
+        raise ScenarioError(f"{bk}.factor_version", "must be a factor_version string")
+
+
+def backup_spec(site: dict) -> dict | None:
+    """The site's backup generator with defaults filled in, or None."""
+    if "backup" in site:
+        spec = dict(site["backup"])
+    elif site.get("backup_gen_kw"):
+        spec = {"kw": site["backup_gen_kw"]}
+    else:
+        return None
+    if not spec.get("kw"):
+        return None
+    return {**BACKUP_DEFAULTS, **spec}
+
+
+def diesel_factor(year: int, version: str | None = None):
+    """The diesel combustion factor (tCO2/t) of the factor library for ``year`` (pinned to
+    ``version`` when given): ``carbon.factors.fuel_factor``, the library's selection rule."""
+    from carbon.factors import MissingFactorError, fuel_factor
+
+    try:
+        return fuel_factor("diesel", year, version=version)
+    except MissingFactorError as exc:
+        raise ScenarioError("backup.factor_version", str(exc)) from exc
+
+
+def import_limit_kw(spec: dict, index: pd.DatetimeIndex, days: int) -> np.ndarray:
+    """Grid import limit (kW) per step: ``import_max_kw`` lowered in the ``import_limits``
+    windows (grid outage: ``import_max_kw: 0``). Clock windows repeat every plan day (``HH`` may
+    pass 24), ISO windows are one-off; a step is limited when it overlaps the window."""
+    g = spec["grid"]
+    out = np.full(len(index), float(g["import_max_kw"]))
+    step = index[1] - index[0] if len(index) > 1 else pd.Timedelta(index.freq)
+    starts = index
+    for lim in g.get("import_limits", []) or []:
+        repeat = _is_clock(lim["start"]) and _is_clock(lim["end"])
+        for day in range(days if repeat else 1):
+            a = _when(lim["start"], index, day)
+            b = _when(lim["end"], index, day)
+            hit = (starts < b) & (starts + step > a)
+            out[hit] = np.minimum(out[hit], float(lim["import_max_kw"]))
+    return out
+
+
+def _when(v: Any, index: pd.DatetimeIndex, day: int) -> pd.Timestamp:
+    m = _CLOCK.match(str(v))
+    if m:
+        return index[0] + pd.Timedelta(days=day, hours=int(m.group(1)), minutes=int(m.group(2)))
+    ts = pd.Timestamp(str(v))
+    return ts.tz_localize(TZ) if ts.tz is None else ts.tz_convert(TZ)
+
+
 def _validate_site(s: Any, key: str, tariffs: dict) -> None:
     s = _mapping(s, key)
     _unknown(s, _SITE_KEYS, key)
@@ -326,6 +468,24 @@ def _validate_site(s: Any, key: str, tariffs: dict) -> None:
     _num(g, "export_max_kw", f"{key}.grid", lo=0)
     _num(g, "contract_kw", f"{key}.grid", lo=0, lo_open=True)
     _num(g, "demand_charge_cny_per_kw_month", f"{key}.grid", lo=0)
+    limits = g.get("import_limits", [])
+    if not isinstance(limits, list):
+        raise ScenarioError(
+            f"{key}.grid.import_limits", "must be a list of {start, end, import_max_kw}"
+        )
+    for i, lim in enumerate(limits):
+        lk = f"{key}.grid.import_limits[{i}]"
+        lim = _mapping(lim, lk)
+        _unknown(lim, _IMPORT_LIMIT_KEYS, lk)
+        for t in ("start", "end"):
+            if t not in lim:
+                raise ScenarioError(f"{lk}.{t}", "is required")
+            _check_time(lim[t], f"{lk}.{t}")
+        _num(lim, "import_max_kw", lk, required=True, lo=0)
+        a, b = _clock_hours(lim["start"]), _clock_hours(lim["end"])
+        if a is not None and b is not None and b <= a:
+            raise ScenarioError(f"{lk}.end", f"must be after start {lim['start']}")
+    _validate_backup(s, key)
 
     it = _mapping(s.get("it_load"), f"{key}.it_load")
     _unknown(it, {"source", "base_kw", "profile", "file", "column"}, f"{key}.it_load")
@@ -391,7 +551,6 @@ def _validate_site(s: Any, key: str, tariffs: dict) -> None:
         _validate_battery(s["battery"], f"{key}.battery")
     _num(s, "green_share_target", key, lo=0, hi=1)
     _num(s, "pue_target", key, lo=1.0, hi=3.0)
-    _num(s, "backup_gen_kw", key, lo=0)
     _num(s, "green_purchase_kwh_per_day", key, lo=0)
     jobs = s.get("jobs", [])
     if not isinstance(jobs, list):
@@ -471,6 +630,19 @@ class Scenario:
 
     raw: dict
     path: Path | None = None
+    # job_id -> key path of the job in the file as written (kept by ``subset``)
+    job_keys: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.job_keys:
+            for i, s in enumerate(self.raw.get("sites", []) or []):
+                for k, j in enumerate(s.get("jobs", []) or []):
+                    self.job_keys[j["job_id"]] = f"sites[{i}].jobs[{k}]"
+            for k, j in enumerate(self.raw.get("jobs", []) or []):
+                self.job_keys[j["job_id"]] = f"jobs[{k}]"
+
+    def job_key(self, spec: dict) -> str:
+        return self.job_keys.get(spec["job_id"], f"jobs.{spec['job_id']}")
 
     @property
     def name(self) -> str:
@@ -534,7 +706,7 @@ class Scenario:
             for j in self.raw.get("jobs", []) or []
             if set(j.get("sites") or self.site_ids) <= keep
         ]
-        return Scenario(raw, self.path)
+        return Scenario(raw, self.path, dict(self.job_keys))
 
 
 def parse_scenario(text: str, path: str | Path | None = None) -> Scenario:
@@ -596,31 +768,76 @@ def _is_clock(v: Any) -> bool:
     return bool(_CLOCK.match(str(v)))
 
 
-def make_jobs(specs: list[dict], index: pd.DatetimeIndex, days: int, shared: bool = False) -> list:
+def make_jobs(
+    specs: list[dict],
+    index: pd.DatetimeIndex,
+    days: int,
+    shared: bool = False,
+    keys: list[str] | None = None,
+    notes: list[str] | None = None,
+) -> list:
     """Jobs on the plan steps. A job given in clock times repeats every plan day (suffix
-    ``@YYYY-MM-DD`` after the first day); a job in ISO times is one-off and is left out, with a
-    warning, when its window is not inside the horizon."""
+    ``@YYYY-MM-DD`` after the first day); a job in ISO times is one-off.
+
+    ``keys`` are the scenario key paths of ``specs`` (for error messages). A job that cannot be
+    planned is a :class:`ScenarioError` naming the job and the key, never a silent omission:
+
+    - its window, rounded inward to whole steps, is empty (deadline at or before release, or a
+      window shorter than one step);
+    - its window lies outside the plan horizon (for a daily job: its first day's window);
+    - its minimum run is longer than its window (after the cut by the horizon, see below).
+
+    A window the horizon cuts (e.g. 22:00 – 30:00 on the last plan day) is planned on the part
+    inside, with ``Job.requested_window`` set (a warning in the result, ``jobs_clipped`` in the
+    KPIs, and named in an infeasibility explanation). A daily job's later-day instance whose
+    window starts after the end of the horizon belongs to a later plan: it is not built, and a
+    note saying so is appended to ``notes``.
+    """
     from optimizers.problem import Job
 
     n = len(index)
     step_h = inputs.step_hours(index.freqstr or pd.infer_freq(index))
+    keys = keys or [f"jobs[{i}]" for i in range(len(specs))]
+    end = index[0] + pd.Timedelta(hours=step_h * n)
     out = []
-    for spec in specs:
+    for spec, key in zip(specs, keys, strict=True):
         repeat = _is_clock(spec["release"]) and _is_clock(spec["deadline"])
+        min_run_h = parse_duration_hours(spec.get("min_run", 0), f"{key}.min_run")
+        min_run_steps = max(1, math.ceil(min_run_h / step_h - 1e-9))
         for day in range(days if repeat else 1):
-            r, d = job_window(spec["release"], spec["deadline"], index, day)
-            r, d = max(r, 0), min(d, n)
+            r0, d0 = job_window(spec["release"], spec["deadline"], index, day)
             job_id = (
                 spec["job_id"]
                 if day == 0
                 else f"{spec['job_id']}@{index[0].date() + pd.Timedelta(days=day)}"
             )
-            if d <= r:
-                warnings.warn(
-                    f"job {job_id}: window outside the plan horizon, left out", stacklevel=2
+            if d0 <= r0:
+                raise ScenarioError(
+                    f"{key}.deadline",
+                    f"job {job_id}: window {spec['release']} – {spec['deadline']} holds no whole "
+                    f"step of {step_h:g} h (deadline at or before release once rounded inward)",
                 )
+            if day > 0 and r0 >= n:
+                if notes is not None:
+                    notes.append(
+                        f"job {job_id}: window starts after the end of the horizon; "
+                        "left to a later plan"
+                    )
                 continue
-            min_run_h = parse_duration_hours(spec.get("min_run", 0), "min_run")
+            if d0 <= 0 or r0 >= n:
+                raise ScenarioError(
+                    f"{key}.{'deadline' if d0 <= 0 else 'release'}",
+                    f"job {job_id}: window {spec['release']} – {spec['deadline']} lies outside "
+                    f"the plan horizon {index[0]:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}",
+                )
+            r, d = max(r0, 0), min(d0, n)
+            if min_run_steps > d - r:
+                cut = " (as cut by the plan horizon)" if (r, d) != (r0, d0) else ""
+                raise ScenarioError(
+                    f"{key}.min_run",
+                    f"job {job_id}: min_run {spec.get('min_run')} ({min_run_steps} steps) is "
+                    f"longer than its window of {d - r} steps{cut}",
+                )
             kwargs: dict[str, Any] = dict(
                 job_id=job_id,
                 release=r,
@@ -629,7 +846,8 @@ def make_jobs(specs: list[dict], index: pd.DatetimeIndex, days: int, shared: boo
                 max_kw=float(spec["max_kw"]),
                 min_kw_when_running=float(spec.get("min_kw_when_running", 0.0)),
                 preemptible=bool(spec.get("preemptible", True)),
-                min_run_steps=max(1, math.ceil(min_run_h / step_h - 1e-9)),
+                min_run_steps=min_run_steps,
+                requested_window=None if (r, d) == (r0, d0) else (r0, d0),
             )
             if shared and spec.get("sites"):
                 kwargs["sites"] = tuple(spec["sites"])
@@ -820,6 +1038,29 @@ def plan_window(
     return d, days, inputs.step_index(d, days, scenario.freq)
 
 
+def _backup_fields(spec: dict, year: int, key: str) -> dict[str, Any]:
+    """``Site`` fields of a site's backup generator: cost CNY/kWh = fuel price (CNY/t) × specific
+    fuel consumption (g/kWh) / 10^6 + O&M; emissions kgCO2/kWh = g/kWh × diesel factor (tCO2/t)
+    / 1000, the factor from the factor library (its id and version kept for traceability)."""
+    b = backup_spec(spec)
+    if b is None:
+        return {}
+    try:
+        f = diesel_factor(year, b.get("factor_version"))
+    except ScenarioError as exc:
+        raise ScenarioError(f"{key}.{exc.key}", exc.problem) from None
+    g = float(b["fuel_g_per_kwh"])
+    return {
+        "backup_gen_kw": float(b["kw"]),
+        "backup_cost_cny_per_kwh": float(b["fuel_price_cny_per_t"]) * g / 1e6
+        + float(b["om_cny_per_kwh"]),
+        "backup_kg_per_kwh": g * f.value / 1000.0,
+        "backup_min_load": float(b["min_load"]),
+        "backup_rule": b["run"],
+        "backup_factor": f"{f.factor_id} {f.factor_version}",
+    }
+
+
 def build_problem(
     scenario: Scenario,
     plan_date: date | str | None = None,
@@ -830,15 +1071,29 @@ def build_problem(
     carbon_price: float | None = None,
 ):
     """The optimiser ``Problem`` of a scenario for the plan date (default: the scenario's
-    ``date``, else tomorrow) and horizon (default: the scenario's)."""
-    from optimizers.problem import Battery, Options, Problem, Site, prorate_demand_charge
+    ``date``, else tomorrow) and horizon (default: the scenario's). Raises ``ScenarioError``
+    (naming the scenario file and the key) for what the plan steps reveal, e.g. a job window
+    outside the horizon."""
+    try:
+        return _build_problem(scenario, plan_date, horizon, home, milp, carbon_price)
+    except ScenarioError as exc:
+        if exc.source or scenario.path is None:
+            raise
+        raise ScenarioError(exc.key, exc.problem, scenario.path) from None
+
+
+def _build_problem(scenario, plan_date, horizon, home, milp, carbon_price):
+    from optimizers import prorate_demand_charge
+    from optimizers.problem import Battery, Options, Problem, Site
 
     _d, days, index = plan_window(scenario, plan_date, horizon)
     freq = scenario.freq
     sh = inputs.step_hours(freq)
     sites = []
+    notes: list[str] = []
     for spec in scenario.raw["sites"]:
         si = site_inputs(scenario, spec, index, days, home)
+        site_jobs = spec.get("jobs", []) or []
         g = spec["grid"]
         b = spec.get("battery")
         battery = Battery(**b) if b else None
@@ -857,15 +1112,25 @@ def build_problem(
                 price_cny_per_kwh=si.price,
                 carbon_kg_per_kwh=si.carbon,
                 export_price_cny_per_kwh=si.export_price,
-                grid_import_max_kw=float(g["import_max_kw"]),
+                grid_import_max_kw=(
+                    import_limit_kw(spec, index, days)
+                    if g.get("import_limits")
+                    else float(g["import_max_kw"])
+                ),
                 grid_export_max_kw=float(g.get("export_max_kw", 0.0) or 0.0),
                 contract_kw=g.get("contract_kw"),
                 demand_charge_cny_per_kw=demand,
                 battery=battery,
                 green_share_target=spec.get("green_share_target"),
                 pue_target=float(spec.get("pue_target", 1.25)),
-                jobs=make_jobs(spec.get("jobs", []) or [], index, days),
-                backup_gen_kw=float(spec.get("backup_gen_kw", 0.0) or 0.0),
+                jobs=make_jobs(
+                    site_jobs,
+                    index,
+                    days,
+                    keys=[scenario.job_key(j) for j in site_jobs],
+                    notes=notes,
+                ),
+                **_backup_fields(spec, _d.year, f"sites.{spec['site_id']}"),
                 green_purchase_kwh=float(spec.get("green_purchase_kwh_per_day", 0.0) or 0.0) * days,
             )
         )
@@ -884,5 +1149,8 @@ def build_problem(
             else None
         ),
     )
-    shared = make_jobs(scenario.raw.get("jobs", []) or [], index, days, shared=True)
-    return Problem(sites=sites, shared_jobs=shared, options=options)
+    specs = scenario.raw.get("jobs", []) or []
+    shared = make_jobs(
+        specs, index, days, shared=True, keys=[scenario.job_key(j) for j in specs], notes=notes
+    )
+    return Problem(sites=sites, shared_jobs=shared, options=options, notes=notes)

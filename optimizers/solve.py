@@ -17,6 +17,7 @@ from optimizers.highs_bridge import RawSolution, solve_arrays
 from optimizers.model import (
     ELASTIC_WEIGHTS,
     LinearModel,
+    backup_allowed,
     build_model,
     iter_jobs,
     job_min_kw,
@@ -33,6 +34,7 @@ from optimizers.results import (
     jobs_table,
     kpi_table,
     plan_table,
+    soc_start,
 )
 
 SLACK_TOL = 1e-6
@@ -51,7 +53,7 @@ def solve(
     mip_gap: float | None = None,
     progress: ProgressFn | None = None,
 ) -> DispatchResult:
-    """See :func:`optimizers.problem.solve`."""
+    """See :func:`optimizers.solve` (the public function)."""
     w = problem.options.rolling_window_steps
     if w is not None and w < problem.n_steps:
         return solve_rolling(problem, solver, time_limit, mip_gap, progress)
@@ -156,7 +158,13 @@ def make_result(
     assert sol.x is not None and row_act is not None
     plan = plan_table(problem, m, sol, row_dual)
     jobs = jobs_table(problem, m, sol.x)
-    kpis = kpi_table(problem, plan, job_delivery(problem, m, sol.x), m.carbon_price_cny_per_t)
+    kpis = kpi_table(
+        problem,
+        plan,
+        job_delivery(problem, m, sol.x),
+        m.carbon_price_cny_per_t,
+        soc_start(problem, m, sol.x),
+    )
     binding = binding_table(m, sol.x, row_act, row_dual, col_dual)
     _progress(progress, "done", 1.0)
     return DispatchResult(
@@ -343,6 +351,12 @@ def describe(
             f"{amount:,.1f} kWh of its {job.energy_kwh:,.1f} kWh cannot be delivered "
             f"(max_kw × window = {cap:,.1f} kWh, other limits apply too)"
         )
+        if job.requested_window is not None:
+            a, b = job.requested_window
+            text += (
+                f"; its window was cut by the plan horizon from [{a + off}, {b + off}) "
+                f"to [{job.release + off}, {job.deadline + off})"
+            )
         if problem.options.is_milp and job.needs_integers:
             text += (
                 f"; MILP: min_kw_when_running={job.min_kw_when_running:g} kW, "
@@ -380,19 +394,26 @@ def window_problem(
     problem: Problem,
     a: int,
     b: int,
-    soc_kwh: dict[str, float],
+    soc_kwh: dict[str, float | None],
     peak_kw: dict[str, float],
     remaining_kwh: dict[str, float],
     cap_left_t: float | None,
+    soc_start_kwh: dict[str, float] | None = None,
 ) -> Problem:
     """The sub-problem of steps ``[a, b)`` given the state carried from earlier windows.
 
     Jobs get the energy they must deliver inside ``[a, b)`` to stay feasible afterwards
     (remaining − max_kw × steps left after ``b``); the emission cap and green purchases are
-    prorated by steps; the battery must end at its original ending floor."""
+    prorated by steps; the battery must end at its original ending floor.
+
+    A free (cyclic) start: ``soc_kwh[site]`` is ``None`` in the first window, which is then
+    solved cyclic (its start chosen, its end equal to it); later windows start from the carried
+    state and must end at or above the start the first window chose (``soc_start_kwh``), so the
+    horizon ends ≥ its start: the rolling approximation of a cyclic battery."""
     n = problem.n_steps
     dt = problem.step_hours
     sl = slice(a, b)
+    start_kwh = soc_start_kwh or {}
 
     def cut(v: np.ndarray | float) -> np.ndarray | float:
         arr = np.asarray(v, dtype=float)
@@ -407,12 +428,16 @@ def window_problem(
             need = max(0.0, rem - j.max_kw * dt * max(0, j.deadline - b))
             if need <= 1e-9:
                 continue
+            release, deadline = max(j.release, a) - a, min(j.deadline, b) - a
             out.append(
                 dataclasses.replace(
                     j,
-                    release=max(j.release, a) - a,
-                    deadline=min(j.deadline, b) - a,
+                    release=release,
+                    deadline=deadline,
                     energy_kwh=need,
+                    # the window cuts the job; its minimum run holds within the window only
+                    min_run_steps=min(j.min_run_steps, deadline - release),
+                    requested_window=None,  # reported once, for the whole horizon
                 )
             )
         return out
@@ -420,17 +445,25 @@ def window_problem(
     sites = []
     for s in problem.sites:
         bat = s.battery
-        if bat is not None and bat.energy_kwh > 0:
-            frac = soc_kwh[s.site_id] / bat.energy_kwh
+        if bat is not None and bat.energy_kwh > 0 and soc_kwh[s.site_id] is not None:
+            frac = float(soc_kwh[s.site_id]) / bat.energy_kwh  # type: ignore[arg-type]
+            floor = bat.soc_end_min
+            if floor is None:
+                floor = (
+                    float(np.clip(start_kwh[s.site_id] / bat.energy_kwh, bat.soc_min, bat.soc_max))
+                    if bat.cyclic
+                    else bat.soc_init
+                )
             bat = dataclasses.replace(
-                bat,
-                soc_init=float(np.clip(frac, bat.soc_min, bat.soc_max)),
-                soc_end_min=bat.soc_init if bat.soc_end_min is None else bat.soc_end_min,
+                bat, soc_init=float(np.clip(frac, bat.soc_min, bat.soc_max)), soc_end_min=floor
             )
         sites.append(
             dataclasses.replace(
                 s,
                 index=s.index[sl],
+                grid_import_max_kw=cut(s.grid_import_max_kw),
+                # the steps where the grid cannot serve, judged on the whole horizon
+                backup_available=backup_allowed(s, n)[sl],
                 it_base_kw=cut(s.it_base_kw),
                 pue=cut(s.pue),
                 pv_kw=cut(s.pv_kw),
@@ -462,10 +495,14 @@ def solve_rolling(
     warnings = validate(problem)
     w = int(problem.options.rolling_window_steps or problem.n_steps)
     n = problem.n_steps
-    soc = {
-        s.site_id: (s.battery.soc_init * s.battery.energy_kwh if s.battery is not None else 0.0)
+    # None: a free (cyclic) start, chosen by the first window
+    soc: dict[str, float | None] = {
+        s.site_id: (
+            (None if s.battery.cyclic else s.battery.soc_init_kwh) if s.battery is not None else 0.0
+        )
         for s in problem.sites
     }
+    start: dict[str, float] = {}
     peak = {s.site_id: 0.0 for s in problem.sites}
     remaining = {j.job_id: j.energy_kwh for j, _ in iter_jobs(problem)}
     cap_left = problem.options.emission_cap_t
@@ -478,7 +515,7 @@ def solve_rolling(
         commit = min(n, a + w)
         stop = min(n, a + 2 * w)
         _progress(progress, "solve", a / n)
-        sub = window_problem(problem, a, stop, soc, peak, remaining, cap_left)
+        sub = window_problem(problem, a, stop, soc, peak, remaining, cap_left, start)
         r = solve_once(sub, solver, time_limit, mip_gap, step_offset=a)
         build_s += r.build_s
         solve_s += r.solve_s
@@ -493,6 +530,8 @@ def solve_rolling(
             )
         if r.status != "optimal":
             status = r.status
+        if a == 0:
+            start = {str(row.site_id): float(row.soc_start_kwh) for row in r.kpis.itertuples()}
         k = commit - a
         p = r.plan.groupby("site_id", sort=False).head(k)
         plans.append(p)
@@ -523,7 +562,7 @@ def solve_rolling(
     delivered: dict[str, dict[str, float]] = {}
     for (jid, sid), kw in jobs_df.groupby(["job_id", "site_id"])["kw"].sum().items():
         delivered.setdefault(str(jid), {})[str(sid)] = float(kw) * dt
-    kpis = kpi_table(problem, plan, delivered, problem.options.carbon_price_cny_per_t)
+    kpis = kpi_table(problem, plan, delivered, problem.options.carbon_price_cny_per_t, start)
     missed = [
         j.job_id
         for j, _ in iter_jobs(problem)
@@ -624,6 +663,11 @@ def round_integers(
             length = shortest
             first = int(np.argmax(np.convolve(profiles[k], np.ones(length), mode="valid")))
         vals[on.start + first : on.start + first + length] = 1.0
+    for site in problem.sites:
+        on = m.cols("backup_on", site.site_id)
+        x = m.cols("backup", site.site_id)
+        if on is not None and x is not None:
+            vals[on.start : on.start + on.n] = x_lp[x.start : x.start + x.n] > 1e-7
     for site in problem.sites:
         z = m.cols("battery_mode", site.site_id)
         if z is None:

@@ -9,6 +9,8 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# the repository root, for ``benchmarks.pypsa_compare`` (dev-only: imports pypsa; not in the wheel)
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from dispatch_helpers import small_raw
 

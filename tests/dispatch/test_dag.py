@@ -10,7 +10,7 @@ from dispatch_helpers import YANCHENG
 
 from carbon.lake import read_dataset
 from carbon.orchestration import run_dag
-from optimizers.cli import KPIS, PLANS
+from optimizers.runner import KPIS, PLANS
 
 
 @pytest.mark.slow

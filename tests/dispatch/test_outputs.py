@@ -18,7 +18,7 @@ from dispatch_helpers import EAST_WEST, REPO, YANCHENG, small_raw
 
 from carbon.cli import main as carbon_main
 from carbon.lake import read_dataset
-from optimizers.cli import KPIS, PLANS, plan_group, plans_schema
+from optimizers.runner import KPIS, PLANS, plan_group, plans_schema
 from optimizers.scenario import load_scenario, parse_scenario
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

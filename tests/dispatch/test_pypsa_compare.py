@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from optimizers.pypsa_compare import compare, pypsa_network, solve_pypsa, synthetic_series
+from benchmarks.pypsa_compare import compare, pypsa_network, solve_pypsa, synthetic_series
 
 
 @pytest.mark.slow

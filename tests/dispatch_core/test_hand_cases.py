@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from dispatch_core_helpers import check_plan, site
 
-from optimizers.problem import Battery, Job, Options, Problem, solve
+from optimizers import Battery, Job, Options, Problem, solve
 
 SOLVERS = ["highs", "cbc"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from dispatch_core_helpers import site
 
-from optimizers.problem import Job, Options, Problem, solve
+from optimizers import Job, Options, Problem, solve
 
 
 def test_green_target_with_tiny_pv_names_green_share() -> None:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from dispatch_core_helpers import check_plan, site
 
+from optimizers import Battery, Job, Options, Problem, solve
 from optimizers.model import build_model
-from optimizers.problem import Battery, Job, Options, Problem, solve
 
 
 def negative_price_problem(milp: bool) -> Problem:

@@ -7,7 +7,7 @@ from dispatch_core_helpers import check_plan, site
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optimizers.problem import Battery, Job, Options, Problem, solve
+from optimizers import Battery, Job, Options, Problem, solve
 
 FAMILIES = ("green_share", "job_energy", "job_max_kw", "balance", "contract", "emission_cap")
 

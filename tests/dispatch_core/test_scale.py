@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimizers.problem import Battery, Job, Options, Problem, Site, solve
+from optimizers import Battery, Job, Options, Problem, Site, solve
 
 
 def day_site(n: int, step_hours: float, n_jobs: int, seed: int = 1, integer: bool = False) -> Site:

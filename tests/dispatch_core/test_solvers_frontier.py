@@ -7,8 +7,8 @@ import pulp
 import pytest
 from dispatch_core_helpers import check_plan, site
 
+from optimizers import Battery, Job, Options, Problem, frontier, solve
 from optimizers.model import build_model
-from optimizers.problem import Battery, Job, Options, Problem, frontier, solve
 
 
 def two_site_day(n: int = 24, **options: object) -> Problem:

@@ -1,5 +1,9 @@
 """The same dispatch LP in PyPSA and in ours: an honest, checkable comparison.
 
+Lives in ``benchmarks/`` (not in the ``optimizers`` package): it imports PyPSA, a dev-only
+dependency, so it must not ship in the wheel. Used by ``benchmarks/dispatch.py`` and by
+``tests/dispatch/test_pypsa_compare.py`` / ``test_cyclic_battery.py``.
+
 The common problem (one site, one bus) has what both tools model the same way:
 
 * load = facility load (IT × PUE), fixed per step;
@@ -15,6 +19,11 @@ The common problem (one site, one bus) has what both tools model the same way:
 End of horizon: ours fixes the start SOC at ``soc_init`` and requires end ≥ start. PyPSA's
 ``e_cyclic`` would make the start free (a different problem), so the PyPSA store gets
 ``e_initial = soc_init · e_nom`` and an extra constraint ``e[last] ≥ e_initial``.
+
+Cyclic (``cyclic=True``): ours with ``soc_init="free"`` against PyPSA's ``e_cyclic=True`` Store,
+or (``storage_unit=True``) a StorageUnit with ``cyclic_state_of_charge=True`` (``max_hours`` =
+energy / power, ``efficiency_store``/``_dispatch`` = η; a StorageUnit has no SOC floor, so that
+variant uses a battery with ``soc_min = 0``, ``soc_max = 1``).
 
 Step length: with 15-minute steps every snapshot weighting (objective, generators, stores) must be
 0.25 h; without it PyPSA silently solves a different problem (energy = power × 1 h).
@@ -101,11 +110,24 @@ BATTERY = {
 GRID_MAX_KW = 14000.0
 
 
+FULL_RANGE_BATTERY = {**BATTERY, "soc_min": 0.0, "soc_max": 1.0}
+
+
 def ours_problem(
-    s: SiteSeries, carbon_price: float = CARBON_PRICE, jobs: list | None = None, milp: bool = False
+    s: SiteSeries,
+    carbon_price: float = CARBON_PRICE,
+    jobs: list | None = None,
+    milp: bool = False,
+    *,
+    battery: dict | None = None,
+    cyclic: bool = False,
 ):
-    """The common problem as our ``Problem``."""
+    """The common problem as our ``Problem`` (``cyclic``: ``soc_init="free"``)."""
     from optimizers.problem import Battery, Options, Problem, Site
+
+    b = dict(battery or BATTERY)
+    if cyclic:
+        b["soc_init"] = "free"
 
     site = Site(
         site_id="YC-BENCH",
@@ -119,13 +141,21 @@ def ours_problem(
         price_cny_per_kwh=s.price,
         carbon_kg_per_kwh=s.carbon,
         grid_import_max_kw=GRID_MAX_KW,
-        battery=Battery(**BATTERY),
+        battery=Battery(**b),
         jobs=jobs or [],
     )
     return Problem(sites=[site], options=Options(milp=milp, carbon_price_cny_per_t=carbon_price))
 
 
-def pypsa_network(s: SiteSeries, carbon_price: float = CARBON_PRICE, *, weightings: bool = True):
+def pypsa_network(
+    s: SiteSeries,
+    carbon_price: float = CARBON_PRICE,
+    *,
+    weightings: bool = True,
+    battery: dict | None = None,
+    cyclic: bool = False,
+    storage_unit: bool = False,
+):
     """The common problem as a PyPSA network (not yet optimised)."""
     import pypsa
 
@@ -169,7 +199,22 @@ def pypsa_network(s: SiteSeries, carbon_price: float = CARBON_PRICE, *, weightin
         p_nom=GRID_MAX_KW,
         marginal_cost=pd.Series(cost, index=snaps),
     )
-    b = BATTERY
+    b = battery or BATTERY
+    if storage_unit:
+        if b["soc_min"] != 0.0 or b["soc_max"] != 1.0:
+            raise ValueError("a PyPSA StorageUnit has no SOC limits: use soc_min 0, soc_max 1")
+        n.add(
+            "StorageUnit",
+            "battery",
+            bus="site",
+            p_nom=b["power_kw"],
+            max_hours=b["energy_kwh"] / b["power_kw"],
+            efficiency_store=b["eta_charge"],
+            efficiency_dispatch=b["eta_discharge"],
+            state_of_charge_initial=b["soc_init"] * b["energy_kwh"],
+            cyclic_state_of_charge=cyclic,
+        )
+        return n
     n.add(
         "Store",
         "battery",
@@ -178,7 +223,7 @@ def pypsa_network(s: SiteSeries, carbon_price: float = CARBON_PRICE, *, weightin
         e_min_pu=b["soc_min"],
         e_max_pu=b["soc_max"],
         e_initial=b["soc_init"] * b["energy_kwh"],
-        e_cyclic=False,
+        e_cyclic=cyclic,
     )
     n.add(
         "Link",
@@ -206,11 +251,13 @@ def _end_soc_at_least_start(n, snapshots) -> None:
     m.add_constraints(last >= float(n.stores.at["battery", "e_initial"]), name="end_soc_ge_start")
 
 
-def solve_pypsa(n) -> tuple[float, float, float, str]:
-    """Build and solve with HiGHS via linopy: (objective, build_s, solve_s, status)."""
+def solve_pypsa(n, *, end_ge_start: bool = True) -> tuple[float, float, float, str]:
+    """Build and solve with HiGHS via linopy: (objective, build_s, solve_s, status).
+    ``end_ge_start``: add ours' rule "end ≥ fixed start" (not for a cyclic store)."""
     t0 = time.perf_counter()
     n.optimize.create_model(include_objective_constant=False)
-    _end_soc_at_least_start(n, n.snapshots)
+    if end_ge_start:
+        _end_soc_at_least_start(n, n.snapshots)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     # io_api="direct": linopy hands the model to highspy in memory (its fastest path; no LP file)
@@ -222,7 +269,7 @@ def solve_pypsa(n) -> tuple[float, float, float, str]:
 
 
 def pypsa_plan(n) -> pd.DataFrame:
-    """Grid import, battery flows and store energy of a solved network (kW, kWh)."""
+    """Grid import, battery flows and store energy of a solved Store network (kW, kWh)."""
     return pd.DataFrame(
         {
             "grid_import_kw": n.generators_t.p["grid"].to_numpy(),
@@ -239,7 +286,7 @@ def compare(n_steps: int, *, seed: int = 7) -> dict:
     """Solve the common problem of ``n_steps`` in both tools and report objectives and times."""
     import logging
 
-    from optimizers.problem import solve
+    from optimizers import solve
 
     for name in ("linopy", "pypsa"):
         logging.getLogger(name).setLevel(logging.ERROR)
