@@ -617,6 +617,17 @@ def _headline(con) -> str:
                   and green_power_deducted_once) from main.recon_region_monthly""",
     )[0]
     lines.append(f"== Reconciliation: {recon[1]}/{recon[0]} region-months hold ==")
+    exc = _q(
+        con,
+        """select reason_code, count(*) from main.recon_exceptions group by all order by 1""",
+    )
+    total = sum(n for _, n in exc)
+    lines.append(
+        f"== Reconciliation exceptions (对账异常): {total} activity rows left out of the ledgers"
+        " (main.recon_exceptions) =="
+    )
+    for code, n in exc:
+        lines.append(f"  {code}: {n}")
     return "\n".join(lines)
 
 
