@@ -172,3 +172,12 @@ def test_headline_counts_the_exceptions(builds):
     text = ledgers.headline(dirty)
     assert "Reconciliation exceptions (对账异常): 6 activity rows" in text
     assert "unknown_enterprise: 5" in text and "missing_factor: 1" in text
+
+
+def test_headline_names_both_years_of_the_ceads_comparison(builds, lf):
+    """Issue 9, item 11: our year and the CEADs year are both named, with the ratio's years."""
+    _, dirty, _, _ = builds
+    text = ledgers.headline(dirty)
+    line = next(ln for ln in text.splitlines() if lf.CITY in ln and "CEADs" in ln)
+    assert "our 2022" in line
+    assert "latest CEADs year on or before 2022" in line or "no CEADs figure" in line
