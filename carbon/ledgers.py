@@ -556,11 +556,12 @@ def _headline(con) -> str:
     lines.append("== City total (top-down Scope 1) vs CEADs calibration ==")
     for code, name, year, ours, cy, cmt, ratio in cmp_rows:
         ref = (
-            f"CEADs {cy}: {cmt:.2f} Mt (ratio {ratio:.2f})"
+            f"CEADs {cy} (latest CEADs year on or before {year}): {cmt:.2f} Mt"
+            f" (ratio {year}/{cy} {ratio:.2f})"
             if cmt is not None
             else "no CEADs figure"
         )
-        lines.append(f"  {name} {code} {year}: {ours:.2f} Mt  vs  {ref}")
+        lines.append(f"  {name} {code} our {year}: {ours:.2f} Mt  vs  {ref}")
     lines.append(
         "== Districts (bottom-up, tCO2, all months built; Scope 2 = net purchased electricity"
         " and heat, exports deducted as GB/T 32150 does) =="
@@ -573,7 +574,13 @@ def _headline(con) -> str:
            from main.gov_region_emissions_monthly g join ref.gbt2260_regions r using (region_code)
            where g.method = 'bottom_up' group by all order by 1""",
     ):
-        lines.append(f"  {code} {name}: Scope 1 {s1 or 0:,.0f}  Scope 2 {s2 or 0:,.0f}")
+        note = (
+            "  (Scope 1 = 0: no enterprise in this county reports fuel or process activity;"
+            " its emissions are purchased electricity / heat only)"
+            if not s1
+            else ""
+        )
+        lines.append(f"  {code} {name}: Scope 1 {s1 or 0:,.0f}  Scope 2 {s2 or 0:,.0f}{note}")
     lines.append("== Top 10 enterprises (tCO2e, all months built) ==")
     for uscc, name, t in _q(
         con,
@@ -607,6 +614,17 @@ def _headline(con) -> str:
                   and green_power_deducted_once) from main.recon_region_monthly""",
     )[0]
     lines.append(f"== Reconciliation: {recon[1]}/{recon[0]} region-months hold ==")
+    exc = _q(
+        con,
+        """select reason_code, count(*) from main.recon_exceptions group by all order by 1""",
+    )
+    total = sum(n for _, n in exc)
+    lines.append(
+        f"== Reconciliation exceptions (对账异常): {total} activity rows left out of the ledgers"
+        " (main.recon_exceptions) =="
+    )
+    for code, n in exc:
+        lines.append(f"  {code}: {n}")
     return "\n".join(lines)
 
 

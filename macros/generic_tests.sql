@@ -2,7 +2,16 @@
   Generic data tests written here (no dbt hub packages: the build machines have no internet).
 -#}
 
-{#- Fails with a runtime error that NAMES the missing factors / unknown units (never a silent zero):
+{#- Every row that `source` leaves out of the ledgers (its `missing` column says why) is listed in
+    the exceptions mart `model` under its journal reference: fails with the rows that are not. -#}
+{% test lists_excluded_rows(model, source, activity_ref, where='true') %}
+select {{ activity_ref }} as activity_ref, missing
+from {{ source }}
+where missing is not null and ({{ where }})
+    and {{ activity_ref }} not in (select activity_ref from {{ model }})
+{% endtest %}
+
+{#- Kept for models outside the ledger path: fails with a runtime error that NAMES the missing factors / unknown units (never a silent zero):
     column_name holds a text saying what is missing, null when the row is fine. -#}
 {% test no_missing_factor(model, column_name) %}
 with missing as (

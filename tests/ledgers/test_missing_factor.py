@@ -1,16 +1,19 @@
-"""An unknown fuel fails the dbt build with an error naming the missing factor (no silent zero)."""
+"""An unknown fuel never gives a silent zero: the row is left out of the ledgers and listed in
+recon_exceptions with the missing factor named, and the build goes on (issue 9, item 2)."""
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 import pytest
 
 from carbon import ledgers
+from carbon.config import paths
 
 pytestmark = pytest.mark.slow
 
 
-def test_unknown_fuel_fails_naming_the_factor(tmp_path, lf):
+def test_unknown_fuel_is_an_exception_naming_the_factor(tmp_path, lf):
     lf.make_fixture_lake(tmp_path)
     lf._writer(tmp_path)(
         "fuel_consumption",
@@ -20,5 +23,22 @@ def test_unknown_fuel_fails_naming_the_factor(tmp_path, lf):
             {"uscc": [lf.USCC_CEMENT], "fuel_code": ["peat"], "quantity": [5.0], "unit": ["t"]}
         ),
     )
-    with pytest.raises(ledgers.LedgerBuildError, match="fuel_peat: unknown fuel code"):
-        ledgers.build(tmp_path, select=["+int_ent__fuel_emissions"])
+    assert ledgers.build(tmp_path).ok
+    con = duckdb.connect(str(paths(tmp_path).warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            "select activity_ref, reason_code, reason_en from main.recon_exceptions"
+        ).fetchall()
+        in_journal = con.execute(
+            "select count(*) from main.ledger_entries where activity_ref like '%|peat'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert rows == [
+        (
+            f"fuel_consumption/month=2022-07/{lf.USCC_CEMENT}|peat",
+            "missing_factor",
+            "missing emission factor fuel_peat: unknown fuel code",
+        )
+    ]
+    assert in_journal == 0

@@ -34,6 +34,9 @@ select
     -least(m.green_kwh, m.kwh) / 1000.0 * mkt.value as tco2_market_green,
     (m.kwh - least(m.green_kwh, m.kwh)) / 1000.0 * mkt.value as tco2_market,
     case
+        when m.account_type in ('enterprise', 'datacenter')
+            and m.account_id not in (select uscc from {{ ref('int_enterprises__current') }})
+            then m.account_type || ' ' || m.account_id || ' not in the register'
         when loc.value is null then 'missing emission factor grid_electricity (location) for '
             || m.region_code || ' in ' || m.year
         when mkt.value is null then 'missing emission factor grid_electricity (market) for '

@@ -1,7 +1,7 @@
 -- Scope 1 combustion: fuel use × fuel factor, per enterprise × month × fuel (tCO2).
 -- Units: a unit convertible to the fuel's reporting unit (t, 10^4 Nm3 ...) uses the factor as is;
 -- an energy unit (GJ, TJ, tce ...) goes through the NCV. Anything else leaves tco2 null and
--- `missing` says why (tested by no_missing_factor: never a silent zero).
+-- `missing` says why (never a silent zero: such rows are listed in recon_exceptions).
 with fuel as (
     select f.*, e.region_code, cast(substr(f.month, 1, 4) as integer) as year
     from {{ ref('stg_lake__fuel_consumption') }} as f

@@ -15,8 +15,11 @@ select
     'heat_purchased' as factor_id,
     fs.factor_version,
     (heat.gj_purchased - heat.gj_exported) * fs.value as tco2,
-    case when fs.value is null then 'missing emission factor heat_purchased for '
-        || coalesce(heat.region_code, '?') || ' in ' || heat.year end as missing
+    case
+        when heat.region_code is null then 'enterprise ' || heat.uscc || ' not in the register'
+        when fs.value is null then 'missing emission factor heat_purchased for '
+            || heat.region_code || ' in ' || heat.year
+    end as missing
 from heat
 left join {{ ref('int_factors__selected') }} as fs
     on fs.factor_id = 'heat_purchased' and fs.basis = 'default'

@@ -19,6 +19,7 @@ select
     fs.factor_version,
     act.quantity * c.multiplier * fs.value as tco2,
     case
+        when act.region_code is null then 'enterprise ' || act.uscc || ' not in the register'
         when fs.value is null then 'missing emission factor ' || act.process_factor_id || ' for '
             || coalesce(act.region_code, '?') || ' in ' || act.year
         when c.multiplier is null then 'unknown unit ''' || act.unit || ''' for '

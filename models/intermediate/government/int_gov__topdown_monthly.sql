@@ -96,4 +96,5 @@ from {{ ref('int_ent__process_emissions') }} as p
 join {{ ref('int_enterprises__current') }} as e using (uscc)
 join {{ ref('int_gov__region_tree') }} as t on t.region_code = p.region_code
 where (t.ancestor_code, p.year) in (select distinct region_code, year from bal)
+    and p.missing is null  -- excluded rows are listed in recon_exceptions
 group by t.ancestor_code, p.year, p.month, e.sector_code, p.product_code, p.factor_id

@@ -4,6 +4,10 @@
 -- holds and appends new entries, or reversal + replacement entries when a figure or its factor
 -- version changed (docs/restatement.md). Only months in var ledger_months are considered.
 --
+-- Rows whose `missing` says why they cannot be counted (enterprise not in the register, missing
+-- factor, unknown unit) are left out and listed in recon_exceptions: one bad row never stops the
+-- build (docs/ledgers.md).
+--
 -- activity_ref = <dataset>/<partition>/<row key>[#part] points back to the lake row(s).
 -- Ledgers and accounts:
 --   enterprise  account_id = USCC (account types enterprise and datacenter)
@@ -24,16 +28,19 @@ with enterprise as (
         'fuel_consumption/month=' || month || '/' || uscc || '|' || fuel_code as activity_ref,
         factor_id, factor_version
     from {{ ref('int_ent__fuel_emissions') }}
+    where missing is null
     union all
     select 'enterprise', uscc, month, 'emission', 'scope1_process', 'CO2', tco2,
         'industrial_activity/month=' || month || '/' || uscc || '|' || product_code,
         factor_id, factor_version
     from {{ ref('int_ent__process_emissions') }}
+    where missing is null
     union all
     select 'enterprise', uscc, month, 'emission', 'scope2_heat', 'CO2', tco2,
         'heat_consumption/month=' || month || '/' || uscc,
         factor_id, factor_version
     from {{ ref('int_ent__heat_emissions') }}
+    where missing is null
     union all
     select 'enterprise', account_id, month, 'emission', 'scope2_electricity', 'CO2',
         {%- if basis == 'location' %} tco2_location {%- else %} tco2_market_gross {%- endif %},
@@ -41,7 +48,7 @@ with enterprise as (
         factor_id,
         {%- if basis == 'location' %} location_factor_version {%- else %} market_factor_version {%- endif %}
     from {{ ref('int_elec__account_monthly') }}
-    where account_type in ('enterprise', 'datacenter')
+    where account_type in ('enterprise', 'datacenter') and missing is null
     {%- if basis == 'market' %}
     union all
     -- market basis: green power bought is taken out of the total, once, at the market factor
@@ -50,7 +57,7 @@ with enterprise as (
         'electricity_consumption/month=' || month || '/' || account_type || '|' || account_id || '#green',
         factor_id, market_factor_version
     from {{ ref('int_elec__account_monthly') }}
-    where account_type in ('enterprise', 'datacenter') and green_kwh_deducted > 0
+    where account_type in ('enterprise', 'datacenter') and green_kwh_deducted > 0 and missing is null
     {%- endif %}
 ),
 government as (
@@ -62,7 +69,7 @@ government as (
         {%- if basis == 'location' %} location_factor_version {%- else %} market_factor_version {%- endif %}
             as factor_version
     from {{ ref('int_elec__account_monthly') }}
-    where account_type = 'public'
+    where account_type = 'public' and missing is null
     union all
     select 'government', region_code, month, 'emission', 'scope2_electricity', 'CO2',
         sum({%- if basis == 'location' %} tco2_location {%- else %} tco2_market_gross {%- endif %}),
@@ -70,12 +77,13 @@ government as (
         any_value(factor_id),
         any_value({%- if basis == 'location' %} location_factor_version {%- else %} market_factor_version {%- endif %})
     from {{ ref('int_elec__account_monthly') }}
-    where account_type = 'household'
+    where account_type = 'household' and missing is null
     group by region_code, month
     union all
     select 'government', region_code, month, 'emission', scope, 'CO2', tco2,
         activity_ref, factor_id, factor_version
     from {{ ref('int_gov__topdown_monthly') }}
+    where missing is null
 ),
 personal as (
     -- The personal-account engineer's model (models/intermediate/personal/): same columns less

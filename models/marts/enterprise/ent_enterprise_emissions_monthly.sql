@@ -1,24 +1,28 @@
 {{ config(contract = {'enforced': true}) }}
--- Enterprise account per USCC × month (tCO2). Scope 1 combustion + process, Scope 2 heat and
+-- Enterprise account per USCC × month (tCO2). Rows with `missing` (enterprise not in the register,
+-- missing factor, unknown unit) are left out, as in the journal, and listed in recon_exceptions.
+-- Scope 1 combustion + process, Scope 2 heat and
 -- electricity on both bases; tco2e_total uses the configured basis (var scope2_basis) and equals
 -- the enterprise journal's standing for the month (tested). Intensities per 10^4 CNY of value
 -- added / output value and per unit of the main product (largest output value in the month).
 {%- set basis = var('scope2_basis', 'location') %}
 with fuel as (
     select uscc, month, sum(tco2) as tco2, sum(energy_gj) as energy_gj
-    from {{ ref('int_ent__fuel_emissions') }} group by all
+    from {{ ref('int_ent__fuel_emissions') }} where missing is null group by all
 ),
 process as (
-    select uscc, month, sum(tco2) as tco2 from {{ ref('int_ent__process_emissions') }} group by all
+    select uscc, month, sum(tco2) as tco2 from {{ ref('int_ent__process_emissions') }}
+    where missing is null group by all
 ),
 heat as (
-    select uscc, month, sum(tco2) as tco2 from {{ ref('int_ent__heat_emissions') }} group by all
+    select uscc, month, sum(tco2) as tco2 from {{ ref('int_ent__heat_emissions') }}
+    where missing is null group by all
 ),
 elec as (
     select account_id as uscc, month, sum(kwh) as kwh, sum(green_kwh_deducted) as green_kwh_deducted,
         sum(tco2_location) as tco2_location, sum(tco2_market) as tco2_market
     from {{ ref('int_elec__account_monthly') }}
-    where account_type in ('enterprise', 'datacenter')
+    where account_type in ('enterprise', 'datacenter') and missing is null
     group by all
 ),
 activity as (
@@ -28,6 +32,7 @@ activity as (
         arg_max(quantity, output_value_10k_cny) as main_product_quantity,
         arg_max(unit, output_value_10k_cny) as main_product_unit
     from {{ ref('stg_lake__industrial_activity') }}
+    where uscc in (select uscc from {{ ref('int_enterprises__current') }})  -- others: recon_exceptions
     group by all
 ),
 keys as (

@@ -10,6 +10,7 @@ with ours as (
         count(distinct d.month) as months
     from {{ ref('int_gov__topdown_monthly') }} as d
     join {{ ref('int_gov__region_tree') }} as t on t.region_code = d.region_code
+    where d.missing is null  -- rows without a factor are in recon_exceptions
     group by all
 ),
 ceads as (

@@ -54,6 +54,7 @@ meters as (
         sum(e.kwh) filter (where e.account_type = 'household') as household_kwh_metered,
         sum(least(e.green_kwh, e.kwh)) filter (where e.account_type in ('enterprise', 'datacenter')) as green_kwh_metered
     from {{ ref('int_elec__account_monthly') }} as e join tree as t on t.region_code = e.region_code
+    where e.missing is null  -- excluded rows: recon_exceptions
     group by all
 ),
 counted as (
@@ -67,7 +68,7 @@ household_counted as (
     select t.ancestor_code as region_code, e.month, sum(e.kwh) as household_kwh_counted,
         count(*) filter (where e.account_id in (select uscc from ent)) as household_ids_in_enterprise_ledger
     from {{ ref('int_elec__account_monthly') }} as e join tree as t on t.region_code = e.region_code
-    where e.account_type = 'household'
+    where e.account_type = 'household' and e.missing is null
     group by all
 ),
 keys as (
