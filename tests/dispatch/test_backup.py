@@ -43,7 +43,18 @@ def _library_factor(kpi_factor: str) -> float:
             r for r in csv.DictReader(fh) if (r["factor_id"], r["factor_version"]) == (fid, version)
         ]
     assert len(rows) == 1 and rows[0]["unit"] == "tCO2/t"
-    return float(rows[0]["value"])
+    r = rows[0]
+    if r["value"]:
+        return float(r["value"])
+    # fuel rows store the published parameters; the factor is NCV x CC x OF x 44/12 / 1000
+    return (
+        float(r["ncv"])
+        * float(r["carbon_content_tc_per_tj"])
+        * float(r["oxidation_rate"])
+        * 44.0
+        / 12.0
+        / 1000.0
+    )
 
 
 def test_normal_grid_runs_no_backup_even_when_diesel_is_free(tmp_path):
