@@ -97,6 +97,11 @@ def format_summary(summaries: list[dict]) -> str:
             cols = f" [{', '.join(r['columns'])}]" if r.get("columns") else ""
             lines.append(f"!!   {ds}/{r['file']}: {r['reason']}{cols}")
         lines.append("!" * 78)
+    demo = [s["dataset"] for s in summaries if s.get("demo_pseudonym_secret")]
+    if demo:  # once per night, whatever the number of files
+        from carbon.config import DEMO_SECRET_BANNER
+
+        lines += ["", DEMO_SECRET_BANNER, f"!! (used tonight for: {', '.join(demo)})"]
     return "\n".join(lines)
 
 
