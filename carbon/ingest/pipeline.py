@@ -185,16 +185,21 @@ def pseudonymise_frame(
         if dataset == "electricity_consumption":
             types = schemas._arrow(out["account_type"])
             is_org = pc.fill_null(pc.is_in(types, pa.array(sorted(USCC_ACCOUNT_TYPES))), False)
-            if pc.any(is_org).as_py():
+            org = np.asarray(is_org.to_numpy(zero_copy_only=False), dtype=bool)
+            org_rows = np.flatnonzero(org)
+            hash_rows = ~org
+            if len(org_rows):
                 # a USCC is normalised (upper case; the parse trimmed it). An organisation row
                 # whose id is not a valid USCC even then is hashed like a household's: it may
-                # be a 户号 or a phone number sent under the wrong account type
-                upper = pc.if_else(is_org, pc.utf8_upper(arr), arr)
-                valid = pa.array(codes.valid_uscc_mask(upper), type=pa.bool_())
-                arr = upper
-                mask = pc.invert(pc.and_(is_org, pc.fill_null(valid, False)))
-            else:
-                mask = pc.invert(is_org)
+                # be a 户号 or a phone number sent under the wrong account type. Only the
+                # organisation rows are touched (a few thousand of 2.5 M meter rows).
+                arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+                ids = arr.take(pa.array(org_rows))
+                upper = pc.utf8_upper(ids)
+                if not pc.all(pc.fill_null(pc.equal(upper, ids), True)).as_py():
+                    arr = pc.replace_with_mask(arr, pa.array(org), upper)
+                hash_rows[org_rows[~codes.valid_uscc_mask(upper)]] = True
+            mask = pa.array(hash_rows)
             if pc.all(mask).as_py():
                 new = pseudonym.pseudonymise_arrow(arr, secret)
             elif pc.any(mask).as_py():  # hashing the few USCC rows too is cheaper than a filter

@@ -87,6 +87,7 @@ def test_carbon_nightly_on_the_demo_city_under_airflow(tmp_path, monkeypatch, ca
     assert "nightly_ingest: success" in out, out
     assert "meter_20261099_bad.csv: missing required columns [region_code]" in out, out
     assert "fuel_2026-09_bad.xlsx: unreadable XLSX" in out
+    assert "PUBLIC DEMO SECRET" not in out  # a site secret is set: no banner
 
     manifest = pd.read_csv(home / "demo_manifest" / "defects.csv", dtype=str, keep_default_na=False)
     manifest["row_number"] = manifest["row_number"].astype(int)
