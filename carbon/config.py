@@ -68,11 +68,21 @@ class DemoSecretWarning(UserWarning):
     """The pseudonymisation key is the public demo default."""
 
 
-def pseudonym_secret() -> bytes:
+DEMO_SECRET_BANNER = (
+    "!" * 78 + "\n"
+    "!! CARBON_PSEUDONYM_SECRET is not set: using the PUBLIC DEMO SECRET.\n"
+    "!! Pseudonymous person/household keys are NOT protected. Set a site secret\n"
+    "!! (env CARBON_PSEUDONYM_SECRET or Airflow Variable) before loading real data.\n" + "!" * 78
+)
+
+
+def pseudonym_secret(warn: bool = True) -> bytes:
     """The site secret for keyed hashing of person and household IDs.
 
     Read from ``CARBON_PSEUDONYM_SECRET``, or from the Airflow Variable of the same name when
-    running inside Airflow. Falls back to the public demo secret with a loud warning.
+    running inside Airflow. Falls back to the public demo secret with a loud warning
+    (``warn=False``: no warning; ingest's stage tasks say it once per dataset and night instead,
+    in the publish task's log and the ``carbon nightly`` output).
     """
     secret = os.environ.get("CARBON_PSEUDONYM_SECRET")
     if not secret:
@@ -83,15 +93,7 @@ def pseudonym_secret() -> bytes:
         except Exception:
             secret = None
     if not secret:
-        warnings.warn(
-            "\n" + "!" * 78 + "\n"
-            "!! CARBON_PSEUDONYM_SECRET is not set: using the PUBLIC DEMO SECRET.\n"
-            "!! Pseudonymous person/household keys are NOT protected. Set a site secret\n"
-            "!! (env CARBON_PSEUDONYM_SECRET or Airflow Variable) before loading real data.\n"
-            + "!"
-            * 78,
-            DemoSecretWarning,
-            stacklevel=2,
-        )
+        if warn:
+            warnings.warn("\n" + DEMO_SECRET_BANNER, DemoSecretWarning, stacklevel=2)
         secret = DEMO_SECRET
     return secret.encode("utf-8")

@@ -167,6 +167,11 @@ def format_summary(summaries: list[dict]) -> str:
             "!! files whose stage task FAILED (neither loaded nor rejected; see the failed tasks): "
             + ", ".join(f"{s['dataset']} {s['failed_files']}" for s in failed)
         )
+    demo = [s["dataset"] for s in summaries if s.get("demo_pseudonym_secret")]
+    if demo:  # once per night, whatever the number of files
+        from carbon.config import DEMO_SECRET_BANNER
+
+        lines += ["", DEMO_SECRET_BANNER, f"!! (used tonight for: {', '.join(demo)})"]
     return "\n".join(lines)
 
 

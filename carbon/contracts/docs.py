@@ -159,19 +159,54 @@ def render(dataset: str) -> str:
             f" | {chk} | {c.description} |"
         )
     notes = []
+    uscc_cols = [c for c in spec.column_names if c == "uscc"]
+    region_cols = [
+        c for c in spec.column_names if c in ("region_code", "parent_code", "province_code")
+    ]
+    if uscc_cols or region_cols or dataset == "electricity_consumption":
+        what = []
+        if uscc_cols or dataset == "electricity_consumption":
+            col = "`uscc`" if uscc_cols else "`account_id` of enterprise / public / datacenter rows"
+            what.append(
+                f"{col} is trimmed and upper-cased before its check (GB 32100 codes are upper"
+                " case: `91320902ma…` is loaded as `91320902MA…`); a code that fails"
+                " `uscc_check_digit` even then is quarantined"
+            )
+        if region_cols:
+            what.append(
+                ", ".join(f"`{c}`" for c in region_cols)
+                + " trimmed (every text cell is: leading and trailing whitespace removed), then"
+                " checked against GB/T 2260 (`region_code`); any other spelling is quarantined"
+            )
+        notes.append("- **Codes normalised at ingest.** " + "; ".join(what) + ".")
+    from carbon.ingest.pipeline import free_text_columns
+
+    free = free_text_columns(dataset)  # the columns ingest masks, from the one definition
+    if free:
+        notes.append(
+            "- **Personal data in free text.** A mobile- or ID-card-shaped number in "
+            + ", ".join(f"`{c}`" for c in free)
+            + " is masked before the row is stored (`139****5678`; the row is kept, the load"
+            " report counts the cells under `identifiers_masked`). Quarantine records quote"
+            " such numbers masked in every column."
+        )
     if spec.pseudonymise:
         for raw, lake in spec.pseudonymise.items():
             notes.append(
                 f"- **Pseudonymisation.** The landing column `{raw}` carries a raw identifier; ingest"
                 f" replaces it by `{lake}` = the first 32 hex chars of HMAC-SHA256(site secret, raw)"
                 " before anything is written (lake, quarantine, reports). Raw values never leave"
-                " landing; a rejected file of this dataset is NOT copied to quarantine."
+                " landing: quarantined rows carry the pseudonym, a failure of this column is"
+                " quoted masked (`3209*****6045`), and a rejected file of this dataset is NOT"
+                " copied to quarantine."
             )
         if dataset == "electricity_consumption":
             notes.append(
-                "- Only rows whose `account_type` is not enterprise / public / datacenter are"
-                " hashed (households, and unknown types so that no 户号 leaks); USCC accounts keep"
-                " their USCC, checked by `uscc_check_digit`. The household key equals"
+                "- Rows whose `account_type` is not enterprise / public / datacenter are"
+                " hashed (households, and unknown types so that no 户号 leaks), and so are"
+                " organisation rows whose `account_id` is not a valid USCC (a 户号 or phone number"
+                " sent under the wrong type: quarantined by `uscc_check_digit`, pseudonym only);"
+                " USCC accounts keep their USCC. The household key equals"
                 " `households.household_key` for the same 户号."
             )
     if dataset in (

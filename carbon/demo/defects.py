@@ -8,6 +8,8 @@ Each dataset lists the kinds that apply, with the column to break and an optiona
 Every kind that applies gets at least one defect per dataset (when the rate is > 0); the rest of
 the budget (``rate`` × rows) is spread round-robin over the kinds. Mutations change one cell of a
 distinct row; ``unique_key`` sends a good row twice (the manifest names the second copy).
+The manifest quotes raw person / household IDs masked (``carbon.ingest.redact.mask_id``): it is
+written under the data home, where no raw identifier may be.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ import numpy as np
 import pyarrow as pa
 
 from carbon.codes import USCC_ALPHABET
+from carbon.contracts.rules import USCC_ACCOUNT_TYPES
 from carbon.datasets import DATASETS
 from carbon.demo.writers import LandingFile
+from carbon.ingest.redact import mask_id
 
 CHECKS = (
     "not_null",
@@ -255,19 +259,38 @@ def inject(
             if spec.check == "unique_key":
                 f.dups.append(row)
                 cols = [c for c in key if c in f.table.column_names]
-                value = "|".join(str(f.table[c][row].as_py()) for c in cols)
+                value = "|".join(_quoted(dataset, f.table, c, row) for c in cols)
                 records.append(_rec(dataset, f, row, spec.check, "+".join(cols), value, True))
             else:
                 old = f.table[spec.column][row].as_py()
                 new = spec.mutate(old, r)
                 f.patches[(row, spec.column)] = new
-                records.append(_rec(dataset, f, row, spec.check, spec.column, new, False))
+                shown = None if new is None else _shown(dataset, f.table, spec.column, row, new)
+                records.append(_rec(dataset, f, row, spec.check, spec.column, shown, False))
             break
     # row numbers depend on all dups of the file: compute at the end
     for rec in records:
         f = rec.pop("_file")
         rec["row_number"] = f.final_row(rec.pop("_row"), second=rec.pop("_second"))
     return records
+
+
+def _quoted(dataset: str, table: pa.Table, col: str, row: int) -> str:
+    return _shown(dataset, table, col, row, table[col][row].as_py())
+
+
+def _shown(dataset: str, table: pa.Table, col: str, row: int, value: object) -> str:
+    """A cell as the manifest quotes it: a raw person / household ID masked (the manifest
+    lives under the data home, outside landing), an organisation's USCC as it is."""
+    v = str(value)
+    if col not in DATASETS[dataset].pseudonymise:
+        return v
+    if (
+        "account_type" in table.column_names
+        and table["account_type"][row].as_py() in USCC_ACCOUNT_TYPES
+    ):
+        return v
+    return mask_id(v)
 
 
 def _rec(dataset, f, row, check, column, value, second) -> dict:

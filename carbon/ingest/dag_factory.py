@@ -68,8 +68,18 @@ def ingest_tasks(dataset: str):
     @task(task_id="stage")
     def stage(file_name: str) -> dict:
         from carbon.ingest.pipeline import stage_file
+        from carbon.ingest.readers import RejectedFile
+        from carbon.ingest.redact import redact_message
 
-        res = stage_file(dataset, file_name)  # raises RejectedFile: this file's task fails
+        try:
+            res = stage_file(dataset, file_name)  # raises RejectedFile: this file's task fails
+        except RejectedFile:
+            raise  # its reason is redacted already
+        except Exception as exc:  # the task log must not quote a raw identifier either
+            safe = RuntimeError(
+                f"{dataset}/{file_name}: {type(exc).__name__}: {redact_message(str(exc))}"
+            )
+            raise safe.with_traceback(exc.__traceback__) from None
         print(
             f"{dataset}/{file_name}: {res['rows_in']} rows in, {res['rows_ok']} ok, "
             f"{res['rows_quarantined']} quarantined {res['failures_by_check']}"
@@ -106,6 +116,10 @@ def ingest_tasks(dataset: str):
 
         results, writes = list(results or []), list(writes or [])
         summary = finalize(dataset, results, writes, None, _period())
+        if summary.get("demo_pseudonym_secret"):  # once per dataset and night, not per file
+            from carbon.config import DEMO_SECRET_BANNER
+
+            print(f"{dataset}:\n{DEMO_SECRET_BANNER}")
         for r in summary["rejected"]:
             print(f"!!! REJECTED {dataset}/{r['file']}: {r['reason']} {r['columns']}")
         # a failure that is not a whole-file rejection is an infrastructure error: fail loudly

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from carbon import config
 from carbon.config import TZ
+from carbon.contracts.schemas import _USCC_COLUMNS as USCC_COLUMNS
 from carbon.contracts.schemas import MONTH_COLUMNS, validated_columns
 from carbon.datasets import DATASETS
 
@@ -158,7 +159,9 @@ def parse_table(
     data: dict[str, object] = {}
     failures: list[pd.DataFrame] = []
     for col in raw_cols:
-        text = _trimmed(table[col])
+        text = _trimmed(table[col])  # every code trimmed (region codes included)
+        if col in USCC_COLUMNS:  # a USCC is upper case (GB 32100); meter account ids: ingest
+            text = pc.utf8_upper(text)
         present = pc.not_equal(text, "")
         if not (text.null_count == 0 and pc.all(present).as_py()):  # empty cells -> null
             text = pc.if_else(present, text, pa.scalar(None, pa.string()))

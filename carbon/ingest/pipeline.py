@@ -43,11 +43,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from carbon.config import TZ, paths, pseudonym_secret
+from carbon import codes
+from carbon.config import DEMO_SECRET, TZ, paths, pseudonym_secret
 from carbon.contracts import schemas
 from carbon.contracts.rules import USCC_ACCOUNT_TYPES
 from carbon.datasets import DATASETS
-from carbon.ingest import pseudonym
+from carbon.ingest import pseudonym, redact
 from carbon.ingest.parse import parse_table
 from carbon.ingest.readers import RejectedFile, landing_files, read_landing_checked
 from carbon.ingest.validate import failures as find_failures
@@ -194,9 +195,22 @@ def pseudonymise_frame(
         arr = schemas._arrow(out[raw]).cast(pa.string())
         if dataset == "electricity_consumption":
             types = schemas._arrow(out["account_type"])
-            mask = pc.invert(
-                pc.fill_null(pc.is_in(types, pa.array(sorted(USCC_ACCOUNT_TYPES))), False)
-            )
+            is_org = pc.fill_null(pc.is_in(types, pa.array(sorted(USCC_ACCOUNT_TYPES))), False)
+            org = np.asarray(is_org.to_numpy(zero_copy_only=False), dtype=bool)
+            org_rows = np.flatnonzero(org)
+            hash_rows = ~org
+            if len(org_rows):
+                # a USCC is normalised (upper case; the parse trimmed it). An organisation row
+                # whose id is not a valid USCC even then is hashed like a household's: it may
+                # be a 户号 or a phone number sent under the wrong account type. Only the
+                # organisation rows are touched (a few thousand of 2.5 M meter rows).
+                arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+                ids = arr.take(pa.array(org_rows))
+                upper = pc.utf8_upper(ids)
+                if not pc.all(pc.fill_null(pc.equal(upper, ids), True)).as_py():
+                    arr = pc.replace_with_mask(arr, pa.array(org), upper)
+                hash_rows[org_rows[~codes.valid_uscc_mask(upper)]] = True
+            mask = pa.array(hash_rows)
             if pc.all(mask).as_py():
                 new = pseudonym.pseudonymise_arrow(arr, secret)
             elif pc.any(mask).as_py():  # hashing the few USCC rows too is cheaper than a filter
@@ -317,9 +331,44 @@ def quarantine_table(
             fails["failure_value"].astype(object).to_numpy(), type=pa.string()
         ),
     }
+    ids = set(spec.pseudonymise)
     for raw, col in zip(schemas.validated_columns(spec), spec.column_names, strict=True):
-        cols[col] = text[raw].take(idx)
+        cells = text[raw].take(idx)
+        if raw not in ids:  # ID columns hold the pseudonym; any other may hold a phone number
+            cells = redact.mask_patterns_arrow(cells.combine_chunks())[0]
+        cols[col] = cells
     return pa.table(cols)
+
+
+def free_text_columns(dataset: str) -> list[str]:
+    """Text columns that no code check guards (names, community / record / site ids): a mobile
+    or ID-card number there would reach the lake, so ``mask_free_text`` masks it."""
+    spec = DATASETS[dataset]
+    guarded = (
+        set(schemas._KNOWN)
+        | schemas._REGION_COLUMNS
+        | schemas._USCC_COLUMNS
+        | schemas.MONTH_COLUMNS
+        | {"unit", "account_id"}
+        | set(spec.pseudonymise.values())
+    )
+    return [c.name for c in spec.columns if c.dtype == "string" and c.name not in guarded]
+
+
+def mask_free_text(dataset: str, text: pa.Table) -> tuple[pa.Table, dict[str, int]]:
+    """``text`` with mobile- and ID-card-shaped numbers masked in its free-text columns (the
+    row is kept: the number is not what the row is about); the number of cells masked per
+    column, for the load report. Code columns need no masking here: such a value fails their
+    check, and the quarantine record masks it."""
+    counts: dict[str, int] = {}
+    for col in free_text_columns(dataset):
+        if col not in text.column_names:
+            continue
+        arr, n = redact.mask_patterns_arrow(text[col].combine_chunks())
+        if n:
+            text = text.set_column(text.column_names.index(col), col, arr)
+            counts[col] = n
+    return text, counts
 
 
 def _contract_names(dataset: str, cols: pd.Series) -> list[str]:
@@ -366,15 +415,18 @@ def stage_file(
             text, read_fails = read_landing_checked(dataset, path)
         except RejectedFile as exc:
             reject(dataset, path, exc, sha.result(), home)
-            raise
+            # without the reader's own error chained: its message may quote the file's text
+            raise RejectedFile(exc.file, exc.reason, exc.columns) from None
         clock.tick("read")
+        text, masked = mask_free_text(dataset, text)
         fperiod = schemas.file_period(file_name)
         # the raw ID columns first, hashed on the helper thread while the others are parsed (the
         # helper owns id_frame until it returns; the secret, and its warning, stay on this thread)
         ids = _pseudonym_inputs(dataset)
         id_frame, id_fails = parse_table(dataset, text, ids)
         if secret is None and DATASETS[dataset].pseudonymise:
-            secret = pseudonym_secret()
+            secret = pseudonym_secret(warn=False)  # said once per dataset by ``finalize``
+        raw_ids = {raw: text[raw] for raw in DATASETS[dataset].pseudonymise}
         hashing = helper.submit(pseudonymise_frame, dataset, id_frame, secret)
         names = schemas.validated_columns(DATASETS[dataset])
         frame, parse_fails = parse_table(dataset, text, [c for c in names if c not in ids])
@@ -404,7 +456,8 @@ def stage_file(
             ):
                 target = staged_good_path(dataset, file_name, part.dictionary[0].as_py(), home)
                 hoped = helper.submit(write_parquet, target, all_rows)
-        fails = find_failures(dataset, frame, text, parse_fails, fperiod, today)
+        fails = find_failures(dataset, frame, text, parse_fails, fperiod, today, raw_ids)
+        del raw_ids  # the raw IDs were needed only to quote failing ones masked
         if len(read_fails):  # a row the reader could not split: that is its one failure
             fails = fails[~fails["row"].isin(read_fails["row"])]
             fails = (
@@ -451,6 +504,12 @@ def stage_file(
         "failures_by_check": {k: int(v) for k, v in sorted(by_check.items())},
         "partitions": parts_good,
         "quarantine_partitions": parts_bad,
+        "identifiers_masked": masked,
+        **(
+            {"demo_pseudonym_secret": secret == DEMO_SECRET.encode("utf-8")}
+            if DATASETS[dataset].pseudonymise
+            else {}
+        ),
     }
 
 
@@ -494,8 +553,16 @@ def reject(dataset: str, path: Path, exc: RejectedFile, sha: str, home: str | Pa
     """Record a whole-file rejection: reason file (+ the file itself unless it holds raw IDs)."""
     target = paths(home).quarantine / dataset / "_rejected"
     target.mkdir(parents=True, exist_ok=True)
-    holds_raw_ids = bool(DATASETS[dataset].pseudonymise)
-    if not holds_raw_ids:  # a file with raw phone / ID numbers stays in landing only
+    # a file with raw IDs stays in landing only: a personal dataset's, a compressed container
+    # (XLSX, Parquet, zip) whose content cannot be scanned, and any whose bytes show a mobile or
+    # ID-card number
+    head = path.read_bytes() if path.exists() else b""
+    holds_raw_ids = (
+        bool(DATASETS[dataset].pseudonymise)
+        or head.startswith((b"PK\x03\x04", b"PAR1", b"\x1f\x8b"))
+        or redact.bytes_have_pattern(head)
+    )
+    if not holds_raw_ids:
         shutil.copy2(path, target / path.name)
     reason = {
         "file": path.name,
@@ -737,8 +804,10 @@ def finalize(
                 rejected.append(
                     {"file": f, "reason": rep["reason"], "columns": rep.get("columns", [])}
                 )
+    demo = [r.get("demo_pseudonym_secret") for r in reports if "demo_pseudonym_secret" in r]
     summary = {
         "dataset": dataset,
+        **({"demo_pseudonym_secret": any(demo)} if demo else {}),
         "files": len(reports) + len(rejected),
         "rows_in": sum(r["rows_in"] for r in reports),
         "rows_ok": sum(r["rows_ok"] for r in reports),

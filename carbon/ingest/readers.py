@@ -42,11 +42,15 @@ class RejectedFile(Exception):
     """A landing file rejected whole (unreadable, or its columns break the contract)."""
 
     def __init__(self, file: str, reason: str, columns: list[str] | None = None):
+        from carbon.ingest.redact import redact_message
+
+        # the reason and the columns may quote the file's text (a reader's error, a data row
+        # taken for the header): identifiers masked, quoted rows withheld
         self.file = file
-        self.reason = reason
-        self.columns = list(columns or [])
+        self.reason = redact_message(reason)
+        self.columns = [redact_message(c) for c in (columns or [])]
         cols = f" (columns: {', '.join(self.columns)})" if self.columns else ""
-        super().__init__(f"rejected {file}: {reason}{cols}")
+        super().__init__(f"rejected {file}: {self.reason}{cols}")
 
 
 def landing_files(landing_dir: Path) -> list[Path]:

@@ -73,16 +73,31 @@ def test_pseudonymise_keeps_nulls_on_both_paths(monkeypatch):
 def test_electricity_hashes_households_and_unknown_types_only():
     frame = pd.DataFrame(
         {
-            "account_type": pd.Series(["household", "enterprise", None, "bogus"], dtype="str"),
-            "account_id": pd.Series(["3209000000001", "USCC-1", "3209000000002", "p"], dtype="str"),
+            "account_type": pd.Series(
+                ["household", "enterprise", None, "bogus", "public", "enterprise"], dtype="str"
+            ),
+            "account_id": pd.Series(
+                [
+                    "3209000000001",
+                    "91320922CDTBBEFB68",
+                    "3209000000002",
+                    "p",
+                    "91320922cdtbbefb68",
+                    "13912345678",
+                ],
+                dtype="str",
+            ),
         }
     )
     out, hashed = pipeline.pseudonymise_frame("electricity_consumption", frame, SECRET)
     assert out["account_id"].tolist() == [
         _hmac32(SECRET, "3209000000001"),
-        "USCC-1",  # a USCC account keeps its (public) code
+        "91320922CDTBBEFB68",  # a USCC account keeps its (public) code
         _hmac32(SECRET, "3209000000002"),
         _hmac32(SECRET, "p"),
+        "91320922CDTBBEFB68",  # normalised to upper case (GB 32100)
+        # an organisation row whose id is no USCC may be a person's number: hashed
+        _hmac32(SECRET, "13912345678"),
     ]
     assert hashed["account_id"].equals(out["account_id"])
 
