@@ -1,6 +1,6 @@
 """Dispatch benchmark: the same LP in PyPSA (linopy + HiGHS) and in ours, plus loop and MILP runs.
 
-    uv run python benchmarks/dispatch.py [--sizes 24,8760,35040] [--loops 20] [--jobs 200]
+    ./run.sh python benchmarks/dispatch.py [--sizes 24,8760,35040] [--loops 20] [--jobs 200]
 
 1. For each size (24 hourly steps = 1 day, 8760 hourly = 1 year, 35040 quarter-hours = 1 year):
    build and solve the common problem (benchmarks/pypsa_compare.py) in both tools; check the

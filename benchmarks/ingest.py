@@ -1,6 +1,6 @@
 """Ingest benchmark: one day of city-scale meter data, end to end, against a bare Arrow copy.
 
-    uv run python benchmarks/ingest.py --rows 2500000
+    ./run.sh python benchmarks/ingest.py --rows 2500000
 
 Generates ``landing/electricity_consumption/meter_<day>.csv`` (households with raw 13-digit 户号
 plus enterprise / public / data-centre accounts with valid USCCs) in a temporary data home, then

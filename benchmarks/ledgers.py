@@ -1,7 +1,7 @@
 """Benchmark the ledger build (dbt-duckdb) on a data home whose lake is filled.
 
-    uv run python benchmarks/ledgers.py --home /tmp/h3-demo            # tiny demo city
-    uv run python benchmarks/ledgers.py --home /tmp/h3-city --no-full  # city scale
+    ./run.sh python benchmarks/ledgers.py --home /tmp/h3-demo            # tiny demo city
+    ./run.sh python benchmarks/ledgers.py --home /tmp/h3-city --no-full  # city scale
 
 Each measured build runs in its own process (peak RSS = that process: dbt + DuckDB):
 

@@ -5,7 +5,7 @@ scratch home, ingests the enterprise register and the meter reads with the real 
 (defects go to quarantine as at night), runs the detector of ``carbon.monitor`` over every key
 emitter and matches findings to the truth: same enterprise, same kind, overlapping days.
 
-    uv run python benchmarks/monitor.py --scale tiny small [--seeds 42 43 44]
+    ./run.sh python benchmarks/monitor.py --scale tiny small [--seeds 42 43 44]
 """
 
 from __future__ import annotations

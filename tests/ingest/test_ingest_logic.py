@@ -174,7 +174,7 @@ def test_dataset_docs_follow_the_contracts():
 
     for ds in DATASETS:
         assert (DOCS / f"{ds}.md").read_text(encoding="utf-8") == render(ds), (
-            f"docs/datasets/{ds}.md is stale: run `uv run python -m carbon.contracts.docs`"
+            f"docs/datasets/{ds}.md is stale: run `./run.sh python -m carbon.contracts.docs`"
         )
 
 
