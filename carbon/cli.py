@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "dispatch": "optimizers.cli",
     "airflow": "carbon.airflow_cli",
     "ledgers": "carbon.ledgers",
+    "serve": "carbon.console.cli",
 }
 
 
