@@ -41,7 +41,7 @@ def _labels() -> dict[str, str]:
     out: dict[str, str] = {}
     root = HERE.parents[1] / "models" / "marts"
     for f in glob.glob(str(root / "*" / "*.yml")):
-        for m in (yaml.safe_load(open(f)) or {}).get("models", []):
+        for m in (yaml.safe_load(Path(f).read_text()) or {}).get("models", []):
             for c in m.get("columns", []):
                 d = c.get("description") or ""
                 parts = [p.strip() for p in re.split(r" \| | / |\. ", d) if CJK.search(p)]

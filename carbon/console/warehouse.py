@@ -17,6 +17,7 @@ A page served during a build thus shows the last complete build, never a half-wr
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -91,10 +92,8 @@ class Warehouse:
 
     def cursor(self):
         with self._lock:
-            try:
+            with contextlib.suppress(OSError):  # keep serving the previous snapshot
                 self.refresh()
-            except OSError:
-                pass  # keep serving the previous snapshot
             if self._con is None:
                 self._adopt_existing()
             if self._con is None:
