@@ -30,18 +30,24 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="console-bench-"))
     (tmp / "warehouse").mkdir()
-    shutil.copyfile(Path(a.home) / "warehouse" / "carbon.duckdb", tmp / "warehouse" / "carbon.duckdb")
+    shutil.copyfile(
+        Path(a.home) / "warehouse" / "carbon.duckdb", tmp / "warehouse" / "carbon.duckdb"
+    )
     wh = Warehouse(tmp)
     rows = {r[0]: r for r in auth.write_demo_users(tmp, wh.cursor())}
     cur = wh.cursor()
-    region, uscc = cur.execute("select region_code, uscc from ent_enterprise_emissions_monthly "
-                               "group by all order by sum(tco2e_total) desc limit 1").fetchone()
+    region, uscc = cur.execute(
+        "select region_code, uscc from ent_enterprise_emissions_monthly "
+        "group by all order by sum(tco2e_total) desc limit 1"
+    ).fetchone()
     wh.close()
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    srv = uvicorn.Server(uvicorn.Config(create_app(tmp), host="127.0.0.1", port=port, log_level="warning"))
+    srv = uvicorn.Server(
+        uvicorn.Config(create_app(tmp), host="127.0.0.1", port=port, log_level="warning")
+    )
     t = threading.Thread(target=srv.run, daemon=True)
     t.start()
     while not srv.started:
@@ -53,7 +59,11 @@ def main() -> None:
         tok = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
         c.post("/login", data={"csrf": tok, "username": "city", "password": rows["city"][2]})
         print(f"{'page':<12}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
-        for name, url in [("overview", "/"), ("district", f"/district/{region}"), ("enterprise", f"/enterprise/{uscc}")]:
+        for name, url in [
+            ("overview", "/"),
+            ("district", f"/district/{region}"),
+            ("enterprise", f"/enterprise/{uscc}"),
+        ]:
             c.get(url)  # warm
             times = []
             for _ in range(a.requests):
@@ -63,7 +73,9 @@ def main() -> None:
                 assert r.status_code == 200, (url, r.status_code)
             times.sort()
             p95 = times[int(0.95 * len(times)) - 1]
-            print(f"{name:<12}{len(times):>5}{statistics.median(times):>9.1f}{p95:>9.1f}{times[-1]:>9.1f}")
+            print(
+                f"{name:<12}{len(times):>5}{statistics.median(times):>9.1f}{p95:>9.1f}{times[-1]:>9.1f}"
+            )
     srv.should_exit = True
     t.join(5)
     shutil.rmtree(tmp, ignore_errors=True)

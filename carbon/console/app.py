@@ -330,17 +330,19 @@ def create_app(home: str | Path | None = None) -> FastAPI:
             headers={"Content-Disposition": f'attachment; filename="{fname}"'},
         )
 
-    @app.post("/alerts/{entity_id}/{action}")
-    async def alert_action(request: Request, entity_id: str, action: str):
+    @app.post("/alerts/{region_code}/{entity_id}/{action}")
+    async def alert_action(request: Request, region_code: str, entity_id: str, action: str):
         form = await check_csrf(request)
         user = user_of(request)
         auth.authorize(directory, user, "alerts")
         if action not in ("ack", "resolve"):
             raise HTTPProblem(400, f"action {action!r}: ack or resolve / 操作应为 ack 或 resolve")
         c = con()
-        region = c.execute(
-            "select any_value(region_code) from gov_watchlist where entity_id = ?", [entity_id]
-        ).fetchone()[0]
+        hit = c.execute(
+            "select region_code from gov_watchlist where region_code = ? and entity_id = ? limit 1",
+            [region_code, entity_id],
+        ).fetchone()
+        region = hit[0] if hit else None
         if region is None:
             raise HTTPProblem(404, f"alert {entity_id} not found / 未找到预警对象 {entity_id}")
         if user.role == "district" and region != user.region_code:

@@ -99,7 +99,7 @@ def test_sql_metacharacters_are_harmless(client_for, home, bad):
         assert r.status_code in (400, 404), (url, r.status_code)
     r = c.get("/alerts")
     r = c.post(
-        f"/alerts/{quote(bad, safe='')}/ack",
+        f"/alerts/320902/{quote(bad, safe='')}/ack",
         data={"csrf": re.search(r'name="csrf" value="([^"]+)"', r.text).group(1)},
     )
     assert r.status_code == 404
@@ -120,14 +120,14 @@ def test_sql_is_bound_not_formatted():
 def test_post_without_csrf_fails(client_for, home):
     c = client_for("city")
     page = c.get("/alerts").text
-    entity = re.search(r'action="/alerts/([^/"]+)/ack"', page).group(1)
+    region, entity = re.search(r'action="/alerts/([^/"]+)/([^/"]+)/ack"', page).groups()
     log = home / "console" / "alert_actions.jsonl"
     before = log.read_text() if log.exists() else ""
-    assert c.post(f"/alerts/{entity}/ack", data={}).status_code == 403
-    assert c.post(f"/alerts/{entity}/ack", data={"csrf": "forged"}).status_code == 403
+    assert c.post(f"/alerts/{region}/{entity}/ack", data={}).status_code == 403
+    assert c.post(f"/alerts/{region}/{entity}/ack", data={"csrf": "forged"}).status_code == 403
     assert (log.read_text() if log.exists() else "") == before
     r = c.post(
-        f"/alerts/{entity}/ack",
+        f"/alerts/{region}/{entity}/ack",
         data={"csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1)},
         follow_redirects=False,
     )
@@ -138,7 +138,9 @@ def test_post_without_csrf_fails(client_for, home):
         and rec["action"] == "ack"
         and rec["entity_id"] == entity
         and "+08:00" in rec["at"]
+        and rec["region_code"] == region
     )
+    assert "ack by city" in c.get("/alerts").text
     from fastapi.testclient import TestClient
 
     anon = TestClient(c.app)
@@ -149,15 +151,16 @@ def test_district_cannot_act_on_other_districts_alert(client_for, home):
     own = _demo(home)["district"]["region_code"]
     con = duckdb.connect(str(home / "warehouse" / "carbon.duckdb"), read_only=True)
     foreign = con.execute(
-        "select entity_id from gov_watchlist where region_code <> ? limit 1", [own]
+        "select region_code, entity_id from gov_watchlist where region_code <> ? and entity_type = 'enterprise' limit 1",
+        [own],
     ).fetchone()
     con.close()
     c = client_for("district")
     page = c.get("/alerts").text
-    assert foreign is None or foreign[0] not in page
+    assert foreign is None or foreign[1] not in page
     if foreign:
         r = c.post(
-            f"/alerts/{foreign[0]}/resolve",
+            f"/alerts/{foreign[0]}/{foreign[1]}/resolve",
             data={"csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1)},
         )
         assert r.status_code == 403
