@@ -64,25 +64,42 @@ class Warehouse:
         self._lock = threading.Lock()
         self._con = None
         self._sig: str | None = None
+        self._thread: threading.Thread | None = None
 
     def refresh(self) -> bool:
         """Publish a new snapshot if a newer complete build exists. True if one was published."""
+        target = self._copy()
+        if target is None:
+            return False
+        with self._lock:
+            return self._open(target)
+
+    def _refresh_locked(self) -> bool:
+        target = self._copy()
+        return False if target is None else self._open(target)
+
+    def _copy(self) -> Path | None:
         sig = _signature(self.live)
         if sig is None or sig == self._sig or build_running(self.live):
-            return False
+            return None
         self.dir.mkdir(parents=True, exist_ok=True)
         target = self.dir / f"{sig}.duckdb"
         if not target.exists():
-            tmp = self.dir / f".{sig}.{os.getpid()}.tmp"
+            tmp = self.dir / f".{sig}.{os.getpid()}.{threading.get_ident()}.tmp"
             shutil.copyfile(self.live, tmp)
             if build_running(self.live) or _signature(self.live) != sig:
                 tmp.unlink(missing_ok=True)
-                return False
+                return None
             os.replace(tmp, target)
+        return target
+
+    def _open(self, target: Path) -> bool:
         import duckdb
 
+        if target.stem == self._sig:
+            return False
         con = duckdb.connect(str(target), read_only=True)
-        old, self._con, self._sig = self._con, con, sig
+        old, self._con, self._sig = self._con, con, target.stem
         if old is not None:
             old.close()
         for f in self.dir.glob("*.duckdb"):  # keep only the current snapshot
@@ -91,14 +108,31 @@ class Warehouse:
         return True
 
     def cursor(self):
+        """A cursor on the current snapshot. A newer build is copied on a helper thread while
+        requests keep reading the current one (only the very first snapshot is taken inline)."""
         with self._lock:
-            with contextlib.suppress(OSError):  # keep serving the previous snapshot
-                self.refresh()
             if self._con is None:
                 self._adopt_existing()
+                with contextlib.suppress(OSError):
+                    self._refresh_locked()
+            elif _signature(self.live) not in (None, self._sig) and not self._busy():
+                self._thread = threading.Thread(target=self._refresh_bg, daemon=True)
+                self._thread.start()
             if self._con is None:
                 raise NoWarehouse(str(self.live))
             return self._con.cursor()
+
+    def _busy(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _refresh_bg(self) -> None:
+        with contextlib.suppress(OSError):
+            self.refresh()
+
+    def wait(self, timeout: float = 60.0) -> None:
+        """Wait for a snapshot copy in progress (tests, benchmarks)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     def _adopt_existing(self) -> None:
         snaps = sorted(self.dir.glob("*.duckdb")) if self.dir.exists() else []

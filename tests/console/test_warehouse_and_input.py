@@ -29,6 +29,8 @@ def test_console_never_blocks_a_writer_and_serves_last_complete_build(tmp_path, 
         w.close()
         assert wh.cursor().execute("select count(*) from ledger_entries").fetchone()[0] == n0
         fcntl.flock(fh, fcntl.LOCK_UN)
+    wh.cursor()  # starts the copy of the finished build on a helper thread
+    wh.wait()
     n1 = wh.cursor().execute("select count(*) from ledger_entries").fetchone()[0]
     assert n1 < n0  # the finished build is published on the next request
     assert len(list((tmp_path / "console" / "snapshots").glob("*.duckdb"))) == 1
