@@ -24,6 +24,9 @@ fi
 # compiling its libraries from source (seconds per process where PYTHONDONTWRITEBYTECODE is set)
 "$UV" sync --frozen --quiet --compile-bytecode
 
+# the console's ECharts and Yancheng map from the npm registry (no CDN at run time); needs npm
+./scripts/install_frontend.sh || echo ">> warning: console front-end assets not installed (needs npm)" >&2
+
 cmd="${1:-}"
 [ $# -gt 0 ] && shift
 case "$cmd" in

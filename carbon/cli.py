@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "airflow": "carbon.airflow_cli",
     "ledgers": "carbon.ledgers",
     "alerts": "carbon.monitor.cli",
+    "serve": "carbon.console.cli",
 }
 
 

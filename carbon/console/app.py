@@ -1,0 +1,417 @@
+"""FastAPI routes of the console. Every resource goes through ``_guard`` → ``auth.authorize``."""
+
+from __future__ import annotations
+
+import csv
+import glob
+import hmac
+import io
+import json
+import os
+import re
+import secrets
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from carbon.config import paths
+from carbon.console import auth
+from carbon.console import queries as q
+from carbon.console.warehouse import NoWarehouse, Warehouse
+
+HERE = Path(__file__).parent
+TZ = ZoneInfo("Asia/Shanghai")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+class HTTPProblem(Exception):
+    def __init__(self, status: int, message: str):
+        self.status, self.message = status, message
+
+
+def _labels() -> dict[str, str]:
+    """Chinese column labels from the marts' dbt contracts (the part of the description in CJK)."""
+    out: dict[str, str] = {}
+    root = HERE.parents[1] / "models" / "marts"
+    for f in glob.glob(str(root / "*" / "*.yml")):
+        for m in (yaml.safe_load(Path(f).read_text()) or {}).get("models", []):
+            for c in m.get("columns", []):
+                d = c.get("description") or ""
+                parts = [p.strip() for p in re.split(r" \| | / |\. ", d) if CJK.search(p)]
+                if parts and c["name"] not in out:
+                    out[c["name"]] = parts[-1].rstrip("。")
+    out.update(
+        {
+            "tco2e": "排放量(吨CO2)",
+            "tco2e_total": "排放总量(吨CO2)",
+            "quantity": "数量",
+            "points": "积分",
+        }
+    )
+    return out
+
+
+LABELS = _labels()
+
+
+def secret_key(home) -> str:
+    env = os.environ.get("CARBON_CONSOLE_SECRET")
+    if env:
+        return env
+    p = auth.console_dir(home) / "session_secret"
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if not p.exists():
+        p.write_text(secrets.token_hex(32))
+        os.chmod(p, 0o600)
+    return p.read_text().strip()
+
+
+def actions_path(home) -> Path:
+    """Alert actions: append-only JSON lines outside the rebuilt warehouse."""
+    return auth.console_dir(home) / "alert_actions.jsonl"
+
+
+def create_app(home: str | Path | None = None) -> FastAPI:
+    home = paths(home).home
+    app = FastAPI(
+        title="碳达峰碳中和数据监测分析管理系统 carbon console",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key(home),
+        session_cookie="carbon_session",
+        same_site="strict",
+        https_only=os.environ.get("CARBON_CONSOLE_HTTPS") == "1",
+        max_age=8 * 3600,
+    )
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    tpl = Jinja2Templates(directory=HERE / "templates")
+    wh = Warehouse(home)
+    directory = auth.Directory(home)
+    app.state.warehouse, app.state.directory = wh, directory
+
+    def fmt(v):
+        if isinstance(v, float):
+            return f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"
+        return "" if v is None else str(v)
+
+    tpl.env.filters["fmt"] = fmt
+    tpl.env.globals["label"] = lambda c: LABELS.get(c, "")
+
+    def user_of(request: Request) -> auth.User | None:
+        s = request.session
+        if s.get("role") == "resident":
+            return auth.User("resident", "resident", account_id=s.get("account_id"))
+        return directory.user(s["username"]) if s.get("username") else None
+
+    def csrf(request: Request) -> str:
+        if "csrf" not in request.session:
+            request.session["csrf"] = secrets.token_urlsafe(24)
+        return request.session["csrf"]
+
+    async def check_csrf(request: Request) -> dict:
+        form = dict(await request.form())
+        sent, want = form.get("csrf", ""), request.session.get("csrf", "")
+        if not want or not hmac.compare_digest(str(sent), want):
+            raise HTTPProblem(403, "CSRF token missing or wrong / 表单校验令牌缺失或错误")
+        return form
+
+    def render(request, name, code=200, **ctx):
+        ctx.update(
+            request=request,
+            user=user_of(request),
+            csrf=csrf(request),
+            built=_built(wh),
+            labels=LABELS,
+            levels=q.LEVELS,
+            names=q.COUNTY_NAMES,
+        )
+        return tpl.TemplateResponse(request, name, ctx, status_code=code)
+
+    @app.exception_handler(HTTPProblem)
+    async def _problem(request: Request, exc: HTTPProblem):
+        return render(request, "problem.html", exc.status, status=exc.status, message=exc.message)
+
+    @app.exception_handler(auth.Forbidden)
+    async def _forbidden(request: Request, exc: auth.Forbidden):
+        if user_of(request) is None:
+            return RedirectResponse("/login", 303)
+        return render(
+            request, "problem.html", 403, status=403, message=f"Forbidden 无权访问: {exc}"
+        )
+
+    @app.exception_handler(NoWarehouse)
+    async def _nowh(request: Request, exc: NoWarehouse):
+        return render(
+            request,
+            "problem.html",
+            503,
+            status=503,
+            message="No warehouse yet 尚无数据仓库: run the nightly build first 请先运行夜间构建 "
+            "(./run.sh nightly or carbon nightly).",
+        )
+
+    def con():
+        return wh.cursor()
+
+    def period_arg(c, period: str | None) -> str:
+        if period is None:
+            return q.latest_month(c)
+        if not q.PERIOD_RE.match(period):
+            raise HTTPProblem(
+                400, f"malformed period {period!r}: expected YYYY-MM / 期间格式应为 YYYY-MM"
+            )
+        if period not in q.months(c):
+            raise HTTPProblem(404, f"period {period} not found / 未找到期间 {period}")
+        return period
+
+    # ---- the views: each returns (guard, template, context with tables); pages AND downloads use them
+    def view(request: Request, name: str, key: str | None, period: str | None):
+        user = user_of(request)
+        c = con()
+        if name == "overview":
+            auth.authorize(directory, user, "city")
+            month = period_arg(c, period)
+            year = month[:4]
+            inds = q.indicators(c, None, month)
+            city = q.indicators(c, None, month, "320900")
+            tables = {
+                "districts": inds,
+                "city": city,
+                "trend": q.trend(c, "320900"),
+                "split": q.split(c, "3209", year),
+                "top": q.top_emitters(c, "3209", year),
+                "ceads": q.ceads(c),
+            }
+            return "overview.html", dict(month=month, tables=tables, region="320900")
+        if name == "district":
+            if not key or not q.REGION_RE.match(key):
+                raise HTTPProblem(
+                    400,
+                    f"malformed region code {key!r}: expected six digits (GB/T 2260) / 区划代码应为6位数字",
+                )
+            if not q.region_exists(c, key):
+                raise HTTPProblem(404, f"region {key} not found / 未找到行政区划 {key}")
+            auth.authorize(directory, user, "region", key)
+            month = period_arg(c, period)
+            tables = {
+                "district": q.indicators(c, None, month, key),
+                "trend": q.trend(c, key),
+                "split": q.split(c, key, month[:4]),
+                "enterprises": q.top_emitters(c, key, month[:4], 1000),
+                "recon": q.recon(c, key),
+            }
+            return "district.html", dict(month=month, tables=tables, region=key)
+        if name == "enterprise":
+            if not key or not q.USCC_RE.match(key):
+                raise HTTPProblem(
+                    400,
+                    f"malformed USCC {key!r}: expected 18 characters (GB 32100) / 统一社会信用代码应为18位",
+                )
+            region = q.enterprise_region(c, key)
+            if region is None:
+                raise HTTPProblem(404, f"enterprise {key} not found / 未找到企业 {key}")
+            auth.authorize(directory, user, "enterprise", key, region_of=region)
+            monthly = q.ent_monthly(c, key)
+            month = period_arg(c, period) if period else monthly[1][-1][0]
+            tables = {
+                "monthly": monthly,
+                "efficiency": q.ent_efficiency(c, key),
+                "trace": q.ent_trace(c, key, month),
+            }
+            return "enterprise.html", dict(month=month, tables=tables, uscc=key, region=region)
+        if name == "alerts":
+            auth.authorize(directory, user, "alerts")
+            month = period_arg(c, period)
+            region = user.region_code if user.role == "district" else None
+            return "alerts.html", dict(
+                month=month,
+                tables={"watchlist": q.watchlist(c, int(month[:4]), region)},
+                actions=_actions(home),
+            )
+        if name == "personal":
+            acc = user.account_id if user else None
+            auth.authorize(directory, user, "personal", acc)
+            bal, cred, red = q.personal(c, acc)
+            return "personal.html", dict(
+                tables={"balance": bal, "credits": cred, "redemptions": red}, account=acc
+            )
+        if name == "dispatch":
+            auth.authorize(directory, user, "dispatch")
+            return "dispatch.html", dict(tables={"plans": q.dispatch(c)})
+        raise HTTPProblem(404, f"page {name} not found / 未找到页面")
+
+    @app.get("/", response_class=HTMLResponse)
+    def home_page(request: Request, period: str | None = None):
+        u = user_of(request)
+        if u is None:
+            return RedirectResponse("/login", 303)
+        if u.role == "district":
+            return RedirectResponse(f"/district/{u.region_code}", 303)
+        if u.role in ("enterprise",):
+            return RedirectResponse(f"/enterprise/{u.uscc}", 303)
+        if u.role == "resident":
+            return RedirectResponse("/personal", 303)
+        if u.role == "bank":
+            return render(request, "bank.html")
+        t, ctx = view(request, "overview", None, period)
+        return render(request, t, **ctx)
+
+    @app.get("/district/{code}", response_class=HTMLResponse)
+    def district_page(request: Request, code: str, period: str | None = None):
+        t, ctx = view(request, "district", code, period)
+        return render(request, t, **ctx)
+
+    @app.get("/enterprise/{uscc}", response_class=HTMLResponse)
+    def enterprise_page(request: Request, uscc: str, period: str | None = None):
+        t, ctx = view(request, "enterprise", uscc, period)
+        return render(request, t, **ctx)
+
+    for simple in ("alerts", "personal", "dispatch"):
+
+        def page(request: Request, period: str | None = None, _n=simple):
+            t, ctx = view(request, _n, None, period)
+            return render(request, t, **ctx)
+
+        app.get(f"/{simple}", response_class=HTMLResponse, name=simple)(page)
+
+    @app.get("/download/{page}/{table}.{ext}")
+    def download(
+        request: Request,
+        page: str,
+        table: str,
+        ext: str,
+        key: str | None = None,
+        period: str | None = None,
+    ):
+        if ext not in ("csv", "xlsx"):
+            raise HTTPProblem(400, f"format {ext!r}: csv or xlsx / 格式应为 csv 或 xlsx")
+        if page == "overview" and key is None:
+            pass
+        _, ctx = view(request, page, key, period)
+        if table not in ctx["tables"]:
+            raise HTTPProblem(404, f"table {table} not found / 未找到表 {table}")
+        cols, data = ctx["tables"][table]
+        header = [f"{c} {LABELS.get(c, '')}".strip() for c in cols]
+        fname = f"{page}-{key or 'city'}-{table}.{ext}"
+        if ext == "csv":
+            buf = io.StringIO()
+            w = csv.writer(buf)
+            w.writerow(header)
+            w.writerows(data)
+            return Response(
+                "\ufeff" + buf.getvalue(),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{fname}"'},
+            )
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = table[:31]
+        ws.append(header)
+        for r in data:
+            ws.append([v if isinstance(v, (int, float, str, type(None))) else str(v) for v in r])
+        out = io.BytesIO()
+        wb.save(out)
+        return Response(
+            out.getvalue(),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{fname}"'},
+        )
+
+    @app.post("/alerts/{region_code}/{entity_id}/{action}")
+    async def alert_action(request: Request, region_code: str, entity_id: str, action: str):
+        form = await check_csrf(request)
+        user = user_of(request)
+        auth.authorize(directory, user, "alerts")
+        if action not in ("ack", "resolve"):
+            raise HTTPProblem(400, f"action {action!r}: ack or resolve / 操作应为 ack 或 resolve")
+        c = con()
+        hit = c.execute(
+            "select region_code from gov_watchlist where region_code = ? and entity_id = ? limit 1",
+            [region_code, entity_id],
+        ).fetchone()
+        region = hit[0] if hit else None
+        if region is None:
+            raise HTTPProblem(404, f"alert {entity_id} not found / 未找到预警对象 {entity_id}")
+        if user.role == "district" and region != user.region_code:
+            raise auth.Forbidden(f"alert {entity_id} is in another district")
+        rec = {
+            "at": datetime.now(TZ).isoformat(timespec="seconds"),
+            "user": user.username,
+            "role": user.role,
+            "entity_id": entity_id,
+            "region_code": region,
+            "action": action,
+            "note": str(form.get("note", ""))[:500],
+        }
+        p = actions_path(home)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(p, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, (json.dumps(rec, ensure_ascii=False) + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return RedirectResponse("/alerts", 303)
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request):
+        return render(request, "login.html")
+
+    @app.post("/login")
+    async def login(request: Request):
+        form = await check_csrf(request)
+        u = directory.login(str(form.get("username", "")), str(form.get("password", "")))
+        if u is None:
+            return render(
+                request, "login.html", 401, error="wrong user name or password / 用户名或密码错误"
+            )
+        request.session.clear()
+        request.session.update(username=u.username, csrf=secrets.token_urlsafe(24))
+        return RedirectResponse("/", 303)
+
+    @app.get("/r/{token}")
+    def resident_login(request: Request, token: str):
+        u = directory.resident(token)
+        if u is None:
+            raise HTTPProblem(404, "unknown resident token / 无效的居民访问令牌")
+        request.session.clear()
+        request.session.update(
+            role="resident", account_id=u.account_id, csrf=secrets.token_urlsafe(24)
+        )
+        return RedirectResponse("/personal", 303)
+
+    @app.post("/logout")
+    async def logout(request: Request):
+        await check_csrf(request)
+        request.session.clear()
+        return RedirectResponse("/login", 303)
+
+    return app
+
+
+def _built(wh: Warehouse) -> str:
+    sig = wh.build_sig
+    if not sig:
+        return ""
+    ns = int(sig.split("-")[0])
+    return datetime.fromtimestamp(ns / 1e9, TZ).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _actions(home) -> list[dict]:
+    p = actions_path(home)
+    if not p.exists():
+        return []
+    return [json.loads(line) for line in p.read_text().splitlines() if line.strip()]

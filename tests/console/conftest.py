@@ -1,0 +1,93 @@
+"""A built tiny demo warehouse for the console tests (one per session), and signed-in clients."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _build(home: Path) -> None:
+    env = {**os.environ, "CARBON_HOME": str(home)}
+    for argv in (["demo-data", "--scale", "tiny"], ["nightly"]):
+        subprocess.run(
+            [sys.executable, "-m", "carbon.cli", *argv],
+            cwd=REPO,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory) -> Path:
+    """The warehouse of a demo nightly. CARBON_CONSOLE_TEST_HOME may name a home already built by
+    ``./run.sh nightly`` (its warehouse is copied) to save the ~3 min build when iterating."""
+    src = os.environ.get("CARBON_CONSOLE_TEST_HOME")
+    if src and (Path(src) / "warehouse" / "carbon.duckdb").exists():
+        return Path(src) / "warehouse" / "carbon.duckdb"
+    home = tmp_path_factory.mktemp("console-build")
+    _build(home)
+    return home / "warehouse" / "carbon.duckdb"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory, built_warehouse) -> Path:
+    h = tmp_path_factory.mktemp("console-home")
+    (h / "warehouse").mkdir()
+    shutil.copyfile(built_warehouse, h / "warehouse" / "carbon.duckdb")
+    from carbon.console import auth
+    from carbon.console.warehouse import Warehouse
+
+    wh = Warehouse(h)
+    h_rows = auth.write_demo_users(h, wh.cursor())
+    wh.close()
+    (h / "logins.txt").write_text("\n".join("\t".join(r) for r in h_rows))
+    return h
+
+
+@pytest.fixture(scope="module")
+def logins(home) -> dict[str, str]:
+    return {
+        r.split("\t")[0]: r.split("\t")[2] for r in (home / "logins.txt").read_text().splitlines()
+    }
+
+
+@pytest.fixture(scope="module")
+def app(home):
+    from carbon.console.app import create_app
+
+    return create_app(home)
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture(scope="module")
+def client_for(app, logins):
+    from fastapi.testclient import TestClient
+
+    def make(role: str):
+        c = TestClient(app)
+        if role == "resident":
+            r = c.get(logins["resident"], follow_redirects=False)
+            assert r.status_code == 303
+            return c
+        r = c.get("/login")
+        r = c.post(
+            "/login",
+            data={"csrf": csrf_of(r.text), "username": role, "password": logins[role]},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+        return c
+
+    return make
