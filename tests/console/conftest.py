@@ -33,8 +33,19 @@ def built_warehouse(tmp_path_factory) -> Path:
     src = os.environ.get("CARBON_CONSOLE_TEST_HOME")
     if src and (Path(src) / "warehouse" / "carbon.duckdb").exists():
         return Path(src) / "warehouse" / "carbon.duckdb"
-    home = tmp_path_factory.mktemp("console-build")
-    _build(home)
+    # one build shared by every xdist worker of this run (the pytest-xdist recipe: a file lock in
+    # the run's common temporary root), instead of one nightly per worker
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp().parent
+    home = root / "console-build"
+    done = home / ".built"
+    with FileLock(str(root / "console-build.lock")):
+        if not done.exists():
+            shutil.rmtree(home, ignore_errors=True)
+            home.mkdir()
+            _build(home)
+            done.touch()
     return home / "warehouse" / "carbon.duckdb"
 
 
