@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from carbon.cli import build_parser
+from carbon.cli import COMMANDS, build_parser
 from carbon.orchestration import REPO_ROOT
 
 README = REPO_ROOT / "README.md"
@@ -60,7 +60,7 @@ def test_each_readme_line_refers_to_what_exists(words, monkeypatch):
         if rest in (["--help"], []) or rest[-1] == "--help":
             return
         args = build_parser().parse_args(rest)  # SystemExit(2) on a bad argument or command
-        assert args.command in {"demo-data", "nightly", "dispatch", "airflow", "ledgers"}
+        assert args.command in COMMANDS
         if args.command == "airflow":
             assert args.airflow_args, words
     elif verb == "python":
