@@ -37,7 +37,9 @@ def built_warehouse(tmp_path_factory) -> Path:
     # the run's common temporary root), instead of one nightly per worker
     from filelock import FileLock
 
-    root = tmp_path_factory.getbasetemp().parent
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # workers' temp dirs share this run's root
+        root = root.parent
     home = root / "console-build"
     done = home / ".built"
     with FileLock(str(root / "console-build.lock")):
