@@ -292,7 +292,7 @@ def _local(v) -> str | None:
     t = datetime.fromisoformat(str(v))
     if t.tzinfo is None:
         t = t.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
-    return t.astimezone(ZoneInfo("Asia/Shanghai")).isoformat(timespec="seconds")
+    return t.astimezone(ZoneInfo("Asia/Shanghai")).isoformat(sep=" ", timespec="seconds")
 
 
 SCHEDULE_COLS = (
