@@ -2,11 +2,15 @@
 enterprise page, with a real HTTP client (httpx) against ``carbon serve``'s app under uvicorn.
 
     ./run.sh python benchmarks/console.py --home data [--requests 200]
+
+Beside each page, the same run times a bare DuckDB query of the page's main mart (read-only
+connection on the same snapshot, no HTTP, no template) N times, and prints ``uptime``'s load.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import socket
 import statistics
@@ -55,10 +59,32 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     import re
 
-    with httpx.Client(base_url=base) as c:
+    import duckdb
+
+    from carbon.console import queries as q
+
+    bare_con = duckdb.connect(str(tmp / "warehouse" / "carbon.duckdb"), read_only=True)
+    month = q.latest_month(bare_con)
+    bare = {
+        "overview": lambda: q.indicators(bare_con, None, month),
+        "district": lambda: q.recon(bare_con, region),
+        "enterprise": lambda: q.ent_monthly(bare_con, uscc),
+    }
+    bare_sql = {
+        "overview": "gov_region_indicators (9 counties, one month)",
+        "district": "recon_region_monthly (one county)",
+        "enterprise": "ent_enterprise_emissions_monthly (one USCC)",
+    }
+
+    def pct(times):
+        times = sorted(times)
+        return statistics.median(times), times[int(0.95 * len(times)) - 1], times[-1]
+
+    print(f"load average before 开始负载: {os.getloadavg()}")
+    with httpx.Client(base_url=base, timeout=60) as c:
         tok = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
         c.post("/login", data={"csrf": tok, "username": "city", "password": rows["city"][2]})
-        print(f"{'page':<12}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+        print(f"{'page':<12}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}   bare DuckDB query")
         for name, url in [
             ("overview", "/"),
             ("district", f"/district/{region}"),
@@ -71,11 +97,21 @@ def main() -> None:
                 r = c.get(url)
                 times.append((time.perf_counter() - t0) * 1000)
                 assert r.status_code == 200, (url, r.status_code)
-            times.sort()
-            p95 = times[int(0.95 * len(times)) - 1]
+            bt = []
+            bare[name]()
+            for _ in range(a.requests):
+                t0 = time.perf_counter()
+                bare[name]()
+                bt.append((time.perf_counter() - t0) * 1000)
+            p50, p95, mx = pct(times)
+            b50, b95, bmx = pct(bt)
             print(
-                f"{name:<12}{len(times):>5}{statistics.median(times):>9.1f}{p95:>9.1f}{times[-1]:>9.1f}"
+                f"{name:<12}{len(times):>5}{p50:>9.1f}{p95:>9.1f}{mx:>9.1f}   "
+                f"p50 {b50:.1f} p95 {b95:.1f} max {bmx:.1f} ms: {bare_sql[name]}"
             )
+    bare_con.close()
+    print(f"load average after 结束负载: {os.getloadavg()}")
+    print(f"warehouse {Path(tmp / 'warehouse' / 'carbon.duckdb').stat().st_size / 1e6:.0f} MB")
     srv.should_exit = True
     t.join(5)
     shutil.rmtree(tmp, ignore_errors=True)

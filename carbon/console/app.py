@@ -6,11 +6,10 @@ import csv
 import glob
 import hmac
 import io
-import json
 import os
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,6 +23,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from carbon.config import paths
 from carbon.console import auth
 from carbon.console import queries as q
+from carbon.console.charts import schedule_charts, trend_chart
 from carbon.console.warehouse import NoWarehouse, Warehouse
 
 HERE = Path(__file__).parent
@@ -73,11 +73,6 @@ def secret_key(home) -> str:
     return p.read_text().strip()
 
 
-def actions_path(home) -> Path:
-    """Alert actions: append-only JSON lines outside the rebuilt warehouse."""
-    return auth.console_dir(home) / "alert_actions.jsonl"
-
-
 def create_app(home: str | Path | None = None) -> FastAPI:
     home = paths(home).home
     app = FastAPI(
@@ -107,6 +102,8 @@ def create_app(home: str | Path | None = None) -> FastAPI:
 
     tpl.env.filters["fmt"] = fmt
     tpl.env.globals["label"] = lambda c: LABELS.get(c, "")
+    tpl.env.globals["zip"] = zip
+    tpl.env.globals.update(levels=q.LEVELS, names=q.COUNTY_NAMES)
 
     def user_of(request: Request) -> auth.User | None:
         s = request.session
@@ -175,6 +172,22 @@ def create_app(home: str | Path | None = None) -> FastAPI:
             raise HTTPProblem(404, f"period {period} not found / 未找到期间 {period}")
         return period
 
+    def alert_filters(request: Request) -> dict:
+        """The inbox filters (?status=open|acknowledged|resolved|expired|all, ?severity=1..3,
+        ?rule=RULE_ID), validated: a bad value is a 400 naming it."""
+        qp = request.query_params
+        status, sev, rule = qp.get("status") or None, qp.get("severity") or None, qp.get("rule")
+        if status is not None and status not in (*q.ALERT_STATUSES, "all"):
+            raise HTTPProblem(
+                400,
+                f"status {status!r}: one of open, acknowledged, resolved, expired, all / 状态取值错误",
+            )
+        if sev is not None and sev not in ("1", "2", "3"):
+            raise HTTPProblem(400, f"severity {sev!r}: 1, 2 or 3 / 级别应为 1、2 或 3")
+        if rule is not None and not re.fullmatch(r"[a-z0-9_]{1,64}", rule):
+            raise HTTPProblem(400, f"rule {rule!r}: a rule id (a-z, 0-9, _) / 规则编号格式错误")
+        return dict(status=status, severity=int(sev) if sev else None, rule=rule or None)
+
     # ---- the views: each returns (guard, template, context with tables); pages AND downloads use them
     def view(request: Request, name: str, key: str | None, period: str | None):
         user = user_of(request)
@@ -193,7 +206,13 @@ def create_app(home: str | Path | None = None) -> FastAPI:
                 "top": q.top_emitters(c, "3209", year),
                 "ceads": q.ceads(c),
             }
-            return "overview.html", dict(month=month, tables=tables, region="320900")
+            return "overview.html", dict(
+                month=month,
+                tables=tables,
+                region="320900",
+                trend_option=trend_chart(*tables["trend"], q.first_metered_month(c, "3209")),
+                province=q.ceads_province_context(c),
+            )
         if name == "district":
             if not key or not q.REGION_RE.match(key):
                 raise HTTPProblem(
@@ -211,7 +230,12 @@ def create_app(home: str | Path | None = None) -> FastAPI:
                 "enterprises": q.top_emitters(c, key, month[:4], 1000),
                 "recon": q.recon(c, key),
             }
-            return "district.html", dict(month=month, tables=tables, region=key)
+            return "district.html", dict(
+                month=month,
+                tables=tables,
+                region=key,
+                trend_option=trend_chart(*tables["trend"], q.first_metered_month(c, key)),
+            )
         if name == "enterprise":
             if not key or not q.USCC_RE.match(key):
                 raise HTTPProblem(
@@ -233,12 +257,12 @@ def create_app(home: str | Path | None = None) -> FastAPI:
         if name == "alerts":
             auth.authorize(directory, user, "alerts")
             month = period_arg(c, period)
-            region = user.region_code if user.role == "district" else None
-            return "alerts.html", dict(
-                month=month,
-                tables={"watchlist": q.watchlist(c, int(month[:4]), region)},
-                actions=_actions(home),
-            )
+            region, uscc = auth.alert_scope(user)
+            f = alert_filters(request)
+            tables = {"alerts": q.alerts(home, region, uscc, **f)}
+            if user.role in ("city", "district"):
+                tables["watchlist"] = q.watchlist(c, int(month[:4]), region)
+            return "alerts.html", dict(month=month, tables=tables, filters=f)
         if name == "personal":
             acc = user.account_id if user else None
             auth.authorize(directory, user, "personal", acc)
@@ -248,7 +272,25 @@ def create_app(home: str | Path | None = None) -> FastAPI:
             )
         if name == "dispatch":
             auth.authorize(directory, user, "dispatch")
-            return "dispatch.html", dict(tables={"plans": q.dispatch(c)})
+            today = datetime.now(TZ).date()
+            dates, is_today = q.plan_dates(c, today)
+            sched = q.schedule(c, paths(home).lake, dates)
+            plans = q.dispatch(c)
+            pc = plans[0]
+            scen = {
+                r[pc.index("site_id")]: r[pc.index("scenario")]
+                for r in plans[1]
+                if str(r[pc.index("plan_date")]) in dates
+            }
+            limits = q.site_limits(HERE.parents[1] / "scenarios", scen)
+            return "dispatch.html", dict(
+                tables={"plans": plans, "schedule": sched},
+                dates=dates,
+                is_today=is_today,
+                today=str(today),
+                tomorrow=str(today + timedelta(days=1)),
+                charts=schedule_charts(*sched, limits),
+            )
         raise HTTPProblem(404, f"page {name} not found / 未找到页面")
 
     @app.get("/", response_class=HTMLResponse)
@@ -330,40 +372,40 @@ def create_app(home: str | Path | None = None) -> FastAPI:
             headers={"Content-Disposition": f'attachment; filename="{fname}"'},
         )
 
-    @app.post("/alerts/{region_code}/{entity_id}/{action}")
-    async def alert_action(request: Request, region_code: str, entity_id: str, action: str):
+    @app.post("/alerts/{alert_id}/{action}")
+    async def alert_action(request: Request, alert_id: str, action: str):
+        """Acknowledge / resolve a monitoring alert through the SAME lifecycle function that
+        ``carbon alerts ack|resolve`` calls (one append-only store under <home>/monitor/, outside
+        the warehouse), recorded with the console user and the Asia/Shanghai (+08:00) time."""
+        from carbon.monitor import lifecycle as lc
+
         form = await check_csrf(request)
         user = user_of(request)
         auth.authorize(directory, user, "alerts")
         if action not in ("ack", "resolve"):
             raise HTTPProblem(400, f"action {action!r}: ack or resolve / 操作应为 ack 或 resolve")
-        c = con()
-        hit = c.execute(
-            "select region_code from gov_watchlist where region_code = ? and entity_id = ? limit 1",
-            [region_code, entity_id],
-        ).fetchone()
-        region = hit[0] if hit else None
-        if region is None:
-            raise HTTPProblem(404, f"alert {entity_id} not found / 未找到预警对象 {entity_id}")
-        if user.role == "district" and region != user.region_code:
-            raise auth.Forbidden(f"alert {entity_id} is in another district")
-        rec = {
-            "at": datetime.now(TZ).isoformat(timespec="seconds"),
-            "user": user.username,
-            "role": user.role,
-            "entity_id": entity_id,
-            "region_code": region,
-            "action": action,
-            "note": str(form.get("note", ""))[:500],
-        }
-        p = actions_path(home)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(p, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, (json.dumps(rec, ensure_ascii=False) + "\n").encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        if not re.fullmatch(r"AL-[0-9A-F]{10}", alert_id):
+            raise HTTPProblem(400, f"malformed alert id {alert_id!r} / 预警编号格式错误")
+        table = lc.alert_table(home)
+        hit = table[table["alert_id"] == alert_id] if not table.empty else table
+        if hit.empty:
+            raise HTTPProblem(404, f"alert {alert_id} not found / 未找到预警 {alert_id}")
+        a = hit.iloc[0]
+        ent = str(a["subject_id"]) if a["subject_type"] == "enterprise" else None
+        region = (
+            None
+            if a["region_code"] is None or str(a["region_code"]) in ("", "nan", "None")
+            else str(a["region_code"])
+        )
+        auth.authorize(directory, user, "alert", ent, region_of=region)
+        lc.record_action(
+            home,
+            alert_id,
+            "acknowledge" if action == "ack" else "resolve",
+            f"{user.username} (console {user.role})",
+            str(form.get("note", ""))[:500],
+            at=lc.now_local().isoformat(),
+        )
         return RedirectResponse("/alerts", 303)
 
     @app.get("/login", response_class=HTMLResponse)
@@ -408,10 +450,3 @@ def _built(wh: Warehouse) -> str:
         return ""
     ns = int(sig.split("-")[0])
     return datetime.fromtimestamp(ns / 1e9, TZ).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def _actions(home) -> list[dict]:
-    p = actions_path(home)
-    if not p.exists():
-        return []
-    return [json.loads(line) for line in p.read_text().splitlines() if line.strip()]

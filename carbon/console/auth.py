@@ -125,7 +125,9 @@ def authorize(
     """The one place every page, download and report asks. Raises Forbidden.
 
     kind: ``city`` (city-wide views), ``region`` (key = region code), ``enterprise`` (key = USCC,
-    region_of = its county), ``alerts``, ``dispatch``, ``personal`` (key = account id).
+    region_of = its county), ``alerts`` (the inbox; its rows are scoped by ``alert_scope``),
+    ``alert`` (one monitoring alert: key = the USCC of an enterprise finding or None, region_of =
+    the alert's ``region_code``), ``dispatch``, ``personal`` (key = account id).
     """
     if user is None:
         raise Forbidden("not signed in")
@@ -139,8 +141,13 @@ def authorize(
         return
     if kind == "region" and r == "district" and key == user.region_code:
         return
-    if kind == "alerts" and r == "district":
-        return  # the inbox filters to the district (queries bind region_code)
+    if kind == "alerts" and r in ("district", "enterprise"):
+        return  # the inbox rows are filtered by alert_scope (own district / own USCC)
+    if kind == "alert":
+        if r == "district" and region_of is not None and region_of == user.region_code:
+            return
+        if r == "enterprise" and key is not None and key == user.uscc:
+            return
     if kind == "enterprise":
         if r == "district" and region_of is not None and region_of == user.region_code:
             return
@@ -149,6 +156,16 @@ def authorize(
         if r == "bank" and key and directory.consent_in_force(user.bank_id, key, today):
             return
     raise Forbidden(f"role {r} may not see {kind} {key or ''}".strip())
+
+
+def alert_scope(user: User) -> tuple[str | None, str | None]:
+    """(region, uscc) an inbox is limited to: the city sees every alert, a district bureau those
+    whose region_code is its county, an enterprise those about its own USCC."""
+    if user.role == "district":
+        return user.region_code, None
+    if user.role == "enterprise":
+        return None, user.uscc
+    return None, None
 
 
 def write_demo_users(home, con) -> list[tuple[str, str, str]]:

@@ -20,7 +20,7 @@ COUNTY_NAMES = {
     "320981": "东台市",
     "320900": "盐城市",
 }
-LEVELS = {1: "red 红", 2: "yellow 黄", 3: "green 绿"}
+LEVELS = {1: "红 red", 2: "黄 yellow", 3: "绿 green"}  # 晴雨表 warning_level codes
 
 
 def rows(con, sql: str, params=()) -> tuple[list[str], list[tuple]]:
@@ -106,11 +106,24 @@ def top_emitters(con, region_prefix: str, year: str, n: int = 10):
 
 
 def ceads(con):
+    """The city (320900) and its counties against their own CEADs reference. The mart also rolls our
+    total up to Jiangsu (320000), but that row sets one city against the whole province's CEADs
+    figure (a ratio of ~0.05 that means nothing); the page leaves it out and names the province
+    total only as context (ceads_province_context)."""
     return rows(
         con,
         "select region_code, year, top_down_mt, ceads_reference_year, ceads_reference_mt, "
-        "ratio_to_reference from gov_ceads_comparison order by region_code, year",
+        "ratio_to_reference from gov_ceads_comparison where region_code like '3209%' "
+        "order by region_code = '320900' desc, region_code, year",
     )
+
+
+def ceads_province_context(con):
+    """Jiangsu's (320000) CEADs total of the latest reference year: context only, not compared."""
+    return con.execute(
+        "select ceads_reference_year, ceads_reference_mt from gov_ceads_comparison "
+        "where region_code = '320000' order by year desc limit 1"
+    ).fetchone()
 
 
 def recon(con, region: str):
@@ -189,7 +202,179 @@ def personal(con, account_id: str):
 def dispatch(con):
     return rows(
         con,
-        "select site_id, plan_date, status, planned_import_kwh, cost_cny, tco2, green_share, "
+        "select site_id, plan_date, scenario, status, planned_import_kwh, cost_cny, tco2, green_share, "
         "cue_kg_per_kwh, pue_realised, peak_kw, curtailment_kwh, battery_cycles, jobs_on_time, jobs_total "
         "from dispatch_site_daily order by plan_date desc, site_id limit 50",
     )
+
+
+ALERT_COLS = [
+    "alert_id",
+    "severity",
+    "rule_id",
+    "rule_name_en",
+    "rule_name_zh",
+    "subject_type",
+    "subject_id",
+    "subject_name",
+    "region_code",
+    "period",
+    "evidence",
+    "first_seen",
+    "last_seen",
+    "status",
+    "status_zh",
+    "escalated",
+    "acknowledged_by",
+    "acknowledged_at",
+    "resolved_by",
+    "resolved_at",
+    "response",
+]
+ALERT_STATUSES = ("open", "acknowledged", "resolved", "expired")
+
+
+def alert_in_scope(a: dict, region: str | None, uscc: str | None) -> bool:
+    """How an alert names its place: ``region_code`` (GB/T 2260 county, or the city 320900) and,
+    for an enterprise finding, ``subject_type = 'enterprise'`` with the USCC in ``subject_id``."""
+    if uscc is not None:
+        return a.get("subject_type") == "enterprise" and a.get("subject_id") == uscc
+    if region is not None:
+        return a.get("region_code") == region
+    return True
+
+
+def alerts(home, region=None, uscc=None, status=None, severity=None, rule=None):
+    """The monitoring alerts from the ONE lifecycle store ``carbon alerts list`` reads
+    (``carbon.monitor.lifecycle.alert_table``), scoped and filtered like the CLI: by default open
+    and acknowledged; ``status='all'`` every status. Times shown in Asia/Shanghai."""
+    from carbon.monitor import lifecycle as lc
+
+    df = lc.alert_table(home)
+    out = []
+    for a in df.to_dict("records"):
+        a = {k: (None if _isna(v) else v) for k, v in a.items()}
+        if not alert_in_scope(a, region, uscc):
+            continue
+        if status in (None, ""):
+            if a["status"] not in ("open", "acknowledged"):
+                continue
+        elif status != "all" and a["status"] != status:
+            continue
+        if severity is not None and int(a["severity"]) != severity:
+            continue
+        if rule and a["rule_id"] != rule:
+            continue
+        for k in ("first_seen", "last_seen", "acknowledged_at", "resolved_at"):
+            a[k] = _local(a[k])
+        a["severity"] = int(a["severity"])
+        a["escalated"] = bool(a["escalated"])
+        out.append(a)
+    return ALERT_COLS, [tuple(a[c] for c in ALERT_COLS) for a in out]
+
+
+def _isna(v) -> bool:
+    try:
+        import pandas as pd
+
+        return v is None or (not isinstance(v, (list, dict)) and bool(pd.isna(v)))
+    except (TypeError, ValueError):
+        return False
+
+
+def _local(v) -> str | None:
+    """An ISO time shown in Asia/Shanghai with its offset (+08:00)."""
+    if v in (None, ""):
+        return None
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    t = datetime.fromisoformat(str(v))
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    return t.astimezone(ZoneInfo("Asia/Shanghai")).isoformat(sep=" ", timespec="seconds")
+
+
+SCHEDULE_COLS = (
+    "site_id",
+    "plan_date",
+    "ts",
+    "step_hours",
+    "grid_import_kw",
+    "grid_export_kw",
+    "pv_used_kw",
+    "wind_used_kw",
+    "battery_charge_kw",
+    "battery_discharge_kw",
+    "soc_kwh",
+    "job_kw",
+    "facility_kw",
+    "price_cny_per_kwh",
+    "carbon_kg_per_kwh",
+)
+
+
+def plan_dates(con, today) -> tuple[list[str], bool]:
+    """Today's and tomorrow's plan dates (Asia/Shanghai) if the marts hold them, else the latest
+    two planned dates; the flag says whether today's plan exists."""
+    have = [
+        str(r[0])
+        for r in con.execute(
+            "select distinct plan_date from dispatch_site_daily order by plan_date desc"
+        ).fetchall()
+    ]
+    from datetime import timedelta
+
+    want = [str(today), str(today + timedelta(days=1))]
+    hits = [d for d in want if d in have]
+    if hits:
+        return hits, True
+    return sorted(have[:2]), False
+
+
+def schedule(con, lake_dir, dates: list[str]):
+    """The step rows of the day-ahead plans (kW means over each step) from the lake's
+    ``dispatch_plans``, the table ``dispatch_site_daily`` sums its planned import from."""
+    import glob as _glob
+    from pathlib import Path
+
+    files = sorted(_glob.glob(str(Path(lake_dir) / "dispatch_plans" / "*" / "part-0.parquet")))
+    if not files or not dates:
+        return list(SCHEDULE_COLS), []
+    return rows(
+        con,
+        f"select {', '.join(SCHEDULE_COLS)} from read_parquet(?, hive_partitioning = false) "
+        "where cast(plan_date as varchar) in (select unnest(?)) order by site_id, plan_date, ts",
+        [files, dates],
+    )
+
+
+def site_limits(scenarios_dir, scenario_of: dict) -> dict[str, dict]:
+    """contract_kw / import_max_kw of each site, from the scenario file its plan was solved with."""
+    from pathlib import Path
+
+    import yaml
+
+    out: dict[str, dict] = {}
+    for site, scen in scenario_of.items():
+        p = Path(scenarios_dir) / f"{scen}.yaml"
+        if not p.exists():
+            continue
+        for s in (yaml.safe_load(p.read_text()) or {}).get("sites", []):
+            if s.get("site_id") == site:
+                g = s.get("grid") or {}
+                out[site] = {
+                    "contract_kw": g.get("contract_kw"),
+                    "import_max_kw": g.get("import_max_kw"),
+                    "name": s.get("name"),
+                }
+    return out
+
+
+def first_metered_month(con, region_prefix: str) -> str | None:
+    """The first month with metered electricity accounts (the source of Scope 2 electricity)."""
+    return con.execute(
+        "select min(month) from gov_region_emissions_monthly where method = 'bottom_up' "
+        "and scope = 'scope2_electricity' and region_code like ? || '%'",
+        [region_prefix],
+    ).fetchone()[0]

@@ -99,9 +99,11 @@ class Warehouse:
         if target.stem == self._sig:
             return False
         con = duckdb.connect(str(target), read_only=True)
-        old, self._con, self._sig = self._con, con, target.stem
-        if old is not None:
-            old.close()
+        # the old connection is NOT closed here: requests still reading it hold cursors on it
+        # (closing it made an in-flight page fail with "Connection already closed" when a new
+        # build was switched in); it is released when its last cursor goes (the unlinked
+        # snapshot file stays readable until then)
+        self._con, self._sig = con, target.stem
         for f in self.dir.glob("*.duckdb"):  # keep only the current snapshot
             if f != target:
                 f.unlink(missing_ok=True)

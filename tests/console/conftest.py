@@ -56,6 +56,12 @@ def home(tmp_path_factory, built_warehouse) -> Path:
     h = tmp_path_factory.mktemp("console-home")
     (h / "warehouse").mkdir()
     shutil.copyfile(built_warehouse, h / "warehouse" / "carbon.duckdb")
+    # the monitoring alerts' lifecycle store and the lake's dispatch plans live beside the
+    # warehouse in the built home: each module gets its own copy (acks in one module stay there)
+    built_home = built_warehouse.parents[1]
+    for sub in ("monitor", "lake/dispatch_plans"):
+        if (built_home / sub).exists():
+            shutil.copytree(built_home / sub, h / sub)
     from carbon.console import auth
     from carbon.console.warehouse import Warehouse
 
@@ -64,6 +70,11 @@ def home(tmp_path_factory, built_warehouse) -> Path:
     wh.close()
     (h / "logins.txt").write_text("\n".join("\t".join(r) for r in h_rows))
     return h
+
+
+@pytest.fixture(scope="module")
+def built_home(built_warehouse) -> Path:
+    return built_warehouse.parents[1]
 
 
 @pytest.fixture(scope="module")

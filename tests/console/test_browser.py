@@ -5,6 +5,7 @@ error, the figures equal the marts, the map shows the nine counties. Screenshots
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -125,7 +126,9 @@ def test_city_overview_offline_map_and_figures(browser, server, logins, home, tm
     assert rows.count() == 9
     for i in range(9):
         code = _cell(page, "districts", "region_code", i).split()[0]
-        assert int(_cell(page, "districts", "warning_level", i)) == levels[code]
+        # the level shown as 绿 green / 黄 yellow / 红 red, not the bare code 1/2/3
+        shown = _cell(page, "districts", "warning_level", i)
+        assert shown == {1: "红 red", 2: "黄 yellow", 3: "绿 green"}[levels[code]], shown
     _shot(page, "city-overview", tmp_path)
     assert not errors, errors
     assert not outside, outside
@@ -184,6 +187,52 @@ def test_every_page_and_role_renders(browser, server, logins, home, tmp_path, ro
         assert abs(_num(_cell(page, "balance", "balance")) - float(bal)) < 0.01
     con.close()
     _shot(page, f"{role}-{(path or 'home').strip('/').replace('/', '-')}", tmp_path)
+    assert not errors, errors
+    assert not outside, outside
+    ctx.close()
+
+
+def test_dispatch_schedule_chart_sums_to_the_planned_import(
+    browser, server, logins, home, tmp_path
+):
+    """Each site's schedule chart renders (no console error), has a legend, price and carbon
+    intensity on a second axis and the contract line, and its grid-import series (kW × step
+    hours) sums to the plan's planned import in dispatch_site_daily."""
+    import json
+
+    ctx, page, errors, outside = _page(browser, server, "city", logins)
+    page.goto(server + "/dispatch")
+    page.wait_for_load_state("networkidle")
+    charts = page.locator("div.sched")
+    n = charts.count()
+    assert n > 0
+    con = duckdb.connect(str(home / "warehouse" / "carbon.duckdb"), read_only=True)
+    for i in range(n):
+        el = charts.nth(i)
+        cid, site, day = (el.get_attribute(a) for a in ("id", "data-site", "data-date"))
+        steph = json.loads(el.get_attribute("data-steph"))
+        opt = page.evaluate(
+            f"(() => {{ const o = echarts.getInstanceByDom(document.getElementById('{cid}'))"
+            ".getOption(); return {legend: o.legend[0].data || o.series.map(s => s.name),"
+            " series: o.series.map(s => ({name: s.name, axis: s.yAxisIndex, data: s.data,"
+            " mark: (s.markLine || {}).data})), axes: o.yAxis.length}; })()"
+        )
+        names = [s["name"] for s in opt["series"]]
+        assert len(opt["legend"]) == len(names) >= 5
+        assert all(re.search(r"[\u4e00-\u9fff]", s) and re.search(r"[A-Za-z]", s) for s in names)
+        grid = next(s for s in opt["series"] if s["name"].startswith("电网购电"))
+        price = next(s for s in opt["series"] if s["name"].startswith("电价"))
+        ci = next(s for s in opt["series"] if s["name"].startswith("电网碳强度"))
+        assert price["axis"] == 1 and ci["axis"] == 1 and grid["axis"] == 0 and opt["axes"] == 3
+        assert any("contract" in json.dumps(m) for m in grid["mark"])
+        shown_kwh = sum(kw * h for kw, h in zip(grid["data"], steph, strict=True))
+        planned = con.execute(
+            "select planned_import_kwh from dispatch_site_daily where site_id = ? and plan_date = ?",
+            [site, day],
+        ).fetchone()[0]
+        assert abs(shown_kwh - planned) <= 1e-6 * max(1.0, planned), (site, day)
+    con.close()
+    _shot(page, "city-dispatch-schedule", tmp_path)
     assert not errors, errors
     assert not outside, outside
     ctx.close()
