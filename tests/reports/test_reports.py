@@ -367,3 +367,22 @@ def test_cli_bad_input_exit_2_one_line(home, uscc, argv):
     assert err and "Traceback" not in r.stderr
     if "--format" not in argv:
         assert len(err) == 1, err
+
+
+def test_no_cjk_font_fails_with_a_clear_message(monkeypatch):
+    from carbon.reports import fonts
+
+    monkeypatch.setattr(fonts, "KNOWN", ())
+    monkeypatch.setattr(fonts, "_fc_match", lambda: None)
+    monkeypatch.delenv("CARBON_CJK_FONT", raising=False)
+    fonts.cjk_font.cache_clear()
+    try:
+        with pytest.raises(fonts.NoCJKFont, match="fonts-noto-cjk"):
+            fonts.cjk_font()
+        monkeypatch.setenv("CARBON_CJK_FONT", "/nonexistent/font.ttc")
+        with pytest.raises(fonts.NoCJKFont, match="no such file"):
+            fonts.cjk_font()
+    finally:
+        fonts.cjk_font.cache_clear()
+    monkeypatch.undo()
+    assert "NotoSansCJK" in fonts.cjk_font().path.name  # the installed font is found again
