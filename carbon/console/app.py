@@ -331,7 +331,14 @@ def create_app(home: str | Path | None = None) -> FastAPI:
         )
 
     @app.get("/report/{kind}/{key}.{ext}")
-    def report(request: Request, kind: str, key: str, ext: str, period: str | None = None):
+    def report(
+        request: Request,
+        kind: str,
+        key: str,
+        ext: str,
+        period: str | None = None,
+        region: str | None = None,
+    ):
         """The reports of carbon.reports (PDF / XLSX), guarded by auth.authorize like the pages."""
         from carbon.reports import data as rdata
         from carbon.reports.render import render as render_report
@@ -349,8 +356,11 @@ def create_app(home: str | Path | None = None) -> FastAPI:
                 auth.authorize(directory, user, "enterprise", key, region_of=region)
                 rep = rdata.enterprise(c, key, period)
             elif kind == "monthly":
-                auth.authorize(directory, user, "city")
-                rep = rdata.monthly(c, key)
+                if region is None:
+                    auth.authorize(directory, user, "city")
+                elif q.REGION_RE.match(region):
+                    auth.authorize(directory, user, "region", region)
+                rep = rdata.monthly(c, key, region)
             else:
                 raise rdata.NotFound(f"report {kind} not found / 未找到报告 {kind}")
         except rdata.BadRequest as exc:

@@ -17,6 +17,7 @@ def add_arguments(p) -> None:
     e.add_argument("--period", required=True, help="YYYY (a year) or YYYY-MM")
     m = sub.add_parser("monthly", help="the bureau's monthly brief 月度碳排放简报")
     m.add_argument("month", help="YYYY-MM")
+    m.add_argument("--region", help="a county (GB/T 2260): that district's brief; default the city")
     for s in (e, m):
         s.add_argument("--format", choices=("pdf", "xlsx"), default="pdf")
         s.add_argument("--out", help="output directory (default: <home>/reports/)")
@@ -42,7 +43,7 @@ def run(args) -> int:
             if args.report == "enterprise":
                 rep = data.enterprise(con, args.uscc, args.period)
             else:
-                rep = data.monthly(con, args.month)
+                rep = data.monthly(con, args.month, args.region)
         except (data.BadRequest, data.NotFound) as exc:
             raise UsageError(str(exc)) from None
         out = Path(args.out) if args.out else paths().home / "reports"

@@ -58,6 +58,8 @@ class Report:
     def stem(self) -> str:
         if self.kind == "enterprise":
             return f"carbon-report-enterprise-{self.key}-{self.period}"
+        if self.key != "320900":
+            return f"carbon-report-monthly-{self.key}-{self.period}"
         return f"carbon-report-monthly-{self.period}"
 
 
@@ -271,17 +273,32 @@ def _prev(month: str, back: int) -> str:
     return f"{n // 12:04d}-{n % 12 + 1:02d}"
 
 
-def monthly(con, month: str) -> Report:
+def monthly(con, month: str, region: str | None = None) -> Report:
+    """The city's brief, or with ``region`` (a county, GB/T 2260) that district's own."""
     if not month or not q.PERIOD_RE.match(month):
         raise BadRequest(f"malformed month {month!r}: expected YYYY-MM / 月份格式应为 YYYY-MM")
+    if region is not None:
+        if not q.REGION_RE.match(region) or region == "320900":
+            raise BadRequest(
+                f"malformed region {region!r}: expected a county code (GB/T 2260, six digits) / "
+                "区县代码应为6位数字"
+            )
+        if not q.region_exists(con, region):
+            raise NotFound(f"region {region} not found / 未找到行政区划 {region}")
     if month not in q.months(con):
         raise NotFound(f"month {month} not found / 未找到月份 {month}")
     lm, ly = _prev(month, 1), _prev(month, 12)
-    ccols, crow = q.indicators(con, None, month, "320900")
-    dcols, drows = q.indicators(con, None, month)
+    scope = region or "320900"
+    prefix = region or "3209"
+    place = f"{scope} {q.COUNTY_NAMES.get(scope, '')}".strip()
+    ccols, crow = q.indicators(con, None, month, scope)
+    if region:
+        dcols, drows = q.indicators(con, None, month, region)
+    else:
+        dcols, drows = q.indicators(con, None, month)
     status = _month_status(con, month)
     facts = [
-        ("地区 Region (GB/T 2260)", "320900 盐城市"),
+        ("地区 Region (GB/T 2260)", place),
         ("月份 Month", month),
         ("月份状态 Month status", status),
         ("生成时间 Generated at", _now()),
@@ -296,7 +313,7 @@ def monthly(con, month: str) -> Report:
             ("预警等级 Warning level", q.LEVELS.get(c["warning_level"], str(c["warning_level"]))),
         ]
     rep = Report(
-        "monthly", month, month, f"月度碳排放简报 Monthly carbon brief — 盐城市 {month}", facts
+        "monthly", scope, month, f"月度碳排放简报 Monthly carbon brief — {place} {month}", facts
     )
     rep.sections.append(
         Section(
@@ -309,9 +326,9 @@ def monthly(con, month: str) -> Report:
     scols, srows = q.rows(
         con,
         "select sector_code, scope, sum(tco2e) as tco2e from gov_region_emissions_monthly "
-        "where method = 'bottom_up' and region_code like '3209%' and region_code <> '320900' "
+        "where method = 'bottom_up' and region_code like ? || '%' and region_code <> '320900' "
         "and month = ? group by all order by tco2e desc",
-        [month],
+        [prefix, month],
     )
     rep.sections.append(
         Section("行业 Sectors", f"行业 Sectors, bottom-up, {month} (tCO2e)", scols, srows)
@@ -320,14 +337,14 @@ def monthly(con, month: str) -> Report:
     xcols, xrows = q.rows(
         con,
         f"with t as (select region_code, month, {tot} as tco2e from gov_region_indicators "
-        "where region_code like '3209%') "
+        "where region_code like ? || '%') "
         "select a.region_code, a.tco2e as tco2e_month, p.tco2e as tco2e_last_month, "
         "a.tco2e - p.tco2e as change_vs_last_month, y.tco2e as tco2e_last_year, "
         "a.tco2e - y.tco2e as change_vs_last_year "
         "from t a left join t p on p.region_code = a.region_code and p.month = ? "
         "left join t y on y.region_code = a.region_code and y.month = ? "
         "where a.month = ? order by abs(coalesce(a.tco2e - p.tco2e, 0)) desc",
-        [lm, ly, month],
+        [prefix, lm, ly, month],
     )
     rep.sections.append(
         Section(
@@ -345,9 +362,10 @@ def monthly(con, month: str) -> Report:
         "a.tco2e_total - y.tco2e_total as change_vs_last_year "
         "from t a left join t p on p.uscc = a.uscc and p.month = ? "
         "left join t y on y.uscc = a.uscc and y.month = ? where a.month = ? "
+        "and a.region_code like ? || '%' "
         "order by greatest(abs(coalesce(a.tco2e_total - p.tco2e_total, 0)), "
         "abs(coalesce(a.tco2e_total - y.tco2e_total, 0))) desc, a.uscc limit 10",
-        [lm, ly, month],
+        [lm, ly, month, prefix],
     )
     rep.sections.append(
         Section(
@@ -363,7 +381,9 @@ def monthly(con, month: str) -> Report:
             con,
             "select alert_id, severity, rule_name_zh, rule_name_en, subject_type, subject_id, "
             f"region_code, period, status, status_zh from {alerts} "
-            "where status in ('open', 'acknowledged') order by severity, region_code, alert_id",
+            "where status in ('open', 'acknowledged') and coalesce(region_code, '') like ? || '%' "
+            "order by severity, region_code, alert_id",
+            [prefix],
         )
     else:
         acols, arows = ["alert_id"], []

@@ -282,6 +282,18 @@ def test_district_gets_403_for_another_district(client_for, users, con, month):
     assert c.get(f"/report/enterprise/{outside}.pdf").status_code == 403
     assert c.get(f"/report/enterprise/{outside}.xlsx").status_code == 403
     assert c.get(f"/report/monthly/{month}.pdf").status_code == 403  # the city-wide brief
+    other = "320981" if own != "320981" else "320902"
+    r = c.get(f"/report/monthly/{month}.xlsx?region={own}")  # the district's own brief
+    assert r.status_code == 200
+    regions = {
+        row[1]
+        for row in load_workbook(io.BytesIO(r.content))["区县 Districts"].iter_rows(
+            min_row=2, values_only=True
+        )
+    }
+    assert regions == {own}
+    assert c.get(f"/report/monthly/{month}.pdf?region={other}").status_code == 403
+    assert c.get(f"/report/monthly/{month}.xlsx?region={other}").status_code == 403
 
 
 def test_enterprise_user_changing_uscc_gets_403(client_for, home, uscc):
@@ -318,6 +330,8 @@ def test_console_report_bad_input(client_for, uscc, app):
     assert c.get("/report/monthly/2026-13.pdf").status_code == 400
     assert c.get("/report/monthly/1999-01.xlsx").status_code == 404
     assert c.get("/report/weekly/2026-10.pdf").status_code == 404
+    assert c.get("/report/monthly/2026-10.pdf?region=32090x").status_code == 400
+    assert c.get("/report/monthly/2026-10.pdf?region=320999").status_code == 404
 
 
 # ---- the CLI (bureau operator, city scope)
@@ -357,6 +371,8 @@ def test_cli_writes_reports_atomically_into_home_reports(home, uscc, year, month
         ["monthly", "2026-13"],
         ["monthly", "1999-01"],
         ["monthly", "2026-10", "--format", "doc"],
+        ["monthly", "2026-10", "--region", "3209"],
+        ["monthly", "2026-10", "--region", "320999"],
     ],
 )
 def test_cli_bad_input_exit_2_one_line(home, uscc, argv, monkeypatch, capsys):
