@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "ledgers": "carbon.ledgers",
     "alerts": "carbon.monitor.cli",
     "serve": "carbon.console.cli",
+    "report": "carbon.reports.cli",
 }
 
 

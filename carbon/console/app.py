@@ -372,6 +372,53 @@ def create_app(home: str | Path | None = None) -> FastAPI:
             headers={"Content-Disposition": f'attachment; filename="{fname}"'},
         )
 
+    @app.get("/report/{kind}/{key}.{ext}")
+    def report(
+        request: Request,
+        kind: str,
+        key: str,
+        ext: str,
+        period: str | None = None,
+        region: str | None = None,
+    ):
+        """The reports of carbon.reports (PDF / XLSX), guarded by auth.authorize like the pages."""
+        from carbon.reports import data as rdata
+        from carbon.reports.render import render as render_report
+
+        if ext not in ("pdf", "xlsx"):
+            raise HTTPProblem(400, f"format {ext!r}: pdf or xlsx / 格式应为 pdf 或 xlsx")
+        user, c = user_of(request), con()
+        try:
+            if kind == "enterprise":
+                if not q.USCC_RE.match(key):
+                    raise rdata.BadRequest(f"malformed USCC {key!r} / 统一社会信用代码格式错误")
+                region = q.enterprise_region(c, key)
+                if region is None:
+                    raise rdata.NotFound(f"enterprise {key} not found / 未找到企业 {key}")
+                auth.authorize(directory, user, "enterprise", key, region_of=region)
+                rep = rdata.enterprise(c, key, period)
+            elif kind == "monthly":
+                if region is None:
+                    auth.authorize(directory, user, "city")
+                elif q.REGION_RE.match(region):
+                    auth.authorize(directory, user, "region", region)
+                rep = rdata.monthly(c, key, region)
+            else:
+                raise rdata.NotFound(f"report {kind} not found / 未找到报告 {kind}")
+        except rdata.BadRequest as exc:
+            raise HTTPProblem(400, str(exc)) from None
+        except rdata.NotFound as exc:
+            raise HTTPProblem(404, str(exc)) from None
+        media = {
+            "pdf": "application/pdf",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }[ext]
+        return Response(
+            render_report(rep, ext),
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{rep.stem}.{ext}"'},
+        )
+
     @app.post("/alerts/{alert_id}/{action}")
     async def alert_action(request: Request, alert_id: str, action: str):
         """Acknowledge / resolve a monitoring alert through the SAME lifecycle function that
