@@ -563,24 +563,37 @@ def _headline(con) -> str:
         )
         lines.append(f"  {name} {code} our {year}: {ours:.2f} Mt  vs  {ref}")
     lines.append(
-        "== Districts (bottom-up, tCO2, all months built; Scope 2 = net purchased electricity"
-        " and heat, exports deducted as GB/T 32150 does) =="
+        "== Districts 区县 (bottom-up, tCO2, all months built): Scope 1 范围一; Scope 2 范围二 ="
+        " electricity 电力 + net purchased heat 净购入热力 (heat purchased 外购热力 − heat exported"
+        " 输出热力, exports deducted as GB/T 32150 and the MEE guidelines do) =="
     )
-    for code, name, s1, s2 in _q(
+    for code, name, s1, s2e, hp, hx in _q(
         con,
         """select g.region_code, r.name_zh,
                   sum(g.tco2e) filter (where g.scope like 'scope1%'),
-                  sum(g.tco2e) filter (where g.scope like 'scope2%')
+                  sum(g.tco2e) filter (where g.scope = 'scope2_electricity'),
+                  sum(g.tco2e) filter (where g.scope = 'scope2_heat' and g.fuel_code = 'heat_purchased'),
+                  -sum(g.tco2e) filter (where g.scope = 'scope2_heat' and g.fuel_code = 'heat_exported')
            from main.gov_region_emissions_monthly g join ref.gbt2260_regions r using (region_code)
            where g.method = 'bottom_up' group by all order by 1""",
     ):
+        s1, s2e, hp, hx = (v or 0.0 for v in (s1, s2e, hp, hx))
         note = (
             "  (Scope 1 = 0: no enterprise in this county reports fuel or process activity;"
             " its emissions are purchased electricity / heat only)"
             if not s1
             else ""
         )
-        lines.append(f"  {code} {name}: Scope 1 {s1 or 0:,.0f}  Scope 2 {s2 or 0:,.0f}{note}")
+        if hp - hx < 0:
+            note += (
+                "  (net heat < 0: a CHP / heat plant here exports more heat than the county's"
+                " reporters buy; its fuel is in Scope 1, the export is deducted 输出热力扣减)"
+            )
+        lines.append(
+            f"  {code} {name}: Scope 1 {s1:,.0f}  Scope 2 {s2e + hp - hx:,.0f}"
+            f" = electricity 电力 {s2e:,.0f} + heat purchased 外购热力 {hp:,.0f}"
+            f" − heat exported 输出热力 {hx:,.0f} (net heat 净购入热力 {hp - hx:,.0f}){note}"
+        )
     lines.append("== Top 10 enterprises (tCO2e, all months built) ==")
     for uscc, name, t in _q(
         con,

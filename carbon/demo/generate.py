@@ -370,13 +370,18 @@ def calibration(plan: Plan) -> dict:
         .sum(),
         fill_value=0.0,
     )
-    covered = set(zip(plan.fuel["uscc"].map(sector), plan.fuel["fuel_code"], strict=True))
-    rem = plan.balance[
-        [
-            (s, f) not in covered
-            for s, f in zip(plan.balance["sector"], plan.balance["fuel_code"], strict=True)
-        ]
-    ]
+    # top-down only: each balance cell less what the enterprises report of it (all of a cell no
+    # firm reports; the part of a cell beyond its reporters' plausibility bounds, carbon.demo.bounds)
+    reported = (
+        plan.fuel.assign(sector=plan.fuel["uscc"].map(sector))
+        .groupby(["sector", "fuel_code"])["tco2"]
+        .sum()
+    )
+    key = pd.MultiIndex.from_frame(plan.balance[["sector", "fuel_code"]])
+    rem = plan.balance.assign(
+        tco2=(plan.balance["tco2"].to_numpy() - reported.reindex(key, fill_value=0.0).to_numpy())
+    )
+    rem = rem[rem["tco2"] > 1e-6 * rem["tco2"].abs().max()]
     city = bu.add(rem.groupby("sector")["tco2"].sum(), fill_value=0.0)
     td = (
         plan.balance.groupby("sector")["tco2"]

@@ -7,9 +7,11 @@ Calibration: the city's Scope-1 CO2 is ``TARGET_TCO2_PER_YEAR`` (CEADs 2019 Yanc
 split over the 47 CEADs sectors × fuels in the proportions of Jiangsu's CEADs 2019 inventory
 (``carbon.demo.ceads``). Process CO2 (cement clinker, lime) takes Jiangsu's process share; crude
 steel's carbonate-flux process CO2 is taken out of the ferrous sector's combustion so the sector
-total keeps its share. Each sector × fuel target is split over the sector's reporting enterprises;
-what no reporter burns (households, agriculture, construction, sectors with no reporter at the
-scale) stays in the top-down balance only.
+total keeps its share. Each sector × fuel target is split over the sector's reporting enterprises,
+each held to the plausibility bound of its industry (``carbon.demo.bounds``: what one plant of its
+kind can emit, use and buy in a year); what no reporter burns (households, agriculture,
+construction, sectors with no reporter at the scale) or what exceeds the bounds of the sector's
+reporters (at ``tiny``: most of road transport) stays in the top-down balance only.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from carbon import codes
+from carbon.demo.bounds import bound_of
 from carbon.demo.ceads import jiangsu2019
 from carbon.demo.factors import FUEL_REMAP, PROCESS_FACTORS, TARGET_TCO2_PER_YEAR, TCO2_PER_UNIT
 
@@ -689,7 +692,10 @@ def build_plan(scale: str, seed: int, target: float = TARGET_TCO2_PER_YEAR) -> P
     ind = reg["industry_code"].map(INDUSTRY_BY_CODE)
     # industry-level weight (city counts × per-firm size) × firm share inside its industry
     reg["fuel_w"] = [i.counts[2] * i.fuel_size * w for i, w in zip(ind, reg["weight"], strict=True)]
-    reg["kwh"] = [i.counts[2] * i.gwh * 1e6 * w for i, w in zip(ind, reg["weight"], strict=True)]
+    reg["kwh"] = [
+        min(i.counts[2] * i.gwh * 1e6 * w, bound_of(i.code).grid_gwh * 1e6)
+        for i, w in zip(ind, reg["weight"], strict=True)
+    ]
     targets = sector_fuel_targets(target)
 
     # process: cement clinker + lime take the non-metal process target; crude steel's flux CO2
@@ -718,17 +724,16 @@ def build_plan(scale: str, seed: int, target: float = TARGET_TCO2_PER_YEAR) -> P
         targets.loc[fmask, "tco2"] *= 1 - steel_proc / comb
     process = pd.DataFrame(proc_rows, columns=["uscc", "product_code", "quantity", "tco2"])
 
-    # combustion: each sector × fuel target over the reporters allowed to burn that fuel
-    fuel_rows = []
+    # combustion: each sector × fuel target over the reporters allowed to burn that fuel, each firm
+    # held to its industry's Scope-1 bound (less its process CO2); what the bounds leave over goes to
+    # the sector's other reporters, and what none of them can take stays top-down only
     comb = targets[targets["column"] != "process"]
-    for sector, fuel, tco2 in comb[["sector", "column", "tco2"]].itertuples(index=False):
-        can_burn = np.array([(i.fuels is None or fuel in i.fuels) and i.fuel_size > 0 for i in ind])
-        allowed = (reg["ceads_sector"] == sector) & can_burn
-        if not allowed.any():
-            continue  # nobody reports it: stays top-down only
-        for idx, s in _share(reg, allowed, "fuel_w")[allowed].items():
-            t = tco2 * s
-            fuel_rows.append((reg.at[idx, "uscc"], fuel, t, t / TCO2_PER_UNIT[fuel]))
+    proc_t = process.groupby("uscc")["tco2"].sum()
+    headroom = (
+        reg["industry_code"].map(lambda c: bound_of(c).scope1_tco2)
+        - reg["uscc"].map(proc_t).fillna(0.0)
+    ).clip(lower=0.0)
+    fuel_rows = _capped_fuel(reg, ind, comb, headroom)
     fuel = pd.DataFrame(fuel_rows, columns=["uscc", "fuel_code", "tco2", "quantity"])
     balance = comb.rename(columns={"column": "fuel_code"}).copy()
     balance["quantity"] = balance["tco2"] / balance["fuel_code"].map(TCO2_PER_UNIT)
@@ -737,6 +742,54 @@ def build_plan(scale: str, seed: int, target: float = TARGET_TCO2_PER_YEAR) -> P
     heat = _heat(reg, fuel)
     reg = reg.merge(heat, on="uscc", how="left").fillna({"gj_purchased": 0.0, "gj_exported": 0.0})
     return Plan(reg, fuel, process, products, balance.reset_index(drop=True), targets)
+
+
+def _capped_fuel(
+    reg: pd.DataFrame, ind: pd.Series, comb: pd.DataFrame, headroom: pd.Series
+) -> list[tuple[str, str, float, float]]:
+    """Split each sector × fuel target over its allowed reporters by ``fuel_w`` (water-filling under
+    each firm's ``headroom``, tCO2/yr): a firm over its bound is cut back to it, pro rata over its
+    fuels, and the cut goes to the cell's firms still under theirs. Rows: uscc, fuel, tCO2, quantity."""
+    cells = []
+    for sector, fuel, tco2 in comb[["sector", "column", "tco2"]].itertuples(index=False):
+        can_burn = np.array([(i.fuels is None or fuel in i.fuels) and i.fuel_size > 0 for i in ind])
+        allowed = ((reg["ceads_sector"] == sector) & can_burn).to_numpy()
+        if allowed.any():
+            cells.append((sector, fuel, tco2, allowed))  # else nobody reports it: top-down only
+    alloc: dict[tuple[int, str], float] = {}
+    residual = {(s, f): t for s, f, t, _ in cells}
+    saturated = np.zeros(len(reg), dtype=bool)
+    room = headroom.to_numpy()
+    for _ in range(len(reg) + 1):
+        for sector, fuel, _t, allowed in cells:
+            rest = residual[(sector, fuel)]
+            m = pd.Series(allowed & ~saturated, index=reg.index)
+            if rest <= 0 or not m.any() or reg["fuel_w"].where(m, 0.0).sum() <= 0:
+                continue
+            for idx, s in _share(reg, m, "fuel_w")[m].items():
+                alloc[(idx, fuel)] = alloc.get((idx, fuel), 0.0) + rest * s
+            residual[(sector, fuel)] = 0.0
+        totals = np.zeros(len(reg))
+        for (idx, _f), t in alloc.items():
+            totals[reg.index.get_loc(idx)] += t
+        over = (totals > room * (1 + 1e-12)) & ~saturated
+        if not over.any():
+            break
+        for pos in np.flatnonzero(over):
+            idx, keep = reg.index[pos], room[pos] / totals[pos]
+            sector = reg.at[idx, "ceads_sector"]
+            for (j, f), t in list(alloc.items()):
+                if j == idx:
+                    residual[(sector, f)] += t * (1 - keep)
+                    alloc[(j, f)] = t * keep
+            saturated[pos] = True
+    rows = []
+    for _sector, fuel, _t, allowed in cells:
+        for idx in reg.index[allowed]:
+            t = alloc.get((idx, fuel), 0.0)
+            if t > 0:
+                rows.append((reg.at[idx, "uscc"], fuel, t, t / TCO2_PER_UNIT[fuel]))
+    return rows
 
 
 def _heat(reg: pd.DataFrame, fuel: pd.DataFrame) -> pd.DataFrame:
@@ -749,6 +802,9 @@ def _heat(reg: pd.DataFrame, fuel: pd.DataFrame) -> pd.DataFrame:
     total = exp["gj_exported"].sum() * 0.95  # 5 % goes to non-reporting users and losses
     buy = reg.loc[users, ["uscc"]].copy()
     buy["gj_purchased"] = total * _share(reg, users, "kwh")[users]
+    # no buyer above its industry's bound: the rest goes to non-reporting users
+    cap = reg.loc[users, "industry_code"].map(lambda c: bound_of(c).heat_gj)
+    buy["gj_purchased"] = np.minimum(buy["gj_purchased"], cap)
     out = exp[["uscc", "gj_exported"]].merge(buy, on="uscc", how="outer")
     return out.fillna(0.0)
 

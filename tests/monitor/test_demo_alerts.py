@@ -43,7 +43,17 @@ def test_demo_alerts_are_the_injected_anomalies_and_survive_full_refresh(tmp_pat
         assert ev["start"] <= t.end and t.start <= ev["end"]
     # nothing else: only the rules whose condition the demo data holds (no storm)
     others = set(a.loc[~a["rule_id"].str.startswith("meter_"), "rule_id"])
-    assert others <= {"budget_projection_red", "intensity_target_risk", "dispatch_pue_high"}
+    # (budget bands: since the demo firms are held to their industry bounds, a county's projection
+    # can fall in the orange band, 1.0-1.05 × budget; each budget alert's evidence must show its band)
+    assert others <= {
+        "budget_projection_red",
+        "budget_projection_orange",
+        "intensity_target_risk",
+        "dispatch_pue_high",
+    }
+    for x in a[a["rule_id"].str.startswith("budget_projection_")].itertuples():
+        q = json.loads(x.evidence)["projection_to_budget"]
+        assert q > 1.05 if x.rule_id == "budget_projection_red" else 1.0 < q <= 1.05
     assert len(a) <= 8 + 9 + 9 + 2
     # a second night: same alerts, nothing new
     assert evaluate(tmp_path).new == []

@@ -17,8 +17,14 @@ select p.region_code, p.month, ent.sector_code, 'process', 'scope1_process',
     case when ent.is_datacenter then 'datacenter' else 'enterprise' end, p.tco2
 from {{ ref('int_ent__process_emissions') }} as p join ent using (uscc) where p.missing is null
 union all
-select h.region_code, h.month, ent.sector_code, 'heat', 'scope2_heat',
-    case when ent.is_datacenter then 'datacenter' else 'enterprise' end, h.tco2
+-- heat: two rows per enterprise × month, fuel_code heat_purchased (外购热力, >= 0) and heat_exported
+-- (输出热力, <= 0: the deduction), so their sum is the net purchased heat (净购入热力) of the journal
+select h.region_code, h.month, ent.sector_code, 'heat_purchased', 'scope2_heat',
+    case when ent.is_datacenter then 'datacenter' else 'enterprise' end, h.tco2_purchased
+from {{ ref('int_ent__heat_emissions') }} as h join ent using (uscc) where h.missing is null
+union all
+select h.region_code, h.month, ent.sector_code, 'heat_exported', 'scope2_heat',
+    case when ent.is_datacenter then 'datacenter' else 'enterprise' end, -h.tco2_exported
 from {{ ref('int_ent__heat_emissions') }} as h join ent using (uscc) where h.missing is null
 union all
 select e.region_code, e.month,

@@ -1,7 +1,8 @@
 {{ config(contract = {'enforced': true}) }}
 -- Enterprise account per USCC × month (tCO2). Rows with `missing` (enterprise not in the register,
 -- missing factor, unknown unit) are left out, as in the journal, and listed in recon_exceptions.
--- Scope 1 combustion + process, Scope 2 heat and
+-- Scope 1 combustion + process, Scope 2 heat (net = purchased 外购热力 − exported 输出热力, both
+-- also shown apart, >= 0) and
 -- electricity on both bases; tco2e_total uses the configured basis (var scope2_basis) and equals
 -- the enterprise journal's standing for the month (tested). Intensities per 10^4 CNY of value
 -- added / output value and per unit of the main product (largest output value in the month).
@@ -15,7 +16,8 @@ process as (
     where missing is null group by all
 ),
 heat as (
-    select uscc, month, sum(tco2) as tco2 from {{ ref('int_ent__heat_emissions') }}
+    select uscc, month, sum(tco2_purchased) as tco2_purchased, sum(tco2_exported) as tco2_exported
+    from {{ ref('int_ent__heat_emissions') }}
     where missing is null group by all
 ),
 elec as (
@@ -49,7 +51,9 @@ joined as (
         e.industry_code,
         coalesce(fuel.tco2, 0) as scope1_combustion,
         coalesce(process.tco2, 0) as scope1_process,
-        coalesce(heat.tco2, 0) as scope2_heat,
+        coalesce(heat.tco2_purchased, 0) as scope2_heat_purchased,
+        coalesce(heat.tco2_exported, 0) as scope2_heat_exported,
+        coalesce(heat.tco2_purchased, 0) - coalesce(heat.tco2_exported, 0) as scope2_heat,
         coalesce(elec.tco2_location, 0) as scope2_location,
         coalesce(elec.tco2_market, 0) as scope2_market,
         coalesce(elec.kwh, 0) as kwh,
@@ -77,6 +81,8 @@ select
     cast(scope1_combustion as double) as scope1_combustion,
     cast(scope1_process as double) as scope1_process,
     cast(scope2_heat as double) as scope2_heat,
+    cast(scope2_heat_purchased as double) as scope2_heat_purchased_tco2e,
+    cast(scope2_heat_exported as double) as scope2_heat_exported_tco2e,
     cast(scope2_location as double) as scope2_location,
     cast(scope2_market as double) as scope2_market,
     cast('{{ basis }}' as varchar) as scope2_basis,

@@ -1,6 +1,8 @@
 {{ config(contract = {'enforced': true}) }}
 -- Government indicators per region (county, city, province: counties roll up) × month, on the
--- bottom-up territorial Scope 1 (combustion + process), the inventory the budget is set on:
+-- bottom-up territorial Scope 1 (combustion + process), the inventory the budget is set on;
+-- Scope 2 heat shown apart: purchased (外购热力) and exported (输出热力, a positive deduction), and the
+-- net (净购入热力) = purchased − exported, as the MEE guidelines count it (docs/ledgers.md, "Heat");
 --   per capita and per 10^4 CNY GDP (year to date; GDP pro rata by days elapsed);
 --   budget = var carbon_budget_intensity × GDP of the year; year-to-date budget pro rata;
 --   year-end projection = YTD / share of the year elapsed;
@@ -12,7 +14,10 @@ with bu as (
     select t.ancestor_code as region_code, b.month,
         sum(case when b.scope in ('scope1_combustion', 'scope1_process') then b.tco2 else 0 end) as scope1,
         sum(case when b.scope = 'scope2_electricity' then b.tco2 else 0 end) as scope2_electricity,
-        sum(case when b.scope = 'scope2_heat' then b.tco2 else 0 end) as scope2_heat
+        sum(case when b.scope = 'scope2_heat' and b.fuel_code = 'heat_purchased' then b.tco2 else 0 end)
+            as scope2_heat_purchased,
+        -sum(case when b.scope = 'scope2_heat' and b.fuel_code = 'heat_exported' then b.tco2 else 0 end)
+            as scope2_heat_exported
     from {{ ref('int_gov__bottomup_monthly') }} as b
     join {{ ref('int_gov__region_tree') }} as t on t.region_code = b.region_code
     group by all
@@ -57,7 +62,9 @@ select
     cast(year as integer) as year,
     cast(scope1 as double) as tco2e_scope1,
     cast(scope2_electricity as double) as tco2e_scope2_electricity,
-    cast(scope2_heat as double) as tco2e_scope2_heat,
+    cast(scope2_heat_purchased - scope2_heat_exported as double) as tco2e_scope2_heat,
+    cast(scope2_heat_purchased as double) as tco2e_scope2_heat_purchased,
+    cast(scope2_heat_exported as double) as tco2e_scope2_heat_exported,
     cast(scope1_ytd as double) as tco2e_scope1_ytd,
     cast(population as bigint) as population,
     cast(gdp_10k_cny as double) as gdp_10k_cny,
