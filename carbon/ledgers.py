@@ -167,9 +167,13 @@ LEDGER_MONTHLY = (
     "industrial_activity",
     "sector_energy_balance",
 )
-#: files whose change invalidates the carried personal state (besides the vars and as-of date)
+#: files whose change invalidates the carried personal state (besides the vars and as-of date);
+#: the factor-selection models too: personal credits take their grid factor from
+#: int_factors__selected, the rule of every ledger
 _SIGNATURE_GLOBS = (
     "models/intermediate/personal/*.sql",
+    "models/intermediate/factors/*.sql",
+    "macros/lake.sql",
     "models/marts/personal/*.sql",
     "macros/personal.sql",
     "seeds/*.csv",

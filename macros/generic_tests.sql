@@ -4,10 +4,10 @@
 
 {#- Every row that `source` leaves out of the ledgers (its `missing` column says why) is listed in
     the exceptions mart `model` under its journal reference: fails with the rows that are not. -#}
-{% test lists_excluded_rows(model, source, activity_ref, where='true') %}
-select {{ activity_ref }} as activity_ref, missing
+{% test lists_excluded_rows(model, source, activity_ref, where='true', missing='missing') %}
+select {{ activity_ref }} as activity_ref, {{ missing }} as missing
 from {{ source }}
-where missing is not null and ({{ where }})
+where {{ missing }} is not null and ({{ where }})
     and {{ activity_ref }} not in (select activity_ref from {{ model }})
 {% endtest %}
 

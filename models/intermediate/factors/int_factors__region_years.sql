@@ -1,5 +1,8 @@
 -- Every (region, year) some activity needs a factor for, with its fallback chain:
 -- province (first two digits + 0000), grid region (grid_regions seed), national CN.
+-- The personal account uses the same rows: household electricity credits the household meter's
+-- region (already among the electricity rows), travel and EV-charging credits the scheme's city
+-- (var personal_city_code: low_carbon_activity carries no region).
 with needs as (
     select distinct region_code, cast(substr(month, 1, 4) as integer) as year
     from {{ ref('stg_lake__electricity_consumption') }}
@@ -19,6 +22,9 @@ with needs as (
     select distinct region_code, year from {{ ref('stg_lake__sector_energy_balance') }}
     union
     select 'CN', cast(substr(month, 1, 4) as integer) from {{ ref('stg_lake__fuel_consumption') }}
+    union
+    select distinct '{{ var("personal_city_code", "320900") }}', year(date)
+    from {{ ref('stg_lake__low_carbon_activity') }}
 )
 select
     n.region_code,

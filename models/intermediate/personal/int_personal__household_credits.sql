@@ -18,6 +18,11 @@
 -- (carbon.ledgers.snapshot_electricity_dates), never earlier ones.
 -- trailing_avg_kwh / trailing_days are computed only for days at or above the baseline (the only
 -- ones that need them): null / 0 on city_baseline rows.
+-- Grid factor: the one every ledger uses, int_factors__selected (grid_electricity, location basis)
+-- for the meter's region and the year: the same as-of date, region fallback (province, grid
+-- region, national) and year rule as the government entry for the same kWh. A credited day with no
+-- such factor (a year before the first notice) keeps its row with factor_version and the tCO2e
+-- null: it earns nothing (int_personal__credits) and is listed in recon_exceptions.
 -- Metered kWh is used as is (green_kwh is not netted: green-power deductions belong to the
 -- enterprise/government ledgers and are counted once there).
 -- Incremental by date: a build recomputes the days d … d+7 of every changed meter day d
@@ -25,7 +30,7 @@
 {%- set months = [] %}
 {%- for d in w.household_dates %}{% if d[:7] not in months %}{% do months.append(d[:7]) %}{% endif %}{% endfor %}
 with electricity as (
-    select account_id as household_key, date, kwh
+    select account_id as household_key, date, region_code, kwh
     from {{ ref('stg_lake__electricity_consumption') }}
     where account_type = 'household'
       and {{ personal_dates_in('date', w, 'electricity_read_dates') }}
@@ -33,7 +38,7 @@ with electricity as (
 
 -- the household-days decided by this build
 targets as (
-    select household_key, date, strftime(date, '%Y-%m') as month, kwh
+    select household_key, date, strftime(date, '%Y-%m') as month, region_code, kwh
     from electricity
     where {{ personal_dates_in('date', w, 'household_dates') }}
 ),
@@ -49,7 +54,9 @@ methodology as (
 ),
 
 grid as (
-    select * from {{ ref('int_personal__grid_factor') }}
+    select region_code, year, factor_id, factor_version, value as tco2_per_mwh
+    from {{ ref('int_factors__selected') }}
+    where factor_id = 'grid_electricity' and basis = 'location'
 ),
 
 -- members per household × month: one hash aggregate, no sort: the latest snapshot of the month
@@ -143,7 +150,7 @@ decided as (
             as trailing_sum_kwh,
         case when w.kwh_exact >= w.baseline_kwh_exact then coalesce(tr.trailing_days, 0) else 0 end
             as trailing_days,
-        g.factor_id,
+        'grid_electricity' as factor_id,
         g.factor_version,
         g.tco2_per_mwh,
         case
@@ -155,7 +162,7 @@ decided as (
     from with_methodology as w
     left join trailing_mean as tr using (household_key, date)
     left join grid as g
-        on year(w.date) between g.from_year and g.to_year
+        on g.region_code = w.region_code and g.year = year(w.date)
 )
 
 select

@@ -10,6 +10,12 @@
 -- PE per kWh = the grid factor of the year in tCO2/MWh = kgCO2/kWh).
 -- Factors are kg per unit; results in tCO2e rounded to 1 g (6 decimals).
 -- factor_id/factor_version: the methodology's factor row (fixed PE) or the grid factor (EV).
+-- The grid factor is the one every ledger uses: int_factors__selected (grid_electricity,
+-- location basis) for the scheme's city (var personal_city_code) and the year, with the same
+-- as-of date, region fallback and year rule as the enterprise and government ledgers. A year
+-- with no such factor (before the first notice) keeps the row with factor_version and ER null:
+-- it earns nothing (int_personal__credits) and is listed in recon_exceptions, as the other
+-- ledgers do with a missing factor.
 -- Incremental by date (the activity days of int_personal__build_window).
 with credited as (
     select * from {{ ref('int_personal__activity_assessed') }}
@@ -17,7 +23,10 @@ with credited as (
 ),
 
 grid as (
-    select * from {{ ref('int_personal__grid_factor') }}
+    select year, factor_id, factor_version, value as tco2_per_mwh
+    from {{ ref('int_factors__selected') }}
+    where factor_id = 'grid_electricity' and basis = 'location'
+      and region_code = '{{ var("personal_city_code", "320900") }}'
 ),
 
 daily as (
@@ -43,13 +52,13 @@ factored as (
         d.*,
         case when d.pe_basis = 'grid_factor' then g.tco2_per_mwh else d.pe_kgco2e_per_unit end
             as pe_kg_per_unit,
-        case when d.pe_basis = 'grid_factor' then g.factor_id else d.methodology_factor_id end
+        case when d.pe_basis = 'grid_factor' then 'grid_electricity' else d.methodology_factor_id end
             as factor_id,
         case when d.pe_basis = 'grid_factor' then g.factor_version else d.methodology_version end
             as factor_version
     from daily as d
     left join grid as g
-        on year(d.date) between g.from_year and g.to_year
+        on d.pe_basis = 'grid_factor' and g.year = year(d.date)
 )
 
 select

@@ -5,7 +5,25 @@
 -- says why: the enterprise (USCC) is not in the register, no emission factor applies (unknown
 -- fuel code, no factor for the region and year) or the unit is unknown. activity_ref is the
 -- journal's reference for the row (the entry it would have made).
-with rows as (
+-- Personal account (碳普惠): a credit whose grid factor is missing (int_factors__selected has none
+-- for its region and year, e.g. a year before the first notice published by the as-of date) is
+-- kept in its credit table with factor_version null, earns nothing, and is listed here, one row
+-- per journal entry it would have made (period YYYY-MM-DD).
+{%- set city = var('personal_city_code', '320900') %}
+with personal_household as (
+    select activity_ref, account_id, date, factor_id
+    from {{ ref('int_personal__household_credits') }}
+    where factor_version is null
+),
+household_region as (
+    -- the meter's region of those household-months (the region whose factor is missing)
+    select account_id, month, min(region_code) as region_code
+    from {{ ref('int_elec__account_monthly') }}
+    where account_type = 'household'
+      and account_id in (select account_id from personal_household)
+    group by all
+),
+rows as (
     select 'fuel_consumption' as dataset,
         'fuel_consumption/month=' || month || '/' || uscc || '|' || fuel_code as activity_ref,
         'enterprise' as account_type, uscc as account_id, region_code, month as period,
@@ -34,6 +52,20 @@ with rows as (
         fuel_code, factor_id, missing
     from {{ ref('int_gov__topdown_monthly') }}
     where missing is not null and activity_ref like 'sector_energy_balance/%'
+    union all
+    select 'low_carbon_activity', activity_ref, 'person', account_id, '{{ city }}',
+        strftime(date, '%Y-%m-%d'), behaviour_code, factor_id,
+        'missing emission factor grid_electricity (location) for {{ city }} in ' || year(date)
+    from {{ ref('int_personal__travel_credits') }}
+    where factor_id = 'grid_electricity' and factor_version is null
+    union all
+    select 'electricity_consumption', p.activity_ref, 'household', p.account_id, r.region_code,
+        strftime(p.date, '%Y-%m-%d'), 'household_electricity', p.factor_id,
+        'missing emission factor grid_electricity (location) for ' || coalesce(r.region_code, '?')
+            || ' in ' || year(p.date)
+    from personal_household as p
+    left join household_region as r
+        on r.account_id = p.account_id and r.month = strftime(p.date, '%Y-%m')
 )
 select
     cast(dataset as varchar) as dataset,
