@@ -185,6 +185,7 @@ def forecast_site(
     lon: float,
     freq: str = "15min",
     series: tuple[str, ...] = ("it_kw", "pv_kw"),
+    params: dict | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Pure: day-ahead P10/P50/P90 of ``series`` for ``target_date`` from telemetry rows (ts,
     it_kw, pv_kw). Raises ``ValueError`` when the feed stopped: its last day must be the day
@@ -212,7 +213,7 @@ def forecast_site(
             days_ext = days.append(pd.DatetimeIndex([target]))
             cu = fm.clearsky_unit(days_ext, freq, lat, lon)
             c = cu * fm.clearsky_envelope(y, cu[:-1])
-        out[col] = fm.issue(days, y, kind, freq, c)
+        out[col] = fm.issue(days, y, kind, freq, c, params=params)
     return out
 
 

@@ -85,7 +85,7 @@ def test_pv_clear_sky_frame(history):
 
 def test_issue_day_ahead_and_stopped_feed(history):
     tele = history[history["ts"] < pd.Timestamp("2026-09-01", tz=TZ)]
-    fc = fio.forecast_site(tele, "2026-09-01", lat=LAT, lon=LON)
+    fc = fio.forecast_site(tele, "2026-09-01", lat=LAT, lon=LON, params=FAST)
     it = fc["it_kw"]
     assert len(it) == 96 and it.index[0] == pd.Timestamp("2026-09-01", tz=TZ)
     assert (it["p10"] <= it["p50"]).all() and (it["p50"] <= it["p90"]).all()
