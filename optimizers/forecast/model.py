@@ -16,11 +16,13 @@ Targets are put in a frame where one model serves every day:
   night: forecast 0;
 - ``raw`` (carbon intensity): y itself.
 
-Features: step of day, day of week, the Chinese calendar (``optimizers.forecast.calendar``: public
-holidays, days off, 调休 working weekends, yesterday's flag), day of year, and lags in the target's
+Features: step of day, day of year, for load and carbon intensity day of week and the Chinese
+calendar (``optimizers.forecast.calendar``: public holidays, days off, 调休 working weekends,
+yesterday's flag; not for PV: the sun keeps no calendar), and lags in the target's
 frame: the same step yesterday, a week ago and on the last day of the same kind (working day / day
 off), yesterday's mean; for PV yesterday's and the day before's daily clear-sky index and its
-3-day mean. LightGBM's quantile objective fits one model per quantile; the P10–P90 band is then
+3-day mean. LightGBM's quantile objective fits one model per quantile, rows weighted by the scale back
+to kW (so the loss minimised is the pinball loss in kW); the P10–P90 band is then
 **conformally calibrated** (CQR, Romano et al. 2019) on the last ``cal_days`` of the training
 window, and the three quantiles are sorted (never crossing).
 """
@@ -37,7 +39,7 @@ from optimizers.forecast.calendar import day_flags
 
 QUANTILES = (0.1, 0.5, 0.9)
 QCOLS = ("p10", "p50", "p90")
-FEATURE_VERSION = "f1"
+FEATURE_VERSION = "f3"
 NIGHT_FRACTION = 0.05  # clear-sky PV below 5 % of its peak: night, forecast 0
 KINDS = ("load", "pv", "raw")
 
@@ -175,11 +177,12 @@ def build_frame(
         return np.repeat(np.asarray(v, dtype=float)[:, None], spd, axis=1)
 
     cols["step"] = np.tile(np.arange(spd, dtype=float), (n, 1))
-    cols["dow"] = per_day(flags["dow"].to_numpy())
-    cols["off"] = per_day(off)
-    cols["holiday"] = per_day(flags["holiday"].to_numpy())
-    cols["workday_weekend"] = per_day(flags["workday_weekend"].to_numpy())
-    cols["off_yesterday"] = per_day(np.r_[np.nan, off[:-1].astype(float)])
+    if kind != "pv":  # the sun keeps no calendar: holiday splits on PV are spurious
+        cols["dow"] = per_day(flags["dow"].to_numpy())
+        cols["off"] = per_day(off)
+        cols["holiday"] = per_day(flags["holiday"].to_numpy())
+        cols["workday_weekend"] = per_day(flags["workday_weekend"].to_numpy())
+        cols["off_yesterday"] = per_day(np.r_[np.nan, off[:-1].astype(float)])
     cols["doy"] = per_day(days.dayofyear.to_numpy())
     mask = np.ones_like(y, dtype=bool)
     if kind == "pv":
@@ -244,12 +247,14 @@ class QuantileModel:
     version: str = ""
 
 
-def _fit_q(X: np.ndarray, t: np.ndarray, params: dict) -> dict:
+def _fit_q(X: np.ndarray, t: np.ndarray, params: dict, w: np.ndarray | None = None) -> dict:
+    """One booster per quantile. Rows are weighted by the scale back to kW (clear-sky PV, the
+    load level), so the pinball loss minimised is the loss in kW, not in the ratio's frame."""
     import lightgbm as lgb
 
     out = {}
     for q in QUANTILES:
-        ds = lgb.Dataset(X, t, params={"verbosity": -1}, free_raw_data=True)
+        ds = lgb.Dataset(X, t, weight=w, params={"verbosity": -1}, free_raw_data=True)
         out[q] = lgb.train({**params, "objective": "quantile", "alpha": q}, ds)
     return out
 
@@ -272,13 +277,13 @@ def fit(
     if cal_days and len(train_days) > cal_days + 14:
         cal = np.isin(fr.day, train_days[-cal_days:]) & ok
         fit_rows = ok & ~cal
-        m0 = _fit_q(fr.X[fit_rows], fr.target[fit_rows], params)
+        m0 = _fit_q(fr.X[fit_rows], fr.target[fit_rows], params, fr.scale[fit_rows])
         p = _predict_q(m0, fr.X[cal])
         t = fr.target[cal]
         e = np.maximum(p[:, 0] - t, t - p[:, 2])
         level = min(1.0, 0.8 * (1 + 1 / len(e)))
         widen = float(np.quantile(e, level))
-    models = _fit_q(fr.X[ok], fr.target[ok], params)
+    models = _fit_q(fr.X[ok], fr.target[ok], params, fr.scale[ok])
     return QuantileModel(fr.kind, models, widen, model_version())
 
 
