@@ -143,6 +143,9 @@ class Site:
     backup_factor: str | None = None  # factor id and version behind backup_kg_per_kwh
     green_purchase_kwh: float = 0.0  # bought green power (绿电/绿证) counted in the green share
     peak_floor_kw: float = 0.0  # peak already set earlier in the billing period (demand charge)
+    # ``forecast: model`` asked for, but the lake forecast was missing or gappy: the inputs fell
+    # back (reason in Problem.notes); reported as the KPI ``forecast_fallback``
+    forecast_fallback: bool = False
 
     @property
     def n_steps(self) -> int:
@@ -251,6 +254,7 @@ KPI_COLUMNS: tuple[str, ...] = (
     "jobs_on_time",
     "jobs_total",
     "jobs_clipped",
+    "forecast_fallback",
 )
 BINDING_COLUMNS: tuple[str, ...] = ("family", "site_id", "step", "item", "dual", "slack")
 

@@ -297,6 +297,7 @@ def kpi_table(
             "jobs_on_time": int(sum(on_time[j] for j in mine)),
             "jobs_total": len(mine),
             "jobs_clipped": int(sum(clipped[j] for j in mine)),
+            "forecast_fallback": bool(site.forecast_fallback),
         }
         for c in KPI_COLUMNS:
             out[c].append(row[c])
@@ -306,6 +307,7 @@ def kpi_table(
     data["site_id"] = pd.array(out["site_id"], dtype="string")
     data["backup_factor"] = pd.array(out["backup_factor"], dtype="string")
     data["pue_target_met"] = np.asarray(out["pue_target_met"], dtype=bool)
+    data["forecast_fallback"] = np.asarray(out["forecast_fallback"], dtype=bool)
     data["jobs_on_time"] = np.asarray(out["jobs_on_time"], dtype=np.int64)
     data["jobs_total"] = np.asarray(out["jobs_total"], dtype=np.int64)
     data["jobs_clipped"] = np.asarray(out["jobs_clipped"], dtype=np.int64)
@@ -313,7 +315,15 @@ def kpi_table(
 
 
 _KPI_NON_FLOAT = frozenset(
-    {"site_id", "pue_target_met", "jobs_on_time", "jobs_total", "jobs_clipped", "backup_factor"}
+    {
+        "site_id",
+        "pue_target_met",
+        "jobs_on_time",
+        "jobs_total",
+        "jobs_clipped",
+        "backup_factor",
+        "forecast_fallback",
+    }
 )
 
 

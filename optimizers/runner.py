@@ -56,7 +56,7 @@ def plans_schema():
 
 
 _KPI_INT = {"jobs_on_time", "jobs_total", "jobs_clipped"}
-_KPI_BOOL = {"pue_target_met"}
+_KPI_BOOL = {"pue_target_met", "forecast_fallback"}
 _KPI_STR = {"backup_factor"}
 
 

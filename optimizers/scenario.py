@@ -51,7 +51,9 @@ _TOP_KEYS = {
     "tariffs",
     "sites",
     "jobs",
+    "forecast",
 }
+FORECAST_MODES = ("perfect", "model")
 _SITE_KEYS = {
     "site_id",
     "uscc",
@@ -579,6 +581,8 @@ def validate(raw: Any) -> dict:
     except ValueError as exc:
         raise ScenarioError("step", str(exc)) from exc
     _num(raw, "carbon_price_cny_per_t", "", lo=0)
+    if raw.get("forecast", "perfect") not in FORECAST_MODES:
+        raise ScenarioError("forecast", f"must be perfect or model, got {raw.get('forecast')!r}")
     opts = _mapping(raw.get("options", {}) or {}, "options")
     _unknown(opts, _OPTION_KEYS, "options")
     for b in ("milp", "job_integrality"):
@@ -741,6 +745,8 @@ class SiteInputs:
     pv_kw: np.ndarray
     wind_kw: np.ndarray
     sources: dict[str, str] = field(default_factory=dict)
+    # ``forecast: model`` fell back for these series (reason each; logged and in the notes)
+    fallbacks: list[str] = field(default_factory=list)
 
 
 def job_window(
@@ -1014,6 +1020,9 @@ def site_inputs(
         else:
             wind_kw = np.full(len(index), w["kw"] * float(w.get("capacity_factor", 0.3)))
             sources["wind_kw"] = "scenario constant capacity factor"
+    fallbacks: list[str] = []
+    if scenario.raw.get("forecast", "perfect") == "model":
+        it_kw, pv_kw = _model_forecast(site, index, home, it_kw, pv_kw, sources, fallbacks)
     return SiteInputs(
         price=np.asarray(price, dtype=float),
         carbon=np.asarray(carbon, dtype=float),
@@ -1023,7 +1032,44 @@ def site_inputs(
         pv_kw=np.asarray(pv_kw, dtype=float),
         wind_kw=np.asarray(wind_kw, dtype=float),
         sources=sources,
+        fallbacks=fallbacks,
     )
+
+
+def _model_forecast(site, index, home, it_kw, pv_kw, sources, fallbacks):
+    """``forecast: model``: IT load and PV from the P50 of ``dispatch_forecasts`` in the lake.
+    A missing or gappy forecast (or an unreadable lake) falls back to what ``perfect`` would use
+    (already in ``it_kw`` / ``pv_kw``), with the reason logged, kept in ``fallbacks`` (→ the
+    plan's warnings and the KPI flag ``forecast_fallback``); never a silent assumption."""
+    import logging
+
+    from optimizers.forecast import io as fio
+
+    log = logging.getLogger("optimizers.forecast")
+    sid = site["site_id"]
+    days = sorted({str(t.date()) for t in index})
+    try:
+        rows = fio.read_forecasts(sid, days, home)
+        err = None
+    except Exception as exc:  # a broken lake file is a fallback, not a crash
+        rows, err = pd.DataFrame(), f"lake read failed: {exc}"
+    wanted = [("it_kw", it_kw)]
+    pv = site.get("pv")
+    if pv and pv.get("kwp", 0) > 0:
+        wanted.append(("pv_kw", pv_kw))
+    out = {"it_kw": it_kw, "pv_kw": pv_kw}
+    for series, current in wanted:
+        vals, reason = (None, err) if err else fio.p50_on_steps(rows, series, index)
+        if vals is None:
+            msg = f"{sid} {series}: forecast: model fell back to {sources.get(series)} ({reason})"
+            log.warning(msg)
+            fallbacks.append(msg)
+            out[series] = current
+            continue
+        r = rows[(rows["series"] == series) & (rows["quantile"] == "p50")]
+        sources[series] = f"forecast model P50 ({r['model_version'].iloc[0]})"
+        out[series] = vals
+    return out["it_kw"], out["pv_kw"]
 
 
 def plan_window(
@@ -1093,6 +1139,7 @@ def _build_problem(scenario, plan_date, horizon, home, milp, carbon_price):
     notes: list[str] = []
     for spec in scenario.raw["sites"]:
         si = site_inputs(scenario, spec, index, days, home)
+        notes.extend(si.fallbacks)
         site_jobs = spec.get("jobs", []) or []
         g = spec["grid"]
         b = spec.get("battery")
@@ -1132,6 +1179,7 @@ def _build_problem(scenario, plan_date, horizon, home, milp, carbon_price):
                 ),
                 **_backup_fields(spec, _d.year, f"sites.{spec['site_id']}"),
                 green_purchase_kwh=float(spec.get("green_purchase_kwh_per_day", 0.0) or 0.0) * days,
+                forecast_fallback=bool(si.fallbacks),
             )
         )
     opts = scenario.raw.get("options", {}) or {}

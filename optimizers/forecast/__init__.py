@@ -1,0 +1,1 @@
+"""Day-ahead forecasts for the dispatcher (issue 13 §1): see docs/forecast.md."""
