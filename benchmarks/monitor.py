@@ -29,6 +29,9 @@ from carbon.monitor.rules import load_rules
 
 
 def run_one(scale: str, seed: int, home: Path) -> pd.DataFrame:
+    import os
+
+    os.environ["CARBON_PSEUDONYM_SECRET"] = "benchmark"  # one site secret: ingest and monitor
     generate(home, scale=scale, seed=seed)
     for ds in ("enterprises", "electricity_consumption"):
         ingest_dataset(ds, home, secret=b"benchmark")

@@ -3,6 +3,7 @@
 Examples::
 
     carbon airflow standalone          # scheduler + API server + UI on http://localhost:8080
+                                       # (on the demo home: the project's DAGs unpaused first)
     carbon airflow dags list
     carbon airflow dags test nightly_ingest
 """
@@ -23,11 +24,16 @@ def run(args: argparse.Namespace) -> int:
     import shutil
     import sys
 
+    from carbon.airflow_config import is_demo_home, unpause_project_dags
     from carbon.config import paths
     from carbon.orchestration import airflow_env
 
     env = airflow_env()
     paths().airflow_home.mkdir(parents=True, exist_ok=True)
+    if (args.airflow_args or [None])[0] == "standalone" and is_demo_home():
+        # the demo runs on its schedule at once: its DAGs are registered and unpaused first
+        ids = unpause_project_dags()
+        print(f"demo home {paths().home}: {len(ids)} DAG(s) unpaused: {', '.join(ids)}", flush=True)
     exe = shutil.which("airflow", path=os.path.dirname(sys.executable)) or "airflow"
     argv = [exe, *(args.airflow_args or ["--help"])]
     os.execvpe(exe, argv, env)

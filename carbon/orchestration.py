@@ -32,22 +32,18 @@ def dags_folder() -> Path:
 
 
 def airflow_env(home: str | Path | None = None) -> dict[str, str]:
-    """Environment for Airflow processes bound to one data home."""
+    """Environment for Airflow processes bound to one data home: the configuration of
+    ``carbon.airflow_config.airflow_settings`` as ``AIRFLOW__SECTION__KEY`` variables."""
+    from carbon.airflow_config import airflow_settings, env_name
+
     p = paths(home)
     ah = p.airflow_home
     env = dict(os.environ)
+    env.update({env_name(s, k): v for (s, k), v in airflow_settings(p.home).items()})
     env.update(
         {
             "CARBON_HOME": str(p.home),
             "AIRFLOW_HOME": str(ah),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder()),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DEFAULT_TIMEZONE": TZ,
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{ah / 'airflow.db'}",
-            "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get(
-                "CARBON_AIRFLOW_LOG_LEVEL", "WARNING"
-            ),
             "PYTHONPATH": os.pathsep.join(
                 x for x in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if x
             ),

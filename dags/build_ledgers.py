@@ -50,22 +50,29 @@ def build_ledgers():
     @task(outlets=[LEDGERS], max_active_tis_per_dag=1)
     def build() -> dict:
         from carbon import ledgers
+        from carbon.airflow_logs import figures, journal_counts, ledger_figures
 
         conf = get_current_context()["dag_run"].conf or {}
+        before = journal_counts()
         r = ledgers.build(
             months=conf.get("months"),
             as_of=conf.get("as_of"),
             full_refresh=bool(conf.get("full_refresh", False)),
         )
         tests = [k for k in r.statuses if k.startswith(("test.", "unit_test."))]
-        return {"seconds": round(r.seconds, 2), "nodes": len(r.statuses), "tests": len(tests)}
+        out = {"seconds": round(r.seconds, 2), "nodes": len(r.statuses), "tests": len(tests)}
+        figs = ledger_figures(before=before)
+        figures("ledgers/build", **out, **figs)
+        get_current_context()["outlet_events"][LEDGERS].extra = figs
+        return {**out, **figs}
 
     @task
     def headline(summary: dict) -> str:
         from carbon import ledgers
+        from carbon.airflow_logs import log
 
         text = ledgers.headline()
-        print(f"ledger build: {summary}\n{text}")
+        log.info("ledger build: %s\n%s", summary, text)
         return text
 
     headline(build())

@@ -82,7 +82,9 @@ def dispatch_day_ahead():
             }
             for ids in sc.site_groups()
         ]
-        print(f"plan {plan_date}: {len(groups)} group(s): {[g['label'] for g in groups]}")
+        from carbon.airflow_logs import log
+
+        log.info("plan %s: %d group(s): %s", plan_date, len(groups), [g["label"] for g in groups])
         return groups
 
     @task(map_index_template="{{ group_label }}")
@@ -121,7 +123,17 @@ def dispatch_day_ahead():
         if not summary["ok"]:
             why = summary.get("error") or summary.get("explanation") or summary["status"]
             raise AirflowFailException(f"sites {group['site_ids']}: {summary['status']}: {why}")
-        print(f"planned {group['label']}: {summary['partitions']}")
+        from carbon.airflow_logs import figures
+
+        for k in summary.get("kpis") or []:
+            figures(
+                f"dispatch/{k.get('site_id')}",
+                date=group["date"],
+                status=summary["status"],
+                cost_cny=k.get("cost_cny"),
+                tco2=k.get("tco2"),
+                green_share=k.get("green_share"),
+            )
         return {"label": group["label"], "partitions": summary["partitions"]}
 
     @task(trigger_rule="all_done", outlets=[DISPATCH_PLANS])
@@ -145,7 +157,10 @@ def dispatch_day_ahead():
             "planned": planned,
             "failed": failed,
         }
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        from carbon.airflow_logs import figures, log
+
+        figures("dispatch/summary", planned=len(planned), failed=len(failed))
+        log.info("%s", json.dumps(report, ensure_ascii=False, indent=2))
         return report
 
     @task(trigger_rule="all_done")

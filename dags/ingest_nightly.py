@@ -22,7 +22,9 @@ with nightly_ingest:
     @task(task_id="all_groups_ok", trigger_rule="none_failed")
     def all_groups_ok() -> None:
         """Runs only when no group's publish failed; its upstream_failed state fails the run."""
-        print("every ingest group published (or had nothing to publish)")
+        from carbon.airflow_logs import log
+
+        log.info("every ingest group published (or had nothing to publish)")
 
     _check = all_groups_ok()
     for _t in list(nightly_ingest.tasks):

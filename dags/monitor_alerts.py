@@ -38,15 +38,24 @@ TZ = "Asia/Shanghai"
 def monitor_alerts():
     @task
     def evaluate() -> dict:
+        from carbon.airflow_logs import figures, log
         from carbon.monitor.engine import evaluate as run
 
         res = run()
         s = res.summary()
-        print(f"monitor: {s['active']} active alert(s), {s['new']} new, {s['escalated']} escalated")
+        a = res.alerts
+        n_open = int((a["status"] == "open").sum()) if len(a) else 0
+        figures(
+            "monitor/evaluate",
+            alerts_new=s["new"],
+            alerts_open=n_open,
+            alerts_active=s["active"],
+            alerts_escalated=s["escalated"],
+        )
         for rule, n in sorted(s["by_rule"].items()):
-            print(f"  {rule:<28} {n:>5}")
+            log.info("  %-28s %5d", rule, n)
         for note in s["notes"]:
-            print(f"  note: {note}")
+            log.info("  note: %s", note)
         return s
 
     @task
@@ -58,18 +67,22 @@ def monitor_alerts():
 
     @task
     def notify(summary: dict) -> dict:
+        from carbon.airflow_logs import figures, log
         from carbon.monitor import lifecycle as lc
         from carbon.monitor.notify import send_alerts
         from carbon.monitor.rules import load_rules
 
         out = send_alerts(None, lc.alert_table(), load_rules().notify_min_severity)
         if out["previously_undelivered"]:
-            print(
-                f"!! {out['previously_undelivered']} notification(s) undelivered last run: sent again"
+            log.warning(
+                "!! %s notification(s) undelivered last run: sent again",
+                out["previously_undelivered"],
             )
         if out["undelivered"]:
-            print(f"!! {out['undelivered']} notification(s) UNDELIVERED (target unreachable)")
-        print(f"notifications: {out}")
+            log.warning(
+                "!! %s notification(s) UNDELIVERED (target unreachable)", out["undelivered"]
+            )
+        figures("monitor/notify", **{k: v for k, v in out.items() if isinstance(v, int)})
         return out
 
     notify(publish(evaluate()))

@@ -57,12 +57,13 @@ def ingest_tasks(dataset: str):
 
     @task(task_id="list_files", trigger_rule="all_done")
     def list_files() -> list[str]:
+        from carbon.airflow_logs import figures, log
         from carbon.ingest.pipeline import clean_temporaries, list_landing
 
         for stale in clean_temporaries(dataset):  # left by a killed run
-            print(f"{dataset}: removed stale temporary {stale}")
+            log.warning("%s: removed stale temporary %s", dataset, stale)
         files = list_landing(dataset, None, _period())
-        print(f"{dataset}: {len(files)} landing file(s)")
+        figures(f"ingest/{dataset}/landing", files=len(files))
         return files
 
     @task(task_id="stage")
@@ -80,9 +81,15 @@ def ingest_tasks(dataset: str):
                 f"{dataset}/{file_name}: {type(exc).__name__}: {redact_message(str(exc))}"
             )
             raise safe.with_traceback(exc.__traceback__) from None
-        print(
-            f"{dataset}/{file_name}: {res['rows_in']} rows in, {res['rows_ok']} ok, "
-            f"{res['rows_quarantined']} quarantined {res['failures_by_check']}"
+        from carbon.airflow_logs import figures
+
+        figures(
+            f"ingest/{dataset}/{file_name}",
+            rows_in=res["rows_in"],
+            rows_ok=res["rows_ok"],
+            rows_quarantined=res["rows_quarantined"],
+            by_check=",".join(f"{k}:{v}" for k, v in sorted(res["failures_by_check"].items()))
+            or "-",
         )
         return res
 
@@ -110,18 +117,29 @@ def ingest_tasks(dataset: str):
 
     @task(task_id="publish", trigger_rule="all_done", outlets=[lake_asset(dataset)])
     def publish(files, results, items, writes) -> dict:
+        from airflow.sdk import get_current_context
         from airflow.sdk.exceptions import AirflowSkipException
 
+        from carbon.airflow_logs import figures, ingest_extra, log
         from carbon.ingest.pipeline import finalize, unexplained_failures
 
         results, writes = list(results or []), list(writes or [])
         summary = finalize(dataset, results, writes, None, _period())
+        extra = ingest_extra(summary)
+        figures(
+            f"ingest/{dataset}",
+            files=len(list(files or [])),
+            **extra,
+            partitions=len(summary["partitions"]),
+        )
+        # the Asset event of this publish carries the night's counts (seen downstream and in the UI)
+        get_current_context()["outlet_events"][lake_asset(dataset)].extra = extra
         if summary.get("demo_pseudonym_secret"):  # once per dataset and night, not per file
             from carbon.config import DEMO_SECRET_BANNER
 
-            print(f"{dataset}:\n{DEMO_SECRET_BANNER}")
+            log.warning("%s:\n%s", dataset, DEMO_SECRET_BANNER)
         for r in summary["rejected"]:
-            print(f"!!! REJECTED {dataset}/{r['file']}: {r['reason']} {r['columns']}")
+            log.warning("!!! REJECTED %s/%s: %s %s", dataset, r["file"], r["reason"], r["columns"])
         # a failure that is not a whole-file rejection is an infrastructure error: fail loudly
         lost = unexplained_failures(dataset, list(files or []), results)
         if lost or len(writes) < len(list(items or [])):

@@ -44,6 +44,8 @@ class Context:
     notes: list[str] = field(default_factory=list)
     _meter: pd.DataFrame | None = None
     _findings: dict | None = None
+    #: key emitter -> days whose meter read is in quarantine (set by ``meter_series``)
+    quarantined_reads: dict = field(default_factory=dict)
 
     def wh(self, sql: str) -> pd.DataFrame:
         if not self.has_warehouse:
@@ -194,8 +196,49 @@ def meter_series(ctx: Context, window_days: int) -> tuple[list[dt.date], pd.Data
         """,
         [first, last],
     ).df()
+    ctx.quarantined_reads = _quarantined_reads(ctx, first, last)
     ctx.con.unregister("_keys")
     return dates, df
+
+
+#: the characters of a USCC (GB 32100: digits and capitals without I, O, S, V, Z)
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def _quarantined_reads(ctx: Context, first: dt.date, last: dt.date) -> dict[str, frozenset]:
+    """Key emitter -> the days whose meter reading was delivered but quarantined.
+
+    A quarantined row keeps its account when the account is a valid USCC (a bad kWh, a bad
+    date, …). An account that fails the check digit is stored only as its pseudonym (it may be
+    a personal number sent in the wrong column), so the row is tied to a key emitter by the
+    pseudonyms of that emitter's USCC with each possible check character, under the site
+    secret that ingest used (``carbon.config.pseudonym_secret``)."""
+    from carbon.config import pseudonym_secret
+    from carbon.ingest.pseudonym import keyed_hash
+
+    qdir = ctx.paths.quarantine / "electricity_consumption"
+    if not any(qdir.glob("*/quarantine.parquet")):
+        return {}
+    keys = ctx.con.execute("select uscc from _keys").fetchall()
+    secret = pseudonym_secret(warn=False)
+    cand = [(u, u) for (u,) in keys]
+    cand += [(u, keyed_hash(u[:17] + c, secret)) for (u,) in keys for c in _USCC_CHARS]
+    ctx.con.register("_cand", pd.DataFrame(cand, columns=["uscc", "account_id"]))
+    rows = ctx.con.execute(
+        f"""
+        select distinct c.uscc, try_cast(q.date as date) as d
+        from read_parquet('{qdir}/*/quarantine.parquet', hive_partitioning=false,
+                          union_by_name=true) q
+        join _cand c on c.account_id = q.account_id
+        where try_cast(q.date as date) between ? and ?
+        """,
+        [first, last],
+    ).fetchall()
+    ctx.con.unregister("_cand")
+    out: dict[str, set] = {}
+    for uscc, d in rows:
+        out.setdefault(uscc, set()).add(d)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 def meter_findings(ctx: Context, rules: dict[str, Rule]) -> dict[str, list]:
@@ -227,6 +270,7 @@ def meter_findings(ctx: Context, rules: dict[str, Rule]) -> dict[str, list]:
             max_spike_days=th("meter_spike", "max_days", 2),
             step_rel=th("meter_step", "min_rel", 0.2),
             min_step_days=th("meter_step", "min_days", 4),
+            quarantined=ctx.quarantined_reads.get(uscc, frozenset()),
         )
     ctx._findings = {"dates": dates, "by_uscc": out, "keys": keys}
     return ctx._findings

@@ -63,8 +63,16 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return out
 
 
-def missing_runs(dates: list[dt.date], values: pd.Series, min_days: int) -> list[Finding]:
-    present = np.array([d in values.index for d in dates])
+def missing_runs(
+    dates: list[dt.date],
+    values: pd.Series,
+    min_days: int,
+    quarantined: frozenset[dt.date] = frozenset(),
+) -> list[Finding]:
+    """Runs of ``min_days`` or more days without a reading. A day whose reading was delivered
+    but quarantined (``quarantined``) is not missing: the sender did report, and the bad row is
+    the data-quality rules' finding (``quarantine_rate``), not a meter gap."""
+    present = np.array([d in values.index or d in quarantined for d in dates])
     out = []
     for i, j in _runs(~present):
         if j - i + 1 >= min_days:
@@ -255,10 +263,14 @@ def detect(
     max_spike_days: int = 2,
     step_rel: float = 0.2,
     min_step_days: int = 4,
+    quarantined: frozenset[dt.date] = frozenset(),
 ) -> list[Finding]:
-    """All findings of one daily series (``values`` indexed by date, kWh)."""
+    """All findings of one daily series (``values`` indexed by date, kWh; ``quarantined``: the
+    days whose reading of this meter is in quarantine)."""
     values = values[~values.index.duplicated()]
-    found = missing_runs(dates, values, missing_days) + flatline_runs(values, flat_days)
+    found = missing_runs(dates, values, missing_days, quarantined) + flatline_runs(
+        values, flat_days
+    )
     flat_days_set = {
         d for f in found if f.kind == "flatline" for d in pd.date_range(f.start, f.end).date
     }

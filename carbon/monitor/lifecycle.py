@@ -71,6 +71,24 @@ COLUMNS = [
     "records",
 ]
 
+#: the columns of an alert that the run's observation carries as they are (everything up to
+#: ``episode``, plus the evidence); the rest (first/last seen, status, acknowledgement,
+#: resolution, escalation) are derived from the runs and the actions in ``alert_table``
+DERIVED = (
+    "first_seen",
+    "last_seen",
+    "status",
+    "status_zh",
+    "acknowledged_by",
+    "acknowledged_at",
+    "resolved_by",
+    "resolved_at",
+    "response",
+    "escalated",
+    "escalated_at",
+)
+OBSERVED = tuple(c for c in COLUMNS if c not in DERIVED)
+
 
 def store(home: str | Path | None = None) -> Path:
     return paths(home).home / "monitor"
@@ -182,25 +200,7 @@ def alert_table(
     rows = []
     for aid, g in obs.groupby("alert_id", sort=False):
         last = g.iloc[-1]
-        r = {
-            k: last[k]
-            for k in (
-                "alert_id",
-                "rule_id",
-                "rule_name_en",
-                "rule_name_zh",
-                "severity",
-                "subject_type",
-                "subject_id",
-                "subject_name",
-                "region_code",
-                "period",
-                "period_end",
-                "episode",
-                "evidence",
-                "records",
-            )
-        }
+        r = {k: last[k] for k in OBSERVED}
         r["first_seen"] = g["run_at"].iloc[0]
         r["last_seen"] = last["run_at"]
         seen_latest = last["run_id"] == latest

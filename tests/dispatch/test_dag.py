@@ -52,3 +52,11 @@ def test_dag_plans_every_site_and_isolates_an_infeasible_one(tmp_path):
     assert '"failed": {\n    "YC-BAD"' in res.output  # the summary names the failed site
     for site in ("YC-DC-01", "YC-DC-02"):
         assert (home / "outputs" / "dispatch" / f"2026-07-16__{site}.png").exists()
+        # the task log has the site's plan figures (issue 11 §5): cost, tCO2, green share
+        kpi = json.loads(
+            (home / "outputs" / "dispatch" / f"2026-07-16__{site}.kpis.json").read_text()
+        )
+        assert (
+            f"figures dispatch/{site}: date=2026-07-16 status=optimal cost_cny={kpi['cost_cny']!r} "
+            f"tco2={kpi['tco2']!r} green_share={kpi['green_share']!r}"
+        ) in res.output, res.output[-3000:]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pytest
 
@@ -27,3 +29,8 @@ def test_build_ledgers_dag_runs_dbt_and_fills_the_marts(tmp_path, lf):
         con.close()
     assert v == pytest.approx(2 * 0.5978, abs=1e-12)  # as_of from the run conf reached dbt
     assert n > 0
+    # the task log has the night's ledger figures (issue 11 §5): the first build posts the journal
+    line = next(x for x in res.output.splitlines() if "figures ledgers/build:" in x)
+    figs = dict(re.findall(r"(\w+)=(\S+)", line.split("figures ledgers/build:")[1]))
+    assert int(figs["entries_posted"]) == n and int(figs["reversals"]) == 0
+    assert float(figs["city_total_tco2e"]) > 0 and int(figs["recon_region_months"]) > 0

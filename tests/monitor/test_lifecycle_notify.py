@@ -80,6 +80,19 @@ def test_one_alert_per_episode_auto_resolve_ack_and_escalation(tmp_path):
     assert (home / "monitor" / "actions").exists()
 
 
+def test_alert_columns_come_from_the_observation_or_the_lifecycle(tmp_path):
+    """Every column of ``COLUMNS`` is either carried from the last observation (as it was
+    recorded) or derived by the lifecycle; none is listed twice or lost."""
+    assert set(lc.OBSERVED) | set(lc.DERIVED) == set(lc.COLUMNS)
+    assert not set(lc.OBSERVED) & set(lc.DERIVED)
+    home = _home(tmp_path, 0.2)
+    t = evaluate(home, run_at=_at(1)).alerts
+    assert list(t.columns) == lc.COLUMNS
+    obs = lc.observations(home).iloc[-1]
+    for c in lc.OBSERVED:
+        assert str(t[c].iloc[0]) == str(obs[c]), c
+
+
 def test_red_alert_escalates_when_unacknowledged(tmp_path):
     from carbon.monitor.rules import RuleSet, load_rules
 

@@ -100,3 +100,95 @@ def test_each_anomaly_kind_is_found():
         found = detect(dates, series)
         assert [f.kind for f in found] == [kind], (kind, found)
         assert abs((dt.date.fromisoformat(found[0].start) - start).days) <= 2
+
+
+def test_quarantined_days_are_delivered_not_missing():
+    """A reading that arrived but went to quarantine is not a meter gap (issue 11, item 7): only
+    the days with neither a lake row nor a quarantined row count towards ``meter_missing``."""
+    dates, s = _series()
+    gone = s.drop(dates[8:12])
+    assert [f.kind for f in detect(dates, gone)] == ["missing"]
+    assert detect(dates, gone, quarantined=frozenset(dates[8:12])) == []
+    # quarantined days split the gap: the two days left (< min_days 3) are not reported either,
+    # but a 3-day gap beside quarantined days still is
+    assert detect(dates, gone, quarantined=frozenset(dates[9:11]), missing_days=3) == []
+    gap = s.drop(dates[8:15])
+    found = detect(dates, gap, quarantined=frozenset(dates[8:11]), missing_days=3)
+    assert [(f.kind, f.start, f.end) for f in found] == [
+        ("missing", dates[11].isoformat(), dates[14].isoformat())
+    ]
+
+
+def test_meter_findings_take_a_quarantined_read_with_a_bad_check_digit_as_delivered(tmp_path):
+    """Through the lake and the quarantine as ingest writes them: a key emitter whose reads of
+    three days are in quarantine (one with a wrong check digit, stored as its pseudonym; two with a
+    bad kWh value) has no
+    ``meter_missing`` finding; the same emitter without those quarantined rows has one."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from carbon.codes import make_uscc
+    from carbon.config import paths
+    from carbon.monitor.checks import meter_findings, open_context
+    from carbon.monitor.rules import load_rules
+
+    uscc = make_uscc("320902", "MA000123")
+    wrong = uscc[:-1] + ("1" if uscc[-1] != "1" else "2")
+    ent = tmp_path / "lake" / "enterprises" / "month=2026-10"
+    ent.mkdir(parents=True)
+    pq.write_table(
+        pa.table(
+            {
+                "uscc": [uscc],
+                "name": ["盐城测试"],
+                "region_code": ["320902"],
+                "is_key_emitter": [True],
+                "is_datacenter": [False],
+            }
+        ),
+        ent / "part-0.parquet",
+    )
+    dates, s = _series()
+    gap = dates[8:11]
+    other = make_uscc("320902", "MA000456")  # another meter, so the lake has every date
+    for d in dates:
+        part = tmp_path / "lake" / "electricity_consumption" / f"date={d.isoformat()}"
+        part.mkdir(parents=True)
+        ids = [other] + ([] if d in gap else [uscc])
+        pq.write_table(
+            pa.table(
+                {
+                    "account_type": ["organisation"] * len(ids),
+                    "account_id": ids,
+                    "kwh": [500.0] + ([] if d in gap else [float(s[d])]),
+                }
+            ),
+            part / "part-0.parquet",
+        )
+    rules = {r.check: r for r in load_rules().rules if r.check.startswith("meter_")}
+    kinds = [f.kind for f in meter_findings(open_context(paths(tmp_path)), rules)["by_uscc"][uscc]]
+    assert kinds == ["missing"]
+    from carbon.ingest.pseudonym import keyed_hash
+
+    # as ingest stores them: an account failing the check digit only as its pseudonym
+    for d, acc, check in zip(
+        gap, [keyed_hash(wrong), uscc, uscc], ["uscc_check_digit", "range", "not_null"], strict=True
+    ):
+        q = tmp_path / "quarantine" / "electricity_consumption" / f"date={d.isoformat()}"
+        q.mkdir(parents=True)
+        pq.write_table(
+            pa.table(
+                {
+                    "source_file": [f"meter_{d:%Y%m%d}.csv"],
+                    "row_number": [7],
+                    "check": [check],
+                    "account_type": ["organisation"],
+                    "account_id": [acc],
+                    "date": [d.isoformat()],
+                    "kwh": ["-1"],
+                }
+            ),
+            q / "quarantine.parquet",
+        )
+    found = meter_findings(open_context(paths(tmp_path)), rules)["by_uscc"][uscc]
+    assert [f.kind for f in found] == []
