@@ -74,19 +74,7 @@ COLUMNS = [
 #: the columns of an alert that the run's observation carries as they are (everything up to
 #: ``episode``, plus the evidence); the rest (first/last seen, status, acknowledgement,
 #: resolution, escalation) are derived from the runs and the actions in ``alert_table``
-DERIVED = (
-    "first_seen",
-    "last_seen",
-    "status",
-    "status_zh",
-    "acknowledged_by",
-    "acknowledged_at",
-    "resolved_by",
-    "resolved_at",
-    "response",
-    "escalated",
-    "escalated_at",
-)
+DERIVED = tuple(COLUMNS[COLUMNS.index("first_seen") : COLUMNS.index("escalated_at") + 1])
 OBSERVED = tuple(c for c in COLUMNS if c not in DERIVED)
 
 
