@@ -46,6 +46,7 @@ class Context:
     _findings: dict | None = None
     #: key emitter -> days whose meter read is in quarantine (set by ``meter_series``)
     quarantined_reads: dict = field(default_factory=dict)
+    quarantined_values: dict = field(default_factory=dict)  # uscc -> kWh by day
 
     def wh(self, sql: str) -> pd.DataFrame:
         if not self.has_warehouse:
@@ -196,7 +197,7 @@ def meter_series(ctx: Context, window_days: int) -> tuple[list[dt.date], pd.Data
         """,
         [first, last],
     ).df()
-    ctx.quarantined_reads = _quarantined_reads(ctx, first, last)
+    ctx.quarantined_reads, ctx.quarantined_values = _quarantined_reads(ctx, first, last)
     ctx.con.unregister("_keys")
     return dates, df
 
@@ -205,40 +206,61 @@ def meter_series(ctx: Context, window_days: int) -> tuple[list[dt.date], pd.Data
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
-def _quarantined_reads(ctx: Context, first: dt.date, last: dt.date) -> dict[str, frozenset]:
+def _quarantined_reads(
+    ctx: Context, first: dt.date, last: dt.date
+) -> tuple[dict[str, frozenset], dict[str, pd.Series]]:
     """Key emitter -> the days whose meter reading was delivered but quarantined.
 
     A quarantined row keeps its account when the account is a valid USCC (a bad kWh, a bad
     date, …). An account that fails the check digit is stored only as its pseudonym (it may be
     a personal number sent in the wrong column), so the row is tied to a key emitter by the
     pseudonyms of that emitter's USCC with each possible check character, under the site
-    secret that ingest used (``carbon.config.pseudonym_secret``)."""
+    secret that ingest used (``carbon.config.pseudonym_secret``).
+
+    Also returns, per key emitter, the kWh of those quarantined reads whose failures concern
+    neither the reading nor its day (a bad check digit, a bad region code, ...): such a row's
+    consumption is what the meter measured, so the detector sees it (an injected spike on a day
+    whose row also got a bad check digit was invisible before). A row that failed on ``kwh``,
+    ``green_kwh``, ``date`` or its key (``unique_key``: a duplicate) gives no value."""
     from carbon.config import pseudonym_secret
     from carbon.ingest.pseudonym import keyed_hash
 
     qdir = ctx.paths.quarantine / "electricity_consumption"
     if not any(qdir.glob("*/quarantine.parquet")):
-        return {}
+        return {}, {}
     keys = ctx.con.execute("select uscc from _keys").fetchall()
     secret = pseudonym_secret(warn=False)
     cand = [(u, u) for (u,) in keys]
     cand += [(u, keyed_hash(u[:17] + c, secret)) for (u,) in keys for c in _USCC_CHARS]
     ctx.con.register("_cand", pd.DataFrame(cand, columns=["uscc", "account_id"]))
-    rows = ctx.con.execute(
+    src = (
+        f"read_parquet('{qdir}/*/quarantine.parquet', hive_partitioning=false, union_by_name=true)"
+    )
+    have = {r[0] for r in ctx.con.execute(f"describe select * from {src}").fetchall()}
+    if {"column", "check", "kwh", "source_file", "row_number"} <= have:
+        bad = """bool_or(q."column" in ('kwh', 'green_kwh', 'date') or q."check" = 'unique_key')"""
+        kwh, row = "any_value(try_cast(q.kwh as double))", ", q.source_file, q.row_number"
+    else:  # a quarantine without the failure columns gives days, not values
+        bad, kwh, row = "true", "null::double", ""
+    q = ctx.con.execute(
         f"""
-        select distinct c.uscc, try_cast(q.date as date) as d
-        from read_parquet('{qdir}/*/quarantine.parquet', hive_partitioning=false,
-                          union_by_name=true) q
+        select c.uscc, try_cast(q.date as date) as d, {bad} as value_bad, {kwh} as kwh
+        from {src} q
         join _cand c on c.account_id = q.account_id
         where try_cast(q.date as date) between ? and ?
+        group by c.uscc, d{row}
         """,
         [first, last],
-    ).fetchall()
+    ).df()
     ctx.con.unregister("_cand")
     out: dict[str, set] = {}
-    for uscc, d in rows:
-        out.setdefault(uscc, set()).add(d)
-    return {k: frozenset(v) for k, v in out.items()}
+    for uscc, d in zip(q["uscc"], q["d"], strict=True):
+        out.setdefault(uscc, set()).add(pd.Timestamp(d).date())
+    ok = q[~q["value_bad"].astype(bool) & q["kwh"].notna() & (q["kwh"] >= 0)]
+    values: dict[str, pd.Series] = {}
+    for uscc, g in ok.groupby("uscc"):
+        values[str(uscc)] = g.groupby(pd.to_datetime(g["d"]).dt.date)["kwh"].sum()
+    return {k: frozenset(v) for k, v in out.items()}, values
 
 
 def meter_findings(ctx: Context, rules: dict[str, Rule]) -> dict[str, list]:
@@ -260,7 +282,13 @@ def meter_findings(ctx: Context, rules: dict[str, Rule]) -> dict[str, list]:
         s.index = pd.to_datetime(s.index).date
         if len(dates) < 7:
             continue
-        out[uscc] = detect(
+        qv = ctx.quarantined_values.get(uscc)
+        from_q: set[dt.date] = set()
+        if qv is not None:
+            qv = qv[[d in set(dates) and d not in s.index for d in qv.index]]
+            from_q = set(qv.index)
+            s = pd.concat([s, qv]).sort_index()
+        found = detect(
             dates,
             s,
             flat_days=th("meter_flatline", "min_days", 3),
@@ -272,8 +300,19 @@ def meter_findings(ctx: Context, rules: dict[str, Rule]) -> dict[str, list]:
             min_step_days=th("meter_step", "min_days", 4),
             quarantined=ctx.quarantined_reads.get(uscc, frozenset()),
         )
+        out[uscc] = [_with_quarantined_days(x, from_q) for x in found]
     ctx._findings = {"dates": dates, "by_uscc": out, "keys": keys}
     return ctx._findings
+
+
+def _with_quarantined_days(x, from_q: set[dt.date]):
+    """A finding whose days include reads taken from quarantine says so in its evidence."""
+    days = sorted(d.isoformat() for d in from_q if x.start <= d.isoformat() <= x.end)
+    if not days:
+        return x
+    from dataclasses import replace
+
+    return replace(x, evidence={**x.evidence, "quarantined_read_days": days})
 
 
 def _meter_check(kind: str) -> Callable[[Rule, Context], list[Hit]]:

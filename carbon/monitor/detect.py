@@ -152,7 +152,14 @@ def stl_band(
     effect = 0.0
     if (ok & off).sum() >= 3 and (ok & ~off).sum() >= 3:
         effect = float(np.median(y[ok & off]) - np.median(y[ok & ~off]))
-    adj = pd.Series(y - effect * off).interpolate(limit_direction="both").to_numpy()
+    # Days without a usable read are filled from a centred 7-day rolling median of the
+    # off-day-adjusted series, not by linear interpolation: interpolating next to a spike drags
+    # the filled day towards it, STL takes the filled day as data, and the spike then bends that
+    # weekday's seasonal component into a false spike a week later.
+    adj = pd.Series(y - effect * off)
+    fill = adj.rolling(7, center=True, min_periods=1).median()
+    fill = fill.interpolate(limit_direction="both")
+    adj = adj.fillna(fill).to_numpy()
     trend = n if n % 2 else n + 1
     res = STL(adj, period=7, robust=True, trend=max(trend, 9)).fit()
     expected = res.trend + res.seasonal + effect * off

@@ -192,3 +192,92 @@ def test_meter_findings_take_a_quarantined_read_with_a_bad_check_digit_as_delive
         )
     found = meter_findings(open_context(paths(tmp_path)), rules)["by_uscc"][uscc]
     assert [f.kind for f in found] == []
+
+
+def test_a_spike_beside_a_missing_day_does_not_bend_the_band_a_week_later():
+    """Seed 46 at small scale (91320904TQNU8RET5B): a ×0.18 spike on 2026-10-06, the next day's
+    read quarantined. Linear interpolation filled 10-07 half-way down to the spike, STL took it
+    as data, and Wednesday's seasonal fell: a false spike on Wednesday 10-14 (ratio 1.82)."""
+    kwh = [64241.3, 61717, 56877.3, 53456.2, 50516.6, 10094.3, None, 69945.6, 68033.2, 57030.4,
+           49768.9, 71540.5, 70607.3, 70479.4, 65378.6, 69834.4, None, 55640.4, 69096.2, 72034.3,
+           74146.1, 65864.4, 72469.9, None, 61197.4, 70848.4, 70376.3, 66449.4, 65867.1, 73902.4,
+           57960.3]  # fmt: skip
+    dates = [dt.date(2026, 10, 1) + dt.timedelta(days=k) for k in range(31)]
+    s = pd.Series({d: v for d, v in zip(dates, kwh, strict=True) if v is not None})
+    found = [(f.kind, f.start) for f in detect(dates, s, missing_days=3)]
+    assert found == [("spike", "2026-10-06")]
+
+
+def test_meter_findings_see_a_spike_whose_read_is_quarantined_for_its_check_digit(tmp_path):
+    """A key emitter's ×3.5 day whose row also got a wrong check digit (quarantined, stored as
+    its pseudonym) is a spike: the reading itself passed; a row that failed on ``kwh`` is not
+    used."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from carbon.codes import make_uscc
+    from carbon.config import paths
+    from carbon.ingest.pseudonym import keyed_hash
+    from carbon.monitor.checks import meter_findings, open_context
+    from carbon.monitor.rules import load_rules
+
+    uscc = make_uscc("320902", "MA000123")
+    wrong = uscc[:-1] + ("1" if uscc[-1] != "1" else "2")
+    ent = tmp_path / "lake" / "enterprises" / "month=2026-10"
+    ent.mkdir(parents=True)
+    pq.write_table(
+        pa.table(
+            {
+                "uscc": [uscc],
+                "name": ["盐城测试"],
+                "region_code": ["320902"],
+                "is_key_emitter": [True],
+                "is_datacenter": [False],
+            }
+        ),
+        ent / "part-0.parquet",
+    )
+    dates, s = _series()
+    spike_day, bad_day = dates[12], dates[20]
+    other = make_uscc("320902", "MA000456")
+    for d in dates:
+        part = tmp_path / "lake" / "electricity_consumption" / f"date={d.isoformat()}"
+        part.mkdir(parents=True)
+        ids = [other] + ([] if d in (spike_day, bad_day) else [uscc])
+        pq.write_table(
+            pa.table(
+                {
+                    "account_type": ["organisation"] * len(ids),
+                    "account_id": ids,
+                    "kwh": [500.0] + ([] if d in (spike_day, bad_day) else [float(s[d])]),
+                }
+            ),
+            part / "part-0.parquet",
+        )
+    rows = [
+        (spike_day, keyed_hash(wrong), "uscc_check_digit", "account_id", str(s[spike_day] * 3.5)),
+        (bad_day, uscc, "range", "kwh", str(s[bad_day] * 9)),
+    ]
+    for d, acc, check, col, kwh in rows:
+        q = tmp_path / "quarantine" / "electricity_consumption" / f"date={d.isoformat()}"
+        q.mkdir(parents=True)
+        pq.write_table(
+            pa.table(
+                {
+                    "source_file": [f"meter_{d:%Y%m%d}.csv"],
+                    "row_number": [7],
+                    "check": [check],
+                    "column": [col],
+                    "account_type": ["organisation"],
+                    "account_id": [acc],
+                    "date": [d.isoformat()],
+                    "kwh": [kwh],
+                }
+            ),
+            q / "quarantine.parquet",
+        )
+    rules = {r.check: r for r in load_rules().rules if r.check.startswith("meter_")}
+    found = meter_findings(open_context(paths(tmp_path)), rules)["by_uscc"][uscc]
+    assert [(f.kind, f.start) for f in found] == [("spike", spike_day.isoformat())]
+    assert found[0].evidence["quarantined_read_days"] == [spike_day.isoformat()]
+    assert found[0].evidence["ratio"] > 3
