@@ -69,32 +69,23 @@ FILE_TASK_RETRIES = {
 def dispatch_day_ahead():
     @task
     def plan_groups() -> list[dict]:
+        from carbon.airflow_logs import log
         from carbon.config import TZ
-        from optimizers.scenario import DEFAULT_SCENARIO, load_scenario
+        from optimizers.runner import list_groups
 
         conf = _conf()
-        path = conf.get("scenario") or str(DEFAULT_SCENARIO)
-        sc = load_scenario(path)
-        if conf.get("date"):
-            plan_date = str(conf["date"])
-        else:
+        plan_date = conf.get("date")
+        if not plan_date:  # tomorrow (D+1) of the logical date
             logical = get_current_context().get("logical_date")
             now = pendulum.instance(logical) if logical else pendulum.now(TZ)
             plan_date = now.in_timezone(TZ).add(days=1).to_date_string()
-        groups = [
-            {
-                "label": "+".join(ids),
-                "site_ids": ids,
-                "scenario": str(sc.path),
-                "date": plan_date,
-                "horizon": conf.get("horizon"),
-                "solver": conf.get("solver") or "highs",
-                "milp": bool(conf.get("milp", False)),
-            }
-            for ids in sc.site_groups()
-        ]
-        from carbon.airflow_logs import log
-
+        groups = list_groups(
+            conf.get("scenario"),
+            str(plan_date),
+            horizon=conf.get("horizon"),
+            solver=conf.get("solver") or "highs",
+            milp=bool(conf.get("milp", False)),
+        )
         log.info("plan %s: %d group(s): %s", plan_date, len(groups), [g["label"] for g in groups])
         return groups
 
@@ -103,21 +94,11 @@ def dispatch_day_ahead():
         from airflow.exceptions import AirflowFailException
 
         from carbon.airflow_logs import figures
-        from carbon.config import paths
-        from optimizers.runner import plan_group
-        from optimizers.scenario import load_scenario
+        from optimizers.runner import run_group
 
         ctx = get_current_context()
         ctx["group_label"] = group["label"]
-        outcome = plan_group(
-            load_scenario(group["scenario"]),
-            group["site_ids"],
-            group["date"],
-            group["horizon"],
-            paths().home,
-            solver=group["solver"],
-            milp=True if group["milp"] else None,
-        ).summary()
+        outcome = run_group(group)
         ctx["ti"].xcom_push(key="outcome", value=outcome)
         if not outcome["ok"]:
             why = outcome.get("explanation") or outcome["status"]
@@ -138,30 +119,17 @@ def dispatch_day_ahead():
         import json
 
         from carbon.airflow_logs import figures, log
+        from optimizers.runner import report
 
-        outcomes = []
-        if groups:
-            outcomes = get_current_context()["ti"].xcom_pull(
-                task_ids="plan_sites", key="outcome", map_indexes=list(range(len(groups)))
-            )
-        planned, failed = [], {}
-        if groups is None:  # plan_groups failed: the scenario could not be read
-            failed["*"] = "scenario not read (see plan_groups)"
-        for g, s in zip(groups or [], outcomes or [None] * len(groups or []), strict=True):
-            if s and s.get("ok"):
-                planned += g["site_ids"]
-            else:
-                why = (s or {}).get("explanation") or (s or {}).get("status")
-                for sid in g["site_ids"]:
-                    failed[sid] = str(why or "task failed (see the plan_sites log)")[:500]
-        report = {
-            "date": groups[0]["date"] if groups else None,
-            "planned": planned,
-            "failed": failed,
-        }
-        figures("dispatch/summary", planned=len(planned), failed=len(failed))
-        log.info("%s", json.dumps(report, ensure_ascii=False, indent=2))
-        return report
+        ti = get_current_context()["ti"]
+        outcomes = [  # None where the task failed before it had an outcome
+            ti.xcom_pull(task_ids="plan_sites", key="outcome", map_indexes=i)
+            for i in range(len(groups or []))
+        ]
+        rep = report(groups, outcomes)
+        figures("dispatch/summary", planned=len(rep["planned"]), failed=len(rep["failed"]))
+        log.info("%s", json.dumps(rep, ensure_ascii=False, indent=2))
+        return rep
 
     @task(trigger_rule="all_done")
     def check_all_planned(report: dict | None) -> None:

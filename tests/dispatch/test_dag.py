@@ -65,3 +65,26 @@ def test_dag_plans_every_site_and_isolates_an_infeasible_one(tmp_path):
             f"figures dispatch/{site}: date=2026-07-16 status=optimal cost_cny={kpi['cost_cny']!r} "
             f"tco2={kpi['tco2']!r} green_share={kpi['green_share']!r}"
         ) in res.output, res.output[-3000:]
+
+
+def test_report_names_failed_sites_and_why():
+    from optimizers.runner import report
+
+    groups = [
+        {"label": "A", "site_ids": ["A"], "date": "2026-07-16"},
+        {"label": "B+C", "site_ids": ["B", "C"], "date": "2026-07-16"},
+        {"label": "D", "site_ids": ["D"], "date": "2026-07-16"},
+    ]
+    outcomes = [
+        {"ok": True, "status": "optimal"},
+        {"ok": False, "status": "infeasible", "explanation": "balance at B steps 0–3"},
+        None,  # the task failed (e.g. I/O, after its retries) before it had an outcome
+    ]
+    rep = report(groups, outcomes)
+    assert rep["planned"] == ["A"]
+    assert rep["failed"] == {
+        "B": "balance at B steps 0–3",
+        "C": "balance at B steps 0–3",
+        "D": "task failed (see the plan_sites log)",
+    }
+    assert report(None, [])["failed"] == {"*": "scenario not read (see plan_groups)"}
