@@ -339,3 +339,127 @@ TELEMETRY = _add(
         source="data-centre operators",
     )
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# Outputs: lake datasets the system writes itself (no landing, no ingest DAG).  The dispatch
+# runner's Arrow schemas (optimizers/lake_schemas.py) are generated from these.
+OUTPUTS: dict[str, Dataset] = {}
+
+
+def _out(ds: Dataset) -> Dataset:
+    OUTPUTS[ds.name] = ds
+    return ds
+
+
+def _plan_head() -> tuple[Column, ...]:
+    return (
+        C("plan_date", "date", None, "计划日", "first day of the plan horizon, Asia/Shanghai"),
+        C("site_id", "string", None, "站点", "data-centre site id"),
+        C("uscc", "string", None, "统一社会信用代码", "operating enterprise", nullable=True),
+        C("scenario", "string", None, "情景", "scenario name (YAML file stem)"),
+    )
+
+
+def _kw(name: str, zh: str, what: str) -> Column:
+    return C(name, "float64", "kW", zh, f"{what}, mean over the step", nullable=True)
+
+
+DISPATCH_PLANS = _out(
+    Dataset(
+        name="dispatch_plans",
+        name_zh="源网荷储调度计划",
+        grain="site × step",
+        partition_key="plan",
+        partition_source="plan_date",
+        landing_formats=(),
+        columns=(
+            *_plan_head(),
+            C("ts", "timestamp", None, "时刻", "step start, Asia/Shanghai"),
+            C("step_hours", "float64", "h", "步长", "step length"),
+            _kw("it_kw", "IT负荷", "IT load (base + jobs)"),
+            _kw("job_kw", "柔性作业负荷", "flexible job load"),
+            _kw("facility_kw", "设施总负荷", "facility load PUE × IT"),
+            _kw("pv_used_kw", "光伏自用", "PV used on site"),
+            _kw("pv_curtailed_kw", "弃光", "PV curtailed"),
+            _kw("wind_used_kw", "风电自用", "wind used on site"),
+            _kw("wind_curtailed_kw", "弃风", "wind curtailed"),
+            _kw("grid_import_kw", "购电", "grid import"),
+            _kw("grid_export_kw", "上网电量", "grid export"),
+            _kw("battery_charge_kw", "储能充电", "battery charge"),
+            _kw("battery_discharge_kw", "储能放电", "battery discharge"),
+            C("soc_kwh", "float64", "kWh", "储能电量", "battery energy at step end", True),
+            _kw("backup_kw", "备用发电", "backup (diesel) generation"),
+            C("price_cny_per_kwh", "float64", "CNY/kWh", "电价", "import price", True),
+            C("carbon_kg_per_kwh", "float64", "kgCO2/kWh", "电网碳强度", "grid intensity", True),
+            C(
+                "marginal_price_cny_per_kwh",
+                "float64",
+                "CNY/kWh",
+                "边际电价",
+                "dual of the power balance: cost of one more kWh of load",
+                True,
+            ),
+            C("pue", "float64", "1", "电能利用效率", "PUE of the step", True),
+            C("solver", "string", None, "求解器", "highs or cbc", True),
+        ),
+        key=("plan_date", "site_id", "ts"),
+        source="optimizers.runner (carbon dispatch, DAG dispatch_day_ahead)",
+    )
+)
+
+
+def _kpi(name: str, dtype: str, unit: str | None, zh: str, what: str) -> Column:
+    return C(name, dtype, unit, zh, what, nullable=True)
+
+
+DISPATCH_KPIS = _out(
+    Dataset(
+        name="dispatch_kpis",
+        name_zh="调度计划指标",
+        grain="site × plan",
+        partition_key="plan",
+        partition_source="plan_date",
+        landing_formats=(),
+        columns=(
+            *_plan_head(),
+            C("horizon_days", "int64", "d", "计划天数", "plan horizon"),
+            C("step_hours", "float64", "h", "步长", "step length"),
+            C("status", "string", None, "求解状态", "optimal | time_limit | infeasible | ..."),
+            _kpi("solver", "string", None, "求解器", "highs or cbc"),
+            _kpi("objective_cny", "float64", "CNY", "目标值", "objective of the group's model"),
+            _kpi("carbon_price_cny_per_t", "float64", "CNY/tCO2e", "碳价", "carbon price used"),
+            _kpi("cost_cny", "float64", "CNY", "总成本", "cost without the carbon price"),
+            _kpi("energy_cost_cny", "float64", "CNY", "电费", "grid energy cost"),
+            _kpi("export_revenue_cny", "float64", "CNY", "上网收入", "export revenue"),
+            _kpi("backup_cost_cny", "float64", "CNY", "备用发电成本", "backup fuel and O&M"),
+            _kpi("backup_kwh", "float64", "kWh", "备用发电量", "backup energy"),
+            _kpi("backup_tco2", "float64", "tCO2e", "备用发电排放", "backup emissions"),
+            _kpi("backup_kg_per_kwh", "float64", "kgCO2/kWh", "备用排放因子", "backup factor"),
+            _kpi("backup_factor", "string", None, "因子版本", "factor id and version of backup"),
+            _kpi("demand_charge_cny", "float64", "CNY", "需量电费", "demand charge on the peak"),
+            _kpi("carbon_cost_cny", "float64", "CNY", "碳成本", "carbon price × emissions"),
+            _kpi("tco2", "float64", "tCO2e", "排放量", "grid and backup emissions"),
+            _kpi("green_share", "float64", "fraction", "绿电占比", "green-power share"),
+            _kpi("green_share_target", "float64", "fraction", "绿电目标", "green-share target"),
+            _kpi("cue_kg_per_kwh", "float64", "kgCO2/kWh", "碳利用效率", "CUE, kg per IT kWh"),
+            _kpi("pue_realised", "float64", "1", "实际PUE", "facility kWh / IT kWh"),
+            _kpi("pue_target", "float64", "1", "PUE目标", "PUE target"),
+            _kpi("pue_target_met", "bool", None, "PUE达标", "pue_realised ≤ pue_target"),
+            _kpi("peak_kw", "float64", "kW", "最大需量", "peak grid import"),
+            _kpi("facility_kwh", "float64", "kWh", "设施用电量", "facility energy"),
+            _kpi("it_kwh", "float64", "kWh", "IT用电量", "IT energy"),
+            _kpi("grid_import_kwh", "float64", "kWh", "购电量", "grid import energy"),
+            _kpi("curtailment_kwh", "float64", "kWh", "弃风弃光", "PV and wind curtailed"),
+            _kpi("battery_cycles", "float64", "1", "储能循环次数", "discharge kWh / capacity"),
+            _kpi("soc_start_kwh", "float64", "kWh", "初始电量", "starting battery energy"),
+            _kpi("jobs_on_time", "int64", None, "按时作业数", "jobs given their energy"),
+            _kpi("jobs_total", "int64", None, "作业总数", "jobs of the site"),
+            _kpi("jobs_clipped", "int64", None, "窗口截断作业数", "jobs cut by the horizon"),
+            _kpi("forecast_fallback", "bool", None, "预测回退", "model forecast fell back"),
+            _kpi("planned_at", "timestamp", None, "计划时刻", "when the plan was made"),
+        ),
+        key=("plan_date", "site_id"),
+        source="optimizers.runner (carbon dispatch, DAG dispatch_day_ahead)",
+    )
+)

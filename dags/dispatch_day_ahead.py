@@ -9,9 +9,14 @@ trading centre takes day-ahead bids in the morning of D-1), and plans **tomorrow
    every other site is its own group).
 2. `plan_sites` is **mapped**, one task instance per group: build → solve (HiGHS) → write
    `lake/dispatch_plans/plan=<date>__<site_id>/` and `lake/dispatch_kpis/...`, a KPI JSON and a
-   schedule PNG under `outputs/dispatch/`. An infeasible or broken site fails *its* task only.
-3. `summary` (`trigger_rule=all_done`) reports which sites were planned and which failed, and
-   publishes the asset `carbon://lake/dispatch_plans` for the dbt mart `dispatch_site_daily`.
+   schedule PNG under `outputs/dispatch/` (all through `optimizers.runner.plan_group`, the runner
+   `carbon dispatch` calls too). Its outcome (status, explanation, partitions, KPIs) goes to the
+   XCom `outcome`. An infeasible site fails *its* task only, without retries (a re-solve gives
+   the same answer); any other error (lake or file I/O) is retried twice with exponential
+   backoff. Reruns are idempotent: each task owns its partitions and rewrites them atomically.
+3. `summary` (`trigger_rule=all_done`) reads the outcomes from XCom, reports which sites were
+   planned and which failed (and why), and publishes the asset `carbon://lake/dispatch_plans`
+   for the dbt mart `dispatch_site_daily`.
 4. `check_all_planned` fails the run when any site failed, so the run shows red and alerts, after
    the good plans have been written and published.
 
@@ -20,6 +25,8 @@ Conf (all optional): `scenario` (path), `date` (YYYY-MM-DD, default: logical dat
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
@@ -38,10 +45,14 @@ def _conf() -> dict:
     return conf
 
 
-def _status_path(plan_date: str, label: str):
-    from carbon.config import paths
-
-    return paths().outputs / "dispatch" / "status" / f"{plan_date}__{label}.json"
+# the tasks that write files (lake partitions, KPI JSON, PNG): retried on errors other than an
+# infeasible plan, 30 s, 60 s, ... (capped at 10 min)
+FILE_TASK_RETRIES = {
+    "retries": 2,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=10),
+}
 
 
 @dag(
@@ -58,110 +69,67 @@ def _status_path(plan_date: str, label: str):
 def dispatch_day_ahead():
     @task
     def plan_groups() -> list[dict]:
+        from carbon.airflow_logs import log
         from carbon.config import TZ
-        from optimizers.scenario import DEFAULT_SCENARIO, load_scenario
+        from optimizers.runner import list_groups
 
         conf = _conf()
-        path = conf.get("scenario") or str(DEFAULT_SCENARIO)
-        sc = load_scenario(path)
-        if conf.get("date"):
-            plan_date = str(conf["date"])
-        else:
+        plan_date = conf.get("date")
+        if not plan_date:  # tomorrow (D+1) of the logical date
             logical = get_current_context().get("logical_date")
             now = pendulum.instance(logical) if logical else pendulum.now(TZ)
             plan_date = now.in_timezone(TZ).add(days=1).to_date_string()
-        groups = [
-            {
-                "label": "+".join(ids),
-                "site_ids": ids,
-                "scenario": str(sc.path),
-                "date": plan_date,
-                "horizon": conf.get("horizon"),
-                "solver": conf.get("solver") or "highs",
-                "milp": bool(conf.get("milp", False)),
-            }
-            for ids in sc.site_groups()
-        ]
-        from carbon.airflow_logs import log
-
+        groups = list_groups(
+            conf.get("scenario"),
+            str(plan_date),
+            horizon=conf.get("horizon"),
+            solver=conf.get("solver") or "highs",
+            milp=bool(conf.get("milp", False)),
+        )
         log.info("plan %s: %d group(s): %s", plan_date, len(groups), [g["label"] for g in groups])
         return groups
 
-    @task(map_index_template="{{ group_label }}")
+    @task(map_index_template="{{ group_label }}", **FILE_TASK_RETRIES)
     def plan_sites(group: dict) -> dict:
-        import json
-
         from airflow.exceptions import AirflowFailException
 
-        from carbon.config import paths
-        from optimizers.runner import plan_group
-        from optimizers.scenario import load_scenario
-
-        get_current_context()["group_label"] = group["label"]
-        status = _status_path(group["date"], group["label"])
-        status.parent.mkdir(parents=True, exist_ok=True)
-        status.unlink(missing_ok=True)
-        try:
-            outcome = plan_group(
-                load_scenario(group["scenario"]),
-                group["site_ids"],
-                group["date"],
-                group["horizon"],
-                paths().home,
-                solver=group["solver"],
-                milp=True if group["milp"] else None,
-            )
-            summary = outcome.summary()
-        except Exception as exc:  # record, then fail this task only
-            summary = {
-                "site_ids": group["site_ids"],
-                "ok": False,
-                "status": "error",
-                "error": f"{type(exc).__name__}: {exc}",
-            }
-        status.write_text(json.dumps(summary, ensure_ascii=False, default=str), encoding="utf-8")
-        if not summary["ok"]:
-            why = summary.get("error") or summary.get("explanation") or summary["status"]
-            raise AirflowFailException(f"sites {group['site_ids']}: {summary['status']}: {why}")
         from carbon.airflow_logs import figures
+        from optimizers.runner import run_group
 
-        for k in summary.get("kpis") or []:
+        ctx = get_current_context()
+        ctx["group_label"] = group["label"]
+        outcome = run_group(group)
+        ctx["ti"].xcom_push(key="outcome", value=outcome)
+        if not outcome["ok"]:
+            why = outcome.get("explanation") or outcome["status"]
+            raise AirflowFailException(f"sites {group['site_ids']}: {outcome['status']}: {why}")
+        for k in outcome.get("kpis") or []:
             figures(
                 f"dispatch/{k.get('site_id')}",
                 date=group["date"],
-                status=summary["status"],
+                status=outcome["status"],
                 cost_cny=k.get("cost_cny"),
                 tco2=k.get("tco2"),
                 green_share=k.get("green_share"),
             )
-        return {"label": group["label"], "partitions": summary["partitions"]}
+        return {"label": group["label"], "partitions": outcome["partitions"]}
 
     @task(trigger_rule="all_done", outlets=[DISPATCH_PLANS])
     def summary(groups: list[dict] | None) -> dict:
         import json
 
-        planned, failed = [], {}
-        if groups is None:  # plan_groups failed: the scenario could not be read
-            failed["*"] = "scenario not read (see plan_groups)"
-        for g in groups or []:
-            p = _status_path(g["date"], g["label"])
-            s = json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
-            if s and s.get("ok"):
-                planned += g["site_ids"]
-            else:
-                why = (s or {}).get("error") or (s or {}).get("explanation") or "task did not run"
-                for sid in g["site_ids"]:
-                    failed[sid] = str(why)[:500]
-        report = {
-            "date": groups[0]["date"] if groups else None,
-            "planned": planned,
-            "failed": failed,
-        }
         from carbon.airflow_logs import figures, log
+        from optimizers.runner import report
 
-        figures("dispatch/summary", planned=len(planned), failed=len(failed))
-        log.info("%s", json.dumps(report, ensure_ascii=False, indent=2))
-        return report
+        ti = get_current_context()["ti"]
+        outcomes = [  # None where the task failed before it had an outcome
+            ti.xcom_pull(task_ids="plan_sites", key="outcome", map_indexes=i)
+            for i in range(len(groups or []))
+        ]
+        rep = report(groups, outcomes)
+        figures("dispatch/summary", planned=len(rep["planned"]), failed=len(rep["failed"]))
+        log.info("%s", json.dumps(rep, ensure_ascii=False, indent=2))
+        return rep
 
     @task(trigger_rule="all_done")
     def check_all_planned(report: dict | None) -> None:

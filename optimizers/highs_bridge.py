@@ -1,4 +1,4 @@
-"""Hand a :class:`~optimizers.model.LinearModel` to a solver and map the solution back.
+"""Hand a :class:`~optimizers.linear.LinearModel` to a solver and map the solution back.
 
 - HiGHS: the whole matrix in one ``Highs.passModel(HighsLp)`` call (CSC built with numpy), primal,
   row duals and column duals read back as arrays.  No per-row Python work.
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizers.model import LinearModel
+from optimizers.linear import LinearModel
 
 
 @dataclass

@@ -132,7 +132,7 @@ class Site:
     # kgCO2/kWh generated (specific fuel consumption × the library's diesel factor), minimum load
     # (fraction of backup_gen_kw while running; MILP only, relaxed in LP mode with a warning).
     # backup_rule "grid_limited" (default): it may run only in the steps where the grid cannot
-    # serve (``optimizers.model.backup_allowed``; or the explicit ``backup_available`` mask);
+    # serve (``optimizers.variables.backup_allowed``; or the explicit ``backup_available`` mask);
     # "economic": in every step, at its cost.
     backup_gen_kw: float = 0.0
     backup_cost_cny_per_kwh: float = 0.0

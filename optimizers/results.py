@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from optimizers.highs_bridge import RawSolution
-from optimizers.model import LinearModel, iter_jobs, site_jobs
+from optimizers.linear import LinearModel
 from optimizers.problem import (
     BINDING_COLUMNS,
     JOB_COLUMNS,
@@ -15,6 +15,7 @@ from optimizers.problem import (
     Problem,
     Site,
 )
+from optimizers.variables import iter_jobs, site_jobs
 
 DUAL_TOL = 1e-7
 # families left out of the binding table: the balance duals are the plan's marginal prices and

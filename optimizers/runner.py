@@ -37,62 +37,17 @@ def partition_value(plan_date: date | str, site_id: str) -> str:
 
 
 def plans_schema():
-    import pyarrow as pa
+    """Arrow schema of ``dispatch_plans`` (generated from ``carbon.datasets.OUTPUTS``)."""
+    from optimizers.lake_schemas import DISPATCH_PLANS
 
-    from carbon.config import TZ
-    from optimizers.problem import PLAN_COLUMNS
-
-    fields = [
-        pa.field("plan_date", pa.date32(), nullable=False),
-        pa.field("site_id", pa.string(), nullable=False),
-        pa.field("uscc", pa.string()),
-        pa.field("scenario", pa.string(), nullable=False),
-        pa.field("ts", pa.timestamp("us", tz=TZ), nullable=False),
-        pa.field("step_hours", pa.float64(), nullable=False),
-    ]
-    fields += [pa.field(c, pa.float64()) for c in PLAN_COLUMNS if c not in ("site_id", "ts")]
-    fields += [pa.field("pue", pa.float64()), pa.field("solver", pa.string())]
-    return pa.schema(fields)
-
-
-_KPI_INT = {"jobs_on_time", "jobs_total", "jobs_clipped"}
-_KPI_BOOL = {"pue_target_met", "forecast_fallback"}
-_KPI_STR = {"backup_factor"}
+    return DISPATCH_PLANS
 
 
 def kpis_schema():
-    import pyarrow as pa
+    """Arrow schema of ``dispatch_kpis`` (generated from ``carbon.datasets.OUTPUTS``)."""
+    from optimizers.lake_schemas import DISPATCH_KPIS
 
-    from carbon.config import TZ
-    from optimizers.problem import KPI_COLUMNS
-
-    fields = [
-        pa.field("plan_date", pa.date32(), nullable=False),
-        pa.field("site_id", pa.string(), nullable=False),
-        pa.field("uscc", pa.string()),
-        pa.field("scenario", pa.string(), nullable=False),
-        pa.field("horizon_days", pa.int64(), nullable=False),
-        pa.field("step_hours", pa.float64(), nullable=False),
-        pa.field("status", pa.string(), nullable=False),
-        pa.field("solver", pa.string()),
-        pa.field("objective_cny", pa.float64()),
-        pa.field("carbon_price_cny_per_t", pa.float64()),
-    ]
-    for c in KPI_COLUMNS:
-        if c == "site_id":
-            continue
-        t = (
-            pa.int64()
-            if c in _KPI_INT
-            else pa.bool_()
-            if c in _KPI_BOOL
-            else pa.string()
-            if c in _KPI_STR
-            else pa.float64()
-        )
-        fields.append(pa.field(c, t))
-    fields.append(pa.field("planned_at", pa.timestamp("us", tz=TZ)))
-    return pa.schema(fields)
+    return DISPATCH_KPIS
 
 
 def site_plan_frame(result, problem, site_id: str, scenario: str, plan_date: date):
@@ -144,19 +99,23 @@ def site_kpi_frame(result, problem, site_id: str, scenario: str, plan_date: date
         "carbon_price_cny_per_t": float(problem.options.carbon_price_cny_per_t),
         "planned_at": pd.Timestamp.now(TZ).floor("s"),
     }
+    import pyarrow as pa
+
     schema = kpis_schema()
     for f in schema:
         if f.name in row:
             continue
         v = k.get(f.name)
-        if f.name in _KPI_INT:
-            row[f.name] = None if v is None or pd.isna(v) else int(v)
-        elif f.name in _KPI_BOOL:
-            row[f.name] = None if v is None or pd.isna(v) else bool(v)
-        elif f.name in _KPI_STR:
-            row[f.name] = None if v is None or pd.isna(v) else str(v)
-        else:
-            row[f.name] = None if v is None or pd.isna(v) else float(v)
+        cast = (
+            int
+            if pa.types.is_integer(f.type)
+            else bool
+            if pa.types.is_boolean(f.type)
+            else str
+            if pa.types.is_string(f.type)
+            else float
+        )
+        row[f.name] = None if v is None or pd.isna(v) else cast(v)
     return pd.DataFrame([row])[schema.names]
 
 
@@ -197,7 +156,7 @@ def write_plans(
 ) -> tuple[list[str], list[str], list[dict]]:
     """Write each site's plan and KPIs to the lake (+ KPI JSON and schedule PNG under outputs)."""
     from carbon.config import paths
-    from carbon.lake import write_partition
+    from carbon.lake import atomic_path, write_partition
     from optimizers.plot import plot_schedule
 
     out_dir = paths(home).outputs / "dispatch"
@@ -216,9 +175,10 @@ def write_plans(
         }
         rec = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()}
         kpis.append(rec)
-        (out_dir / f"{value}.kpis.json").write_text(
-            json.dumps(rec, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-        )
+        with atomic_path(out_dir / f"{value}.kpis.json") as tmp:
+            tmp.write_text(
+                json.dumps(rec, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+            )
         if png:
             site_jobs = result.jobs[result.jobs["site_id"] == site.site_id]
             max_kw = {j.job_id: j.max_kw for j in [*site.jobs, *problem.shared_jobs]}
@@ -301,3 +261,65 @@ def run_frontier(problem, home, stem: str, *, solver: str = "highs", progress=No
     table.to_csv(csv, index=False)
     png = plot_frontier(table, out_dir / f"{stem}.frontier.png", title=f"{stem} cost–carbon")
     return table, csv, png
+
+
+# ----------------------------------------------------------------------------- the DAG's steps
+def list_groups(
+    scenario_path: str | None,
+    plan_date: str,
+    *,
+    horizon: str | None = None,
+    solver: str = "highs",
+    milp: bool = False,
+) -> list[dict]:
+    """The groups of sites of a scenario solved together (sites sharing a job pool form one
+    group, every other site is its own), each as the JSON-able arguments of :func:`plan_group`
+    (one mapped task of ``dispatch_day_ahead`` per group)."""
+    from optimizers.scenario import DEFAULT_SCENARIO, load_scenario
+
+    sc = load_scenario(scenario_path or str(DEFAULT_SCENARIO))
+    return [
+        {
+            "label": "+".join(ids),
+            "site_ids": ids,
+            "scenario": str(sc.path),
+            "date": plan_date,
+            "horizon": horizon,
+            "solver": solver or "highs",
+            "milp": bool(milp),
+        }
+        for ids in sc.site_groups()
+    ]
+
+
+def run_group(group: dict, home=None) -> dict:
+    """Plan one group of :func:`list_groups` and write it; returns ``GroupOutcome.summary()``."""
+    from carbon.config import paths
+    from optimizers.scenario import load_scenario
+
+    return plan_group(
+        load_scenario(group["scenario"]),
+        group["site_ids"],
+        group["date"],
+        group["horizon"],
+        paths(home).home,
+        solver=group["solver"],
+        milp=True if group["milp"] else None,
+    ).summary()
+
+
+def report(groups: list[dict] | None, outcomes: list[dict | None]) -> dict:
+    """Which sites were planned and which failed, and why (``None`` outcome: the task failed
+    before it had one; ``groups is None``: the scenario could not be read)."""
+    planned: list[str] = []
+    failed: dict[str, str] = {}
+    if groups is None:
+        failed["*"] = "scenario not read (see plan_groups)"
+    for g, s in zip(groups or [], outcomes, strict=True):
+        if s and s.get("ok"):
+            planned += g["site_ids"]
+        else:
+            why = (s or {}).get("explanation") or (s or {}).get("status")
+            for sid in g["site_ids"]:
+                failed[sid] = str(why or "task failed (see the plan_sites log)")[:500]
+    return {"date": groups[0]["date"] if groups else None, "planned": planned, "failed": failed}

@@ -215,23 +215,7 @@ def elastic_model(m: LinearModel, dt: float) -> tuple[LinearModel, list[tuple[in
 
     Returns the copy and ``[(slack_col_start, row_block_index, sign)]``.  The copy's ``cost``
     holds the penalties only (the original objective is dropped: phase-1 style)."""
-    e = dataclasses.replace(
-        m,
-        col_blocks=dict(m.col_blocks),
-        row_blocks=list(m.row_blocks),
-        _lb=list(m._lb),
-        _ub=list(m._ub),
-        _cost=[np.zeros(len(c)) for c in m._cost],
-        _emis=list(m._emis),
-        _int=list(m._int),
-        _rlo=list(m._rlo),
-        _rhi=list(m._rhi),
-        _ri=list(m._ri),
-        _ci=list(m._ci),
-        _v=list(m._v),
-        warnings=[],
-        _frozen=None,
-    )
+    e = m.copy(zero_cost=True)
     a = m.arrays()
     slacks: list[tuple[int, int, float]] = []
     for k, b in enumerate(m.row_blocks):

@@ -46,9 +46,14 @@ def test_dag_plans_every_site_and_isolates_an_infeasible_one(tmp_path):
     assert sorted(plans["site_id"].unique()) == ["YC-DC-01", "YC-DC-02"]
     assert (plans.groupby("site_id").size() == 96).all()
     assert set(read_dataset(KPIS, home)["plan"]) == {"2026-07-16__YC-DC-01", "2026-07-16__YC-DC-02"}
-    status = home / "outputs" / "dispatch" / "status" / "2026-07-16__YC-BAD.json"
-    s = json.loads(status.read_text(encoding="utf-8"))
-    assert s["status"] == "infeasible" and "YC-BAD" in s["explanation"]
+    # the outcome reaches the summary by XCom (no status file on disk any more)
+    assert not (home / "outputs" / "dispatch" / "status").exists()
+    report = json.loads(
+        res.output[res.output.index('{\n  "date": "2026-07-16"') :].split("\n}")[0] + "\n}"
+    )
+    assert report["planned"] == ["YC-DC-01", "YC-DC-02"], report
+    why = report["failed"]["YC-BAD"]  # the infeasibility explanation, not a bare "task failed"
+    assert "YC-BAD" in why and "task failed" not in why, why
     assert '"failed": {\n    "YC-BAD"' in res.output  # the summary names the failed site
     for site in ("YC-DC-01", "YC-DC-02"):
         assert (home / "outputs" / "dispatch" / f"2026-07-16__{site}.png").exists()
@@ -60,3 +65,26 @@ def test_dag_plans_every_site_and_isolates_an_infeasible_one(tmp_path):
             f"figures dispatch/{site}: date=2026-07-16 status=optimal cost_cny={kpi['cost_cny']!r} "
             f"tco2={kpi['tco2']!r} green_share={kpi['green_share']!r}"
         ) in res.output, res.output[-3000:]
+
+
+def test_report_names_failed_sites_and_why():
+    from optimizers.runner import report
+
+    groups = [
+        {"label": "A", "site_ids": ["A"], "date": "2026-07-16"},
+        {"label": "B+C", "site_ids": ["B", "C"], "date": "2026-07-16"},
+        {"label": "D", "site_ids": ["D"], "date": "2026-07-16"},
+    ]
+    outcomes = [
+        {"ok": True, "status": "optimal"},
+        {"ok": False, "status": "infeasible", "explanation": "balance at B steps 0–3"},
+        None,  # the task failed (e.g. I/O, after its retries) before it had an outcome
+    ]
+    rep = report(groups, outcomes)
+    assert rep["planned"] == ["A"]
+    assert rep["failed"] == {
+        "B": "balance at B steps 0–3",
+        "C": "balance at B steps 0–3",
+        "D": "task failed (see the plan_sites log)",
+    }
+    assert report(None, [])["failed"] == {"*": "scenario not read (see plan_groups)"}

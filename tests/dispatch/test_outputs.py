@@ -210,3 +210,28 @@ def test_shared_job_pool_east_west(tmp_path):
     # a job restricted to the eastern site never runs in the west
     assert set(jobs.loc[jobs.job_id == "east-only-report", "site_id"]) == {"YC-DC-01"}
     assert len(read_dataset(PLANS, tmp_path)) == 2 * 24
+
+
+def test_generated_lake_schemas_are_not_stale():
+    """optimizers/lake_schemas.py is generated from carbon.datasets.OUTPUTS (issue 10): the file
+    committed must be what the generator renders now."""
+    from optimizers import schemagen
+
+    committed = schemagen.TARGET.read_text(encoding="utf-8")
+    assert committed == schemagen.render(), "stale: run python -m optimizers.schemagen"
+    assert schemagen.main(["--check"]) == 0
+
+
+def test_lake_schemas_cover_the_result_columns():
+    from carbon.datasets import OUTPUTS
+    from optimizers.problem import KPI_COLUMNS, PLAN_COLUMNS
+    from optimizers.runner import kpis_schema
+
+    plans = OUTPUTS["dispatch_plans"].column_names
+    assert set(PLAN_COLUMNS) <= set(plans) and plans == plans_schema().names
+    kpis = OUTPUTS["dispatch_kpis"].column_names
+    assert set(KPI_COLUMNS) <= set(kpis) and kpis == kpis_schema().names
+    assert all(
+        c.unit or c.dtype in ("string", "bool", "date", "timestamp", "int64")
+        for c in OUTPUTS["dispatch_plans"].columns
+    )

@@ -5,62 +5,119 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PKG = Path(__file__).resolve().parents[2] / "optimizers"
+ROOT = Path(__file__).resolve().parents[2]
+PKG = ROOT / "optimizers"
+# cycles of carbon that exist today (lazy imports inside functions), outside the optimiser's
+# area: listed so that any NEW cycle fails; the carbon clean-up empties this list
+KNOWN_CARBON_CYCLES = [
+    ["carbon.airflow_config", "carbon.orchestration"],
+    ["carbon.console.app", "carbon.reports.render"],
+]
 
 
-def _public_functions() -> set[str]:
-    tree = ast.parse((PKG / "__init__.py").read_text(encoding="utf-8"))
-    return {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+def _modules(packages: tuple[str, ...]) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for pkg in packages:
+        for p in (ROOT / pkg).rglob("*.py"):
+            parts = list(p.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            out[".".join(parts)] = p
+    return out
 
 
-def import_graph() -> dict[str, set[str]]:
-    """module → the ``optimizers`` modules it imports, at module level or inside functions."""
-    modules = {p.stem for p in PKG.glob("*.py")}
-    public = _public_functions()
+def _defined(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+
+
+def import_graph(packages: tuple[str, ...] = ("optimizers", "carbon")) -> dict[str, set[str]]:
+    """module → the modules of ``packages`` it imports, at module level or inside functions.
+
+    ``from pkg import name`` is an edge to the submodule ``pkg.name`` when that is a module and
+    not shadowed by a function or class of ``pkg/__init__.py`` (``from optimizers import solve``
+    is the public function, an edge to ``optimizers``), else an edge to ``pkg``."""
+    mods = _modules(packages)
     graph: dict[str, set[str]] = {}
-    for path in PKG.glob("*.py"):
-        me = path.stem
+    for me, path in mods.items():
+        here = me if path.name == "__init__.py" else me.rpartition(".")[0]
         edges: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
+                edges |= {a.name for a in node.names if a.name in mods}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = here.split(".")[: len(here.split(".")) - (node.level - 1)]
+                    base = ".".join([*up, base] if base else up)
+                if base not in mods:
+                    continue
+                shadow = _defined(mods[base])
                 for a in node.names:
-                    if a.name.startswith("optimizers."):
-                        edges.add(a.name.split(".")[1])
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                if node.module == "optimizers":
-                    for a in node.names:
-                        if a.name in modules and (me == "__init__" or a.name not in public):
-                            edges.add(a.name)
-                        else:
-                            edges.add("__init__")
-                elif node.module.startswith("optimizers."):
-                    edges.add(node.module.split(".")[1])
+                    sub = f"{base}.{a.name}"
+                    ok = sub in mods and (me == base or a.name not in shadow)
+                    edges.add(sub if ok else base)
         edges.discard(me)
         graph[me] = edges
     return graph
 
 
-def test_no_import_cycles():
-    graph = import_graph()
-    state: dict[str, int] = {}
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
 
-    def visit(m: str, stack: list[str]) -> None:
-        state[m] = 1
-        for nxt in sorted(graph.get(m, ())):
-            if state.get(nxt) == 1:
-                cycle = [*stack[stack.index(nxt) :], nxt] if nxt in stack else [m, nxt]
-                raise AssertionError(f"import cycle: {' → '.join(cycle)}")
-            if state.get(nxt) is None:
-                visit(nxt, [*stack, nxt])
-        state[m] = 2
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
 
-    for m in sorted(graph):
-        if m not in state:
-            visit(m, [m])
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(out)
+
+
+def test_no_import_cycles_in_optimizers():
+    graph = import_graph(("optimizers",))
+    assert "optimizers.constraints" in graph and "optimizers.forecast.io" in graph
+    assert import_cycles(graph) == []
+
+
+def test_no_new_import_cycles_in_carbon_and_optimizers():
+    assert import_cycles(import_graph()) == KNOWN_CARBON_CYCLES
+
+
+def test_the_cycle_finder_finds_cycles():
+    g = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"e"}}
+    assert import_cycles(g) == [["a", "b", "c"]]
+    # the old cycle of issue 10: problem.py's façade functions imported solve, which imports it
+    assert import_cycles({"problem": {"solve"}, "solve": {"model"}, "model": {"problem"}}) == [
+        ["model", "problem", "solve"]
+    ]
 
 
 def test_problem_is_data_only():
-    assert import_graph()["problem"] == set()
+    assert import_graph(("optimizers",))["optimizers.problem"] == set()
     tree = ast.parse((PKG / "problem.py").read_text(encoding="utf-8"))
     functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
     assert functions == [], functions

@@ -89,3 +89,39 @@ def test_random_instances_are_physical_or_explained(p: Problem) -> None:
                 r.plan.loc[r.plan["site_id"] == s.site_id, "battery_discharge_kw"],
             )
             assert (both <= 1e-6).all()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_slack_elimination_gives_the_same_lp(p: Problem) -> None:
+    """``solve_highs(reduce=True)`` (slack columns substituted out) and ``reduce=False`` (the LP
+    as built) agree: same status, same objective, and the reduced solution mapped back is
+    feasible in the original model with the same row activities and duals' objective."""
+    from optimizers.highs_bridge import solve_highs
+    from optimizers.model import build_model
+
+    m = build_model(Problem(p.sites, p.shared_jobs, Options(carbon_price_cny_per_t=200.0)))
+    cost = m.objective_vector()
+    red = solve_highs(m, cost, reduce=True)
+    full = solve_highs(m, cost, reduce=False)
+    assert red.status == full.status
+    if full.status != "optimal":
+        return
+    tol = 1e-7 * max(1.0, abs(full.objective))
+    assert abs(red.objective - full.objective) <= tol
+    a = m.arrays()
+    x = red.x
+    assert x is not None and len(x) == m.n_cols
+    assert abs(float(cost @ x) - full.objective) <= tol
+    assert (x >= a["lb"] - 1e-6).all() and (x <= a["ub"] + 1e-6).all()
+    act = np.zeros(m.n_rows)
+    np.add.at(act, a["rows"], a["vals"] * x[a["cols"]])
+    assert np.allclose(act, red.row_act, atol=1e-6)
+    assert (act >= a["row_lo"] - 1e-6).all() and (act <= a["row_hi"] + 1e-6).all()
+    # strong duality on the original LP with the restored duals
+    assert red.row_dual is not None and red.col_dual is not None
+    dual_obj = 0.0
+    for y, lo, hi in ((red.row_dual, a["row_lo"], a["row_hi"]), (red.col_dual, a["lb"], a["ub"])):
+        bound = np.where(y > 0, lo, np.where(y < 0, hi, 0.0))
+        dual_obj += float(np.sum(np.where(np.abs(y) > 1e-12, y * bound, 0.0)))
+    assert abs(dual_obj - full.objective) <= 1e-6 * max(1.0, abs(full.objective))

@@ -96,18 +96,19 @@ def test_200_job_milp_day_ahead() -> None:
 
 
 @pytest.mark.slow
-def test_milp_time_limit_returns_a_plan_or_says_why() -> None:
+def test_milp_time_limit_returns_the_feasible_plan() -> None:
+    # 200 integer jobs with a 1e-9 gap cannot be proven optimal in 10 s (the gap is ~0.4 % then),
+    # but the rounded MIP start (optimizers.solve.mip_start, ~1.5 s on a loaded 2-core machine)
+    # is feasible: the one right status is "time_limit" with a plan.  (With 3 s, under load the
+    # start itself did not finish: "no_solution", the other status the old test let through.)
     p = Problem(
         [day_site(96, 0.25, n_jobs=200, seed=6, integer=True)],
         options=Options(milp=True, job_integrality=True),
     )
     t = time.perf_counter()
-    r = solve(p, time_limit=1.0, mip_gap=1e-9)
+    r = solve(p, time_limit=10.0, mip_gap=1e-9)
     wall = time.perf_counter() - t
-    assert r.status in ("time_limit", "no_solution", "optimal")
-    if r.status == "no_solution":
-        assert r.explanation and "time limit" in r.explanation
-    else:
-        assert len(r.plan) == 96 and int(r.kpis["jobs_on_time"].sum()) == 200
-    # the limit covers the whole call (LP relaxation, MIP start, MIP); generous margin for CI
-    assert wall < 30.0
+    assert r.status == "time_limit", (r.status, r.explanation)
+    assert r.ok and r.mip_gap is not None and r.mip_gap > 1e-9
+    assert len(r.plan) == 96 and int(r.kpis["jobs_on_time"].sum()) == 200
+    assert wall < 45.0

@@ -1,0 +1,330 @@
+"""The constraints of the dispatch model (DESIGN §5), one function per constraint family
+(``family`` is the name used in results, binding tables and infeasibility explanations).  The
+battery is :func:`add_battery`; the power balance :func:`add_power_balance`.
+
+Constraint families (``family`` names used in results and explanations):
+
+=====================  =====================================================================
+balance                pv + wind + import − export + discharge − charge + backup
+                       = PUE[t] · (IT base[t] + Σ jobs[t])                      (per step)
+battery_dynamics       soc[t] = soc[t−1] + (η_c·charge − discharge/η_d)·dt       (per step)
+battery_end_soc        soc[T−1] ≥ soc_init                                        (per site)
+battery_cyclic         soc[T−1] = soc_start (soc_init "free": start chosen)       (per site)
+contract               import[t] ≤ contract_kw                                    (per step)
+peak                   import[t] ≤ peak                                           (per step)
+green_share            Σ(pv + wind − export)·dt + purchases ≥ target·Σ facility·dt (per site)
+job_energy             Σ job·dt = energy_kwh                                      (per job)
+job_max_kw             Σ_sites job[t] ≤ max_kw (jobs allowed at several sites)    (per step)
+emission_cap           Σ emissions ≤ cap                                          (problem)
+battery_mode           charge ≤ P·z, discharge ≤ P·(1−z)        (MILP, z binary)  (per step;
+                       "auto": only at sites with a negative effective import price)
+job_on                 job ≤ max_kw·on, job ≥ min_kw·on         (MILP, on binary) (per step;
+                       min_kw = min_kw_when_running or 1 % of max_kw, see job_min_kw)
+job_one_site           Σ_sites on[t] ≤ 1                        (MILP)            (per step)
+job_start              start[t] ≥ on[t] − on[t−1]; Σ start ≤ 1 if non-preemptible (MILP)
+job_min_run            Σ_{τ=t}^{t+m−1} on[τ] ≥ m·start[t]       (MILP)            (per step)
+backup_on              min_load·kW·on ≤ backup ≤ kW·on          (MILP, on binary) (per step
+                       where the backup may run, see backup_allowed)
+=====================  =====================================================================
+export_surplus         export[t] ≤ pv[t] + wind[t]                                (per step)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizers.linear import INF, LinearModel
+from optimizers.linear import broadcast as _arr
+from optimizers.problem import Job, Options, Problem, Site
+from optimizers.variables import iter_jobs, site_jobs
+
+# Weights of the elastic (infeasibility-explaining) relaxation, per unit of slack (kWh, or kW·dt).
+# Physical families are expensive to relax so that the explanation names the policy or job that
+# makes the case infeasible; 0 = never relaxed (definitions that are always satisfiable alone).
+ELASTIC_WEIGHTS: dict[str, float] = {
+    "balance": 1000.0,
+    "battery_dynamics": 0.0,
+    "battery_end_soc": 1.0,
+    "battery_cyclic": 1.0,
+    "contract": 1.0,
+    "peak": 0.0,
+    "green_share": 1.0,
+    "job_energy": 100.0,
+    "job_max_kw": 200.0,
+    "emission_cap": 1.0,
+    "battery_mode": 0.0,
+    "job_on": 0.0,
+    "job_one_site": 0.0,
+    "job_start": 0.0,
+    "job_min_run": 0.0,
+    "backup_on": 0.0,
+}
+
+# A job that is "on" (MILP) draws at least its min_kw_when_running, or this fraction of max_kw
+# when that is 0: otherwise a 0 kW "run" would satisfy non-preemption and minimum run time.
+JOB_MIN_RUNNING_FRACTION = 0.01
+
+
+def job_min_kw(job: Job) -> float:
+    """Minimum kW of a running job in MILP mode (see :data:`JOB_MIN_RUNNING_FRACTION`)."""
+    if job.min_kw_when_running > 0:
+        return job.min_kw_when_running
+    if not job.preemptible or job.min_run_steps > 1:
+        return JOB_MIN_RUNNING_FRACTION * job.max_kw
+    return 0.0
+
+
+def add_power_balance(m: LinearModel, site: Site, n: int) -> None:
+    """balance: supply = facility load = PUE · (IT base + jobs), every step."""
+    sid = site.site_id
+    pue = _arr(site.pue, n)
+    rhs = pue * _arr(site.it_base_kw, n)
+    rows = m.add_rows("balance", sid, np.arange(n), rhs, rhs)
+    for kind, sign in (
+        ("pv", 1.0),
+        ("wind", 1.0),
+        ("grid_import", 1.0),
+        ("grid_export", -1.0),
+        ("backup", 1.0),
+        ("discharge", 1.0),
+        ("charge", -1.0),
+    ):
+        b = m.cols(kind, sid)
+        if b is not None:
+            m.add_coefs(rows[b.steps], b.idx, sign)
+    for b in site_jobs(m, sid):
+        m.add_coefs(rows[b.steps], b.idx, -pue[b.steps])
+
+
+def add_battery(m: LinearModel, site: Site, n: int) -> None:
+    """battery_dynamics (with efficiencies) and battery_end_soc ≥ soc_init; with a free start
+    (``soc_init="free"``) a ``soc_start`` column in [soc_min, soc_max] and battery_cyclic:
+    soc[T−1] = soc_start (or battery_end_soc ≥ ``soc_end_min`` when that is given)."""
+    sid = site.site_id
+    soc = m.cols("soc", sid)
+    if soc is None or site.battery is None:
+        return
+    b = site.battery
+    dt = site.step_hours
+    ch = m.cols("charge", sid)
+    dis = m.cols("discharge", sid)
+    assert ch is not None and dis is not None
+    rhs = np.zeros(n)
+    if not b.cyclic:
+        rhs[0] = b.soc_init_kwh
+    rows = m.add_rows("battery_dynamics", sid, np.arange(n), rhs, rhs)
+    m.add_coefs(rows, soc.idx, 1.0)
+    m.add_coefs(rows[1:], soc.idx[:-1], -1.0)
+    m.add_coefs(rows, ch.idx, -b.eta_charge * dt)
+    m.add_coefs(rows, dis.idx, dt / b.eta_discharge)
+    if b.cyclic:
+        e_lo, e_hi = b.soc_min * b.energy_kwh, b.soc_max * b.energy_kwh
+        start = m.add_vars("soc_start", sid, np.array([-1]), e_lo, e_hi)
+        m.add_coefs(rows[0], start[0], -1.0)
+        if b.soc_end_min is None:
+            cyc = m.add_rows("battery_cyclic", sid, np.array([n - 1]), 0.0, 0.0)
+            m.add_coefs(cyc, soc.idx[-1], 1.0)
+            m.add_coefs(cyc, start[0], -1.0)
+            return
+    e_end = (b.soc_init if b.soc_end_min is None else b.soc_end_min) * b.energy_kwh
+    end = m.add_rows("battery_end_soc", sid, np.array([n - 1]), e_end, INF)
+    m.add_coefs(end, soc.idx[-1], 1.0)
+
+
+def add_contract_limit(m: LinearModel, site: Site, n: int) -> None:
+    """contract: grid import ≤ contract_kw every step (a row, so it can be explained)."""
+    if site.contract_kw is None:
+        return
+    imp = m.cols("grid_import", site.site_id)
+    assert imp is not None
+    rows = m.add_rows("contract", site.site_id, np.arange(n), -INF, site.contract_kw)
+    m.add_coefs(rows, imp.idx, 1.0)
+
+
+def add_export_limit(m: LinearModel, site: Site, n: int) -> None:
+    """export_surplus: export[t] ≤ pv[t] + wind[t] (自发自用、余电上网).
+
+    Only on-site renewable surplus may be fed back: grid power and battery energy are not resold.
+    Without this row an LP buys valley power to sell it back whenever the export price beats the
+    import price plus carbon cost, which no distribution contract allows.
+    """
+    sid = site.site_id
+    exp = m.cols("grid_export", sid)
+    if exp is None:
+        return
+    rows = m.add_rows("export_surplus", sid, np.arange(n), -INF, 0.0)
+    m.add_coefs(rows, exp.idx, 1.0)
+    for kind in ("pv", "wind"):
+        b = m.cols(kind, sid)
+        if b is not None:
+            m.add_coefs(rows[b.steps], b.idx, -1.0)
+
+
+def add_peak(m: LinearModel, site: Site, n: int) -> None:
+    """peak: import[t] − peak ≤ 0 (the demand charge is on the horizon peak)."""
+    peak = m.cols("peak", site.site_id)
+    if peak is None:
+        return
+    imp = m.cols("grid_import", site.site_id)
+    assert imp is not None
+    rows = m.add_rows("peak", site.site_id, np.arange(n), -INF, 0.0)
+    m.add_coefs(rows, imp.idx, 1.0)
+    m.add_coefs(rows, peak.start, -1.0)
+
+
+def add_green_share(m: LinearModel, site: Site, n: int) -> None:
+    """green_share: Σ(pv + wind − export)·dt + purchases ≥ target · Σ PUE·(IT + jobs)·dt."""
+    target = site.green_share_target
+    if target is None or target <= 0:
+        return
+    sid = site.site_id
+    dt = site.step_hours
+    pue = _arr(site.pue, n)
+    base = float(np.sum(pue * _arr(site.it_base_kw, n))) * dt
+    row = m.add_rows(
+        "green_share",
+        sid,
+        np.array([-1]),
+        target * base - site.green_purchase_kwh,
+        INF,
+        span=(0, n),
+    )
+    for kind, sign in (("pv", 1.0), ("wind", 1.0), ("grid_export", -1.0)):
+        b = m.cols(kind, sid)
+        if b is not None:
+            m.add_coefs(row[0], b.idx, sign * dt)
+    for b in site_jobs(m, sid):
+        m.add_coefs(row[0], b.idx, -target * pue[b.steps] * dt)
+
+
+def add_jobs(m: LinearModel, problem: Problem) -> None:
+    """job_energy: each job gets its energy inside its window; job_max_kw across sites."""
+    dt = problem.step_hours
+    for job, allowed in iter_jobs(problem):
+        blocks = [m.cols("job", sid, job.job_id) for sid in allowed]
+        row = m.add_rows(
+            "job_energy",
+            None,
+            np.array([-1]),
+            job.energy_kwh,
+            job.energy_kwh,
+            item=job.job_id,
+            span=(job.release, job.deadline),
+        )
+        for b in blocks:
+            assert b is not None
+            m.add_coefs(row[0], b.idx, dt)
+        if len(blocks) > 1:
+            steps = np.arange(job.release, job.deadline)
+            rows = m.add_rows("job_max_kw", None, steps, -INF, job.max_kw, item=job.job_id)
+            for b in blocks:
+                assert b is not None
+                m.add_coefs(rows, b.idx, 1.0)
+
+
+def add_emission_cap(m: LinearModel, problem: Problem) -> None:
+    """emission_cap: Σ emissions of all sites (tCO2e) ≤ cap."""
+    cap = problem.options.emission_cap_t
+    if cap is None:
+        return
+    emis = m.arrays()["emis"]
+    cols = np.nonzero(emis)[0]
+    row = m.add_rows("emission_cap", None, np.array([-1]), -INF, cap, span=(0, problem.n_steps))
+    m.add_coefs(row[0], cols, emis[cols] / 1000.0)
+
+
+def add_battery_mode(m: LinearModel, site: Site, n: int, options: Options) -> None:
+    """battery_mode (MILP): no simultaneous charge and discharge, only where it can bind."""
+    mode = options.no_simultaneous_charge
+    if mode is False or not options.is_milp or site.battery is None:
+        return
+    sid = site.site_id
+    ch, dis = m.cols("charge", sid), m.cols("discharge", sid)
+    if ch is None or dis is None:
+        return
+    if mode == "auto":
+        # Wasting energy through the battery pays (or is free, once surplus energy is stored)
+        # only if energy can be paid for: a negative effective import price somewhere.
+        eff = _arr(site.price_cny_per_kwh, n) + options.carbon_price_cny_per_t / 1000.0 * _arr(
+            site.carbon_kg_per_kwh, n
+        )
+        if not (eff < 0).any():
+            return
+    steps = np.arange(n)
+    p = site.battery.power_kw
+    z = m.add_vars("battery_mode", sid, steps, 0.0, 1.0, integer=True)
+    r1 = m.add_rows("battery_mode", sid, steps, -INF, 0.0, item="charge")
+    m.add_coefs(r1, ch.idx[steps], 1.0)
+    m.add_coefs(r1, z, -p)
+    r2 = m.add_rows("battery_mode", sid, steps, -INF, p, item="discharge")
+    m.add_coefs(r2, dis.idx[steps], 1.0)
+    m.add_coefs(r2, z, p)
+
+
+def add_job_integrality(m: LinearModel, problem: Problem) -> None:
+    """job_on / job_one_site / job_start / job_min_run (MILP only, jobs that need them)."""
+    if not problem.options.is_milp:
+        return
+    for job, allowed in iter_jobs(problem):
+        if not job.needs_integers:
+            continue
+        jid = job.job_id
+        steps = np.arange(job.release, job.deadline)
+        w = len(steps)
+        ons = []
+        for sid in allowed:
+            x = m.cols("job", sid, jid)
+            assert x is not None
+            on = m.add_vars("job_on", sid, steps, 0.0, 1.0, integer=True, item=jid)
+            ons.append(on)
+            r = m.add_rows("job_on", sid, steps, -INF, 0.0, item=f"{jid}:max")
+            m.add_coefs(r, x.idx, 1.0)
+            m.add_coefs(r, on, -job.max_kw)
+            kw_min = job_min_kw(job)
+            if kw_min > 0:
+                r = m.add_rows("job_on", sid, steps, 0.0, INF, item=f"{jid}:min")
+                m.add_coefs(r, x.idx, 1.0)
+                m.add_coefs(r, on, -kw_min)
+        if len(ons) > 1:
+            r = m.add_rows("job_one_site", None, steps, -INF, 1.0, item=jid)
+            for on in ons:
+                m.add_coefs(r, on, 1.0)
+        if job.preemptible and job.min_run_steps <= 1:
+            continue
+        # start[t] ≥ u[t] − u[t−1] with u = Σ_sites on (u[release−1] = 0); start continuous
+        start = m.add_vars("job_start", None, steps, 0.0, 1.0, item=jid)
+        r = m.add_rows("job_start", None, steps, 0.0, INF, item=jid)
+        m.add_coefs(r, start, 1.0)
+        for on in ons:
+            m.add_coefs(r, on, -1.0)
+            m.add_coefs(r[1:], on[:-1], 1.0)
+        if not job.preemptible:
+            r1 = m.add_rows("job_start", None, np.array([-1]), -INF, 1.0, item=f"{jid}:once")
+            m.add_coefs(r1[0], start, 1.0)
+        mr = job.min_run_steps
+        if mr > 1:
+            # Σ_{τ=t}^{t+mr−1} u[τ] − mr·start[t] ≥ 0, τ clipped to the window (beyond = off)
+            r = m.add_rows("job_min_run", None, steps, 0.0, INF, item=jid)
+            m.add_coefs(r, start, -float(mr))
+            k = np.arange(w)
+            for off in range(mr):
+                sel = k + off < w
+                for on in ons:
+                    m.add_coefs(r[sel], on[k[sel] + off], 1.0)
+
+
+def add_backup_min_load(m: LinearModel, site: Site, options: Options) -> None:
+    """backup_on (MILP): a running backup generator carries at least its minimum load:
+    min_load·kW·on ≤ backup ≤ kW·on, on binary, in the steps it may run."""
+    x = m.cols("backup", site.site_id)
+    if x is None or site.backup_min_load <= 0 or not options.is_milp:
+        return
+    sid = site.site_id
+    kw = site.backup_gen_kw
+    on = m.add_vars("backup_on", sid, x.steps, 0.0, 1.0, integer=True)
+    r = m.add_rows("backup_on", sid, x.steps, -INF, 0.0, item="max")
+    m.add_coefs(r, x.idx, 1.0)
+    m.add_coefs(r, on, -kw)
+    r = m.add_rows("backup_on", sid, x.steps, 0.0, INF, item="min_load")
+    m.add_coefs(r, x.idx, 1.0)
+    m.add_coefs(r, on, -site.backup_min_load * kw)

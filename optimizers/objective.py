@@ -1,0 +1,40 @@
+"""The objective of the dispatch model (CNY), set on the variables of ``optimizers.variables``:
+
+    Σ dt·(price·import − export_price·export + backup_cost·backup) + demand_charge·peak
+    + carbon_price/1000 · Σ emissions_kg,   emissions_kg = Σ dt·(carbon_intensity·import
+                                                               + backup_kg·backup)
+
+The carbon price is applied when the objective vector is formed
+(:meth:`optimizers.linear.LinearModel.objective_vector`), so that a frontier sweep reuses one
+model.  Emissions (kg) are kept per column for the ``emission_cap`` row and the KPIs.
+"""
+
+from __future__ import annotations
+
+from optimizers.linear import LinearModel
+from optimizers.linear import broadcast as _arr
+from optimizers.problem import Site
+
+
+def add_site_objective(m: LinearModel, site: Site, n: int) -> None:
+    """Energy cost and emissions of grid import, export revenue, backup fuel cost and
+    emissions, and the demand charge on the peak, for one site."""
+    dt = site.step_hours
+    sid = site.site_id
+    m.set_objective(
+        "grid_import",
+        sid,
+        cost=_arr(site.price_cny_per_kwh, n) * dt,
+        emis=_arr(site.carbon_kg_per_kwh, n) * dt,
+    )
+    if m.cols("grid_export", sid) is not None:
+        m.set_objective("grid_export", sid, cost=-_arr(site.export_price_cny_per_kwh, n) * dt)
+    if m.cols("backup", sid) is not None:
+        m.set_objective(
+            "backup",
+            sid,
+            cost=site.backup_cost_cny_per_kwh * dt,
+            emis=site.backup_kg_per_kwh * dt,
+        )
+    if m.cols("peak", sid) is not None:
+        m.set_objective("peak", sid, cost=site.demand_charge_cny_per_kw)

@@ -1,0 +1,93 @@
+"""Readers of the dispatch inputs (I/O only, no physics): lake tables through DuckDB
+(``carbon.lake`` layout: ``grid_signals``, ``datacenter_telemetry``) and the CSV/Parquet series
+files a scenario names.  Every reader returns time stamps as local interval starts
+(Asia/Shanghai); putting them on the plan's steps is ``optimizers.series.to_step``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from carbon.config import TZ
+from optimizers.series import _as_local
+
+
+def _lake_query(dataset: str, where: str, params: list, home: str | Path | None) -> pd.DataFrame:
+    import duckdb
+
+    from carbon.lake import glob_pattern, list_partitions
+
+    if not list_partitions(dataset, home):
+        return pd.DataFrame()
+    con = duckdb.connect()
+    try:
+        con.execute(f"set TimeZone = '{TZ}'")
+        sql = (
+            "select * exclude (date) from read_parquet(?, hive_partitioning=true, "
+            f"hive_types_autocast=false) where {where} order by ts"
+        )
+        return con.execute(sql, [glob_pattern(dataset, home), *params]).df()
+    finally:
+        con.close()
+
+
+def _date_strings(start: date | str, days: int, before: int = 0) -> list[str]:
+    d0 = pd.Timestamp(str(start)) - pd.Timedelta(days=before)
+    return [str((d0 + pd.Timedelta(days=i)).date()) for i in range(days + before)]
+
+
+def read_grid_signals(
+    province_code: str, start: date | str, days: int, home: str | Path | None = None
+) -> pd.DataFrame:
+    """Hourly ``grid_signals`` rows of one province for the plan days (ts in Asia/Shanghai)."""
+    dates = _date_strings(start, days)
+    df = _lake_query(
+        "grid_signals",
+        "province_code = ? and date in (select unnest(?))",
+        [province_code, dates],
+        home,
+    )
+    if not df.empty:
+        df["ts"] = _as_local(df["ts"])
+    return df
+
+
+def read_telemetry(
+    site_id: str,
+    start: date | str,
+    days: int,
+    home: str | Path | None = None,
+    history_days: int = 7,
+) -> pd.DataFrame:
+    """15-minute ``datacenter_telemetry`` rows of one site, for the plan days and up to
+    ``history_days`` before them (for a persistence forecast)."""
+    dates = _date_strings(start, days, before=history_days)
+    df = _lake_query(
+        "datacenter_telemetry",
+        "site_id = ? and date in (select unnest(?))",
+        [site_id, dates],
+        home,
+    )
+    if not df.empty:
+        df["ts"] = _as_local(df["ts"])
+    return df
+
+
+def read_series_file(path: str | Path, column: str, ts_column: str = "ts") -> pd.Series:
+    """One column of a CSV or Parquet file as a series indexed by local interval starts."""
+    p = Path(path)
+    if p.suffix.lower() == ".parquet":
+        df = pd.read_parquet(p, columns=[ts_column, column])
+    elif p.suffix.lower() == ".csv":
+        df = pd.read_csv(p, usecols=[ts_column, column])
+    else:
+        raise ValueError(f"{p}: only .csv and .parquet series files are read")
+    ts = pd.to_datetime(df[ts_column])
+    return pd.Series(df[column].to_numpy(dtype=float), index=_as_local(ts), name=column)
+
+
+def lake_series(df: pd.DataFrame, column: str) -> pd.Series:
+    return pd.Series(df[column].to_numpy(dtype=float), index=_as_local(df["ts"]), name=column)

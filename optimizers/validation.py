@@ -1,0 +1,140 @@
+"""Input checks of a :class:`~optimizers.problem.Problem` before a model is built."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizers.problem import Problem
+from optimizers.variables import backup_allowed, iter_jobs
+
+
+def validate(problem: Problem) -> list[str]:
+    """Check input data; raise ``ValueError`` on errors, return warnings (the problem's own
+    ``notes`` first)."""
+    warnings: list[str] = list(problem.notes)
+    if not problem.sites:
+        raise ValueError("problem has no sites")
+    ids = [s.site_id for s in problem.sites]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"duplicate site_id in {ids}")
+    first = problem.sites[0]
+    n = first.n_steps
+    if n == 0:
+        raise ValueError("empty time index")
+    for s in problem.sites:
+        if s.n_steps != n or s.step_hours != first.step_hours:
+            raise ValueError(
+                f"site {s.site_id}: all sites of one problem share the time grid "
+                f"({n} steps of {first.step_hours} h); got {s.n_steps} of {s.step_hours} h"
+            )
+        if not s.step_hours > 0:
+            raise ValueError(f"site {s.site_id}: step_hours must be > 0")
+        for name in (
+            "it_base_kw",
+            "pue",
+            "pv_kw",
+            "wind_kw",
+            "price_cny_per_kwh",
+            "carbon_kg_per_kwh",
+        ):
+            arr = np.asarray(getattr(s, name), dtype=float)
+            if arr.shape != (n,):
+                raise ValueError(f"site {s.site_id}: {name} has shape {arr.shape}, expected ({n},)")
+            if not np.isfinite(arr).all():
+                raise ValueError(f"site {s.site_id}: {name} has NaN or infinite values")
+        exp = np.asarray(s.export_price_cny_per_kwh, dtype=float)
+        if exp.ndim and exp.shape != (n,):
+            raise ValueError(f"site {s.site_id}: export_price_cny_per_kwh shape {exp.shape}")
+        if (np.asarray(s.pue) < 1.0).any():
+            raise ValueError(f"site {s.site_id}: PUE < 1")
+        for name in ("it_base_kw", "pv_kw", "wind_kw", "carbon_kg_per_kwh"):
+            if (np.asarray(getattr(s, name)) < 0).any():
+                raise ValueError(f"site {s.site_id}: {name} < 0")
+        imp = np.asarray(s.grid_import_max_kw, dtype=float)
+        if imp.ndim and imp.shape != (n,):
+            raise ValueError(f"site {s.site_id}: grid_import_max_kw shape {imp.shape}")
+        if np.isnan(imp).any():
+            raise ValueError(f"site {s.site_id}: grid_import_max_kw has NaN values")
+        if (imp < 0).any() or s.grid_export_max_kw < 0 or s.backup_gen_kw < 0:
+            raise ValueError(f"site {s.site_id}: negative grid or backup limit")
+        if s.backup_cost_cny_per_kwh < 0 or s.backup_kg_per_kwh < 0:
+            raise ValueError(f"site {s.site_id}: negative backup cost or emission factor")
+        if not 0 <= s.backup_min_load <= 1:
+            raise ValueError(f"site {s.site_id}: backup_min_load must be in [0, 1]")
+        if s.backup_rule not in ("grid_limited", "economic"):
+            raise ValueError(f"site {s.site_id}: backup_rule must be grid_limited or economic")
+        if s.backup_available is not None and np.shape(s.backup_available) != (n,):
+            raise ValueError(f"site {s.site_id}: backup_available must have {n} values")
+        if (
+            s.backup_gen_kw > 0
+            and s.backup_min_load > 0
+            and not problem.options.is_milp
+            and backup_allowed(s, n).any()
+        ):
+            warnings.append(
+                f"LP mode: the backup generator's minimum load at site {s.site_id} "
+                f"({s.backup_min_load:.0%} of {s.backup_gen_kw:g} kW) is relaxed; set "
+                "Options(milp=True) to enforce it"
+            )
+        if s.green_share_target is not None and not 0 <= s.green_share_target <= 1:
+            raise ValueError(f"site {s.site_id}: green_share_target must be in [0, 1]")
+        b = s.battery
+        if b is not None:
+            if b.energy_kwh < 0 or b.power_kw < 0:
+                raise ValueError(f"site {s.site_id}: battery size < 0")
+            if not (0 < b.eta_charge <= 1 and 0 < b.eta_discharge <= 1):
+                raise ValueError(f"site {s.site_id}: battery efficiencies must be in (0, 1]")
+            if b.soc_end_min is not None and not b.soc_min <= b.soc_end_min <= b.soc_max:
+                raise ValueError(f"site {s.site_id}: soc_end_min outside [soc_min, soc_max]")
+            if b.cyclic and b.soc_init != "free":
+                raise ValueError(
+                    f"site {s.site_id}: soc_init must be a fraction or 'free', got {b.soc_init!r}"
+                )
+            start = b.soc_min if b.cyclic else b.soc_init
+            if not 0 <= b.soc_min <= start <= b.soc_max <= 1:
+                raise ValueError(
+                    f"site {s.site_id}: need 0 ≤ soc_min ≤ soc_init ≤ soc_max ≤ 1, got "
+                    f"{b.soc_min}, {b.soc_init}, {b.soc_max}"
+                )
+    job_ids = [j.job_id for s in problem.sites for j in s.jobs] + [
+        j.job_id for j in problem.shared_jobs
+    ]
+    if len(set(job_ids)) != len(job_ids):
+        raise ValueError("duplicate job_id")
+    for job, allowed in iter_jobs(problem):
+        if not 0 <= job.release < job.deadline <= n:
+            raise ValueError(
+                f"job {job.job_id}: need 0 ≤ release < deadline ≤ {n}, "
+                f"got [{job.release}, {job.deadline})"
+            )
+        if job.energy_kwh < 0 or job.max_kw < 0 or job.min_kw_when_running < 0:
+            raise ValueError(f"job {job.job_id}: negative energy or power")
+        if job.min_kw_when_running > job.max_kw:
+            raise ValueError(f"job {job.job_id}: min_kw_when_running > max_kw")
+        if job.min_run_steps < 1:
+            raise ValueError(f"job {job.job_id}: min_run_steps must be ≥ 1")
+        if job.min_run_steps > job.deadline - job.release:
+            raise ValueError(
+                f"job {job.job_id}: min_run_steps ({job.min_run_steps}) is longer than its "
+                f"window [{job.release}, {job.deadline}) of {job.deadline - job.release} steps"
+            )
+        if job.requested_window is not None:
+            a, b = job.requested_window
+            warnings.append(
+                f"job {job.job_id}: window [{a}, {b}) cut by the plan horizon [0, {n}) to "
+                f"[{job.release}, {job.deadline}); its {job.energy_kwh:g} kWh must fit there"
+            )
+        unknown = set(allowed) - set(ids)
+        if unknown:
+            raise ValueError(f"job {job.job_id}: unknown sites {sorted(unknown)}")
+    if not problem.options.is_milp and any(j.needs_integers for j, _ in iter_jobs(problem)):
+        warnings.append(
+            "LP mode: min_kw_when_running / preemptible=False / min_run_steps of jobs are "
+            "relaxed; set Options(milp=True) or job_integrality=True to enforce them"
+        )
+    if (
+        problem.options.rolling_window_steps is not None
+        and problem.options.rolling_window_steps < 1
+    ):
+        raise ValueError("rolling_window_steps must be ≥ 1")
+    return warnings

@@ -1,0 +1,77 @@
+"""The refactoring of issue 10 left the demo plans unchanged: `carbon dispatch` on the two demo
+scenarios writes the same plan and KPI rows (lake Parquet and the KPI JSON) as before it.
+
+The golden file ``golden/demo_dispatch.json`` was written by the code BEFORE the clean-up
+(``python tests/dispatch/test_demo_identity.py --update HOME...`` over the homes it planned).
+``planned_at`` (the wall clock) is left out; floats agree to 1e-9 relative (a different CPU may
+round the last bits differently; on the same machine they were byte-identical).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "demo_dispatch.json"
+SCENARIOS = ("yancheng_dc", "east_west_shared")
+SKIP = {"planned_at"}
+
+
+def snapshot(home: Path) -> dict:
+    """Plan and KPI rows of a dispatch home: lake ``dispatch_plans``/``dispatch_kpis`` and the
+    ``outputs/dispatch/*.kpis.json`` files, keyed by partition / file name."""
+    out: dict = {}
+    for ds in ("dispatch_plans", "dispatch_kpis"):
+        for f in sorted((home / "lake" / ds).glob("*/*.parquet")):
+            t = pq.read_table(f)
+            rows = [
+                {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()}
+                for r in t.to_pylist()
+            ]
+            out[f"{ds}/{f.parent.name}"] = {
+                "schema": [f"{x.name}:{x.type}" for x in t.schema],
+                "rows": [{k: v for k, v in r.items() if k not in SKIP} for r in rows],
+            }
+    for f in sorted((home / "outputs" / "dispatch").glob("*.kpis.json")):
+        d = json.loads(f.read_text(encoding="utf-8"))
+        out[f"json/{f.name}"] = {k: v for k, v in d.items() if k not in SKIP}
+    return out
+
+
+def _same(a, b, where: str) -> None:
+    if isinstance(a, float) and isinstance(b, float):
+        ok = (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+        assert ok, f"{where}: {a!r} != {b!r}"
+    elif isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), f"{where}: keys {sorted(a)} != {sorted(b)}"
+        for k in a:
+            _same(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), f"{where}: {len(a)} rows != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _same(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+def test_demo_plans_and_kpis_unchanged(tmp_path):
+    from dispatch_helpers import REPO
+
+    from carbon.cli import main as carbon_main
+
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    for name in SCENARIOS:
+        home = tmp_path / name
+        scenario = REPO / "scenarios" / f"{name}.yaml"
+        assert carbon_main(["--home", str(home), "dispatch", "--scenario", str(scenario)]) == 0
+        _same(snapshot(home), golden[name], name)
+
+
+if __name__ == "__main__":  # --update HOME_yancheng_dc HOME_east_west_shared
+    assert sys.argv[1] == "--update" and len(sys.argv) == 2 + len(SCENARIOS)
+    data = {n: snapshot(Path(h)) for n, h in zip(SCENARIOS, sys.argv[2:], strict=True)}
+    GOLDEN.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
