@@ -50,13 +50,41 @@ def test_generated_seeds_are_current():
 
 
 def test_sources_match_the_data_contracts():
-    doc = yaml.safe_load((ledgers.REPO_ROOT / "models/staging/_lake__sources.yml").read_text())
+    """The dbt sources are generated from carbon/datasets.py: the committed file is the rendering."""
+    from carbon.contracts import sources
+
+    assert sources.SOURCES_YML.read_text(encoding="utf-8") == sources.render(), (
+        "models/staging/_lake__sources.yml is stale: run `./run.sh python -m carbon.contracts.sources`"
+    )
+    assert ledgers.LAKE_SOURCES == sources.LAKE_SOURCES
+    doc = yaml.safe_load(sources.SOURCES_YML.read_text(encoding="utf-8"))
     tables = {t["name"]: t for t in doc["sources"][0]["tables"]}
     for name in ledgers.LAKE_SOURCES:
         assert name in tables, name
         if name in DATASETS:
-            cols = {c["name"] for c in tables[name]["columns"]}
-            assert set(DATASETS[name].column_names) <= cols, name
+            ds = DATASETS[name]
+            cols = [c["name"] for c in tables[name]["columns"]]
+            # file columns in contract order, the hive partition column last
+            want = [c for c in ds.column_names if c != ds.partition_key] + [ds.partition_key]
+            assert cols == want, name
+
+
+def test_sources_staleness_check_catches_a_contract_change(monkeypatch):
+    """A changed contract renders a different file, so the check above can fail."""
+    import dataclasses
+
+    from carbon import datasets
+    from carbon.contracts import sources
+
+    before = sources.render()
+    heat = datasets.DATASETS["heat_consumption"]
+    changed = dataclasses.replace(
+        heat,
+        columns=(*heat.columns, datasets.Column("gj_lost", "float64", "GJ", "损失", "heat lost")),
+    )
+    monkeypatch.setitem(datasets.DATASETS, "heat_consumption", changed)
+    after = sources.render()
+    assert after != before and "gj_lost" in after and "gj_lost" not in before
 
 
 def test_every_mart_column_is_documented_in_english_and_chinese():
