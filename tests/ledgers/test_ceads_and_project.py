@@ -102,3 +102,38 @@ def test_every_mart_column_is_documented_in_english_and_chinese():
                     col["name"],
                 )
                 assert col.get("data_type"), (model["name"], col["name"])
+
+
+def test_no_env_var_in_models_macros_or_sources():
+    """dbt learns the data home only through vars (lake_path, ...) that carbon.ledgers passes:
+    no model, macro or source reads env_var (profiles.yml may: it names the warehouse file)."""
+    import re
+
+    root = ledgers.REPO_ROOT
+    files = [
+        *(root / "models").rglob("*.sql"),
+        *(root / "models").rglob("*.yml"),
+        *(root / "macros").rglob("*.sql"),
+        root / "dbt_project.yml",
+    ]
+    assert len(files) > 40
+    hits = [
+        f"{f.relative_to(root)}:{n}"
+        for f in files
+        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"env_var\s*\(", line)
+    ]
+    assert hits == []
+    # and the runner passes the home's paths as vars
+    v = ledgers.build_vars("/tmp/some-home")
+    assert v["lake_path"] == "/tmp/some-home/lake"
+    assert v["build_params_path"] == "/tmp/some-home/dbt/build_params.json"
+    assert v["monitor_alerts_path"] == "/tmp/some-home/monitor/mon_alerts.parquet"
+
+
+def test_dbt_project_names_only_existing_paths():
+    doc = yaml.safe_load((ledgers.REPO_ROOT / "dbt_project.yml").read_text(encoding="utf-8"))
+    for key in ("model-paths", "macro-paths", "seed-paths", "test-paths"):
+        for rel in doc.get(key, []):
+            assert (ledgers.REPO_ROOT / rel).is_dir(), (key, rel)
+    assert doc["test-paths"] == []  # not the default "tests": that is pytest's folder
