@@ -87,21 +87,32 @@ def test_sources_staleness_check_catches_a_contract_change(monkeypatch):
     assert after != before and "gj_lost" in after and "gj_lost" not in before
 
 
-def test_every_mart_column_is_documented_in_english_and_chinese():
+def _bilingual(desc: str | None) -> bool:
     import re
 
-    for path in (ledgers.REPO_ROOT / "models/marts").glob("*/_*.yml"):
-        if path.parent.name in ("personal", "dispatch"):
-            continue
-        for model in yaml.safe_load(path.read_text())["models"]:
+    return bool(re.search(r"[A-Za-z]", desc or "") and re.search(r"[\u4e00-\u9fff]", desc or ""))
+
+
+def test_every_mart_column_is_documented_in_english_and_chinese():
+    """Every mart folder (personal and dispatch included): each model and column, and the
+    dispatch lake sources, described in English and Chinese; every mart contract enforced."""
+    seen = set()
+    for path in sorted((ledgers.REPO_ROOT / "models/marts").glob("*/_*.yml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for model in doc.get("models") or []:
+            seen.add(path.parent.name)
             assert model["config"]["contract"]["enforced"], model["name"]
+            assert _bilingual(model.get("description")), model["name"]
             for col in model["columns"]:
-                desc = col.get("description", "")
-                assert re.search(r"[A-Za-z]", desc) and re.search(r"[\u4e00-\u9fff]", desc), (
-                    model["name"],
-                    col["name"],
-                )
+                assert _bilingual(col.get("description")), (model["name"], col["name"])
                 assert col.get("data_type"), (model["name"], col["name"])
+        for src in doc.get("sources") or []:
+            for table in src["tables"]:
+                assert _bilingual(table.get("description")), table["name"]
+                for col in table.get("columns") or []:
+                    assert _bilingual(col.get("description")), (table["name"], col["name"])
+    assert {"personal", "dispatch", "government", "enterprise", "ledger"} <= seen
+    assert not _bilingual("English only") and not _bilingual("只有中文")
 
 
 def test_no_env_var_in_models_macros_or_sources():
