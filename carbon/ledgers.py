@@ -362,7 +362,13 @@ def build_vars(
     from carbon.factors import scope2_basis as configured_basis
 
     # only non-default values: a changed var forces dbt to re-parse the whole project (~10 s)
-    v: dict = {"lake_path": str(paths(home).lake)}
+    p = paths(home)
+    # the only way dbt learns where the home is (no env_var in models, macros or sources)
+    v: dict = {
+        "lake_path": str(p.lake),
+        "monitor_alerts_path": str(p.home / "monitor" / "mon_alerts.parquet"),
+        "build_params_path": str(build_params_path(p.home)),
+    }
     # months and as-of go to build_params.json (read at run time), not here
     missing = missing_datasets(home)
     if missing:

@@ -27,7 +27,7 @@
   `dbt build --vars ...`), wins at compile time.
 -#}
 {% macro build_params_relation() -%}
-    read_json('{{ var("build_params_path", env_var("CARBON_HOME", "data") ~ "/dbt/build_params.json") }}',
+    read_json('{{ var("build_params_path") }}',
               columns = {ledger_months: 'VARCHAR[]', factor_as_of: 'VARCHAR', personal_full: 'BOOLEAN',
                          personal_electricity_dates: 'VARCHAR[]', personal_activity_dates: 'VARCHAR[]'})
 {%- endmacro %}

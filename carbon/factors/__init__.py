@@ -4,7 +4,12 @@ One copy of the data: ``carbon/factors/data/emission_factors.csv`` (read here, a
 as the seed ``emission_factors`` through ``seed-paths``). Every row carries its source document,
 notice number and publication date. See docs/factors.md.
 
-Selection (the same rules in Python here and in dbt ``int_factors__*``):
+Selection: the ledgers' rule lives in ONE place, the warehouse (``models/intermediate/factors/
+int_factors__selected.sql``, unit-tested by the ``unit_tests:`` in ``models/intermediate/
+_intermediate.yml``; docs/factors.md). ``select`` / ``fuel_factor`` below are kept for one
+consumer outside the ledgers only: the dispatch model's backup-diesel factor
+(``optimizers.scenario.diesel_factor``), which plans before any warehouse exists. They apply the
+same order for a national factor:
 
 1. Eligible rows: the factor id and basis asked for, published on or before ``as_of`` (default:
    no limit), ``valid_from_year <= year``, and, when a version is pinned, that version only.
@@ -27,7 +32,7 @@ from importlib import resources
 
 import pandas as pd
 
-from carbon.units import FUELS, PRODUCTS, UnitError, factor
+from carbon.units import FUELS, PRODUCTS, factor
 
 SCOPE2_BASES = ("location", "market")
 NATIONAL = "CN"
@@ -177,63 +182,11 @@ def select(
     )
 
 
-def grid_factor(
-    region_code: str, year: int, basis: str = "location", *, as_of: date | str | None = None
-) -> Factor:
-    """Grid electricity factor (tCO2/MWh). Market basis = national excl. traded non-fossil."""
-    return select("grid_electricity", year, region_code, basis, as_of=as_of)
-
-
 def fuel_factor(fuel_code: str, year: int, *, version: str | None = None) -> Factor:
     """Combustion factor per reporting unit of ``carbon.units.FUELS[fuel_code]``."""
     if fuel_code not in FUELS:
         raise MissingFactorError(f"missing emission factor 'fuel_{fuel_code}': unknown fuel code")
     return select(f"fuel_{fuel_code}", year, version=version)
-
-
-def fuel_emissions(
-    fuel_code: str, quantity: float, unit: str, year: int, *, version: str | None = None
-) -> tuple[float, Factor]:
-    """tCO2 from burning ``quantity`` ``unit`` of a fuel, and the factor used.
-
-    Units convertible to the fuel's reporting unit (t, 10^4 Nm3, ...) use the factor directly;
-    energy units (GJ, TJ, tce ...) go through the NCV. Anything else raises UnitError.
-    """
-    f = fuel_factor(fuel_code, year, version=version)
-    ref_unit = FUELS[fuel_code].unit
-    try:
-        return quantity * factor(unit, ref_unit) * f.value, f
-    except UnitError:
-        if f.ncv is None:
-            raise
-        gj = quantity * factor(unit, "GJ")  # raises UnitError for e.g. kWh-of-fuel nonsense
-        return gj * f.value / f.ncv, f
-
-
-def process_factor(product_code: str, year: int) -> Factor | None:
-    """Process-emission factor per reporting unit of a product, or None if it has none."""
-    if product_code not in PRODUCTS:
-        raise MissingFactorError(f"unknown product code {product_code!r}: no process factor")
-    fid = PRODUCTS[product_code].process_factor_id
-    return None if fid is None else select(fid, year)
-
-
-def heat_factor(year: int) -> Factor:
-    return select("heat_purchased", year)
-
-
-def gwp(gas: str, gwp_set: str = "SAR") -> float:
-    """GWP-100 of a gas in a set (SAR, AR4, AR5, AR6)."""
-    return select(f"gwp_{gas.lower()}", 2000, gwp_set=gwp_set).value
-
-
-def electricity_emissions(
-    kwh: float, region_code: str, year: int, basis: str = "location", green_kwh: float = 0.0
-) -> tuple[float, Factor]:
-    """Scope 2 tCO2 of ``kwh``; market basis deducts green power first (never below zero)."""
-    f = grid_factor(region_code, year, basis)
-    mwh = (max(kwh - green_kwh, 0.0) if basis == "market" else kwh) / 1000.0
-    return mwh * f.value, f
 
 
 def unit_conversions() -> pd.DataFrame:

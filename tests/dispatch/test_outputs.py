@@ -154,7 +154,16 @@ def _dbt_build(proj: Path, home: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, CARBON_HOME=str(home), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     dbt = Path(sys.executable).parent / "dbt"
     return subprocess.run(
-        [str(dbt), "build", "--project-dir", str(proj), "--profiles-dir", str(proj)],
+        [
+            str(dbt),
+            "build",
+            "--project-dir",
+            str(proj),
+            "--profiles-dir",
+            str(proj),
+            "--vars",
+            json.dumps({"lake_path": str(home / "lake")}),
+        ],
         env=env,
         cwd=proj,
         capture_output=True,

@@ -50,27 +50,101 @@ def test_generated_seeds_are_current():
 
 
 def test_sources_match_the_data_contracts():
-    doc = yaml.safe_load((ledgers.REPO_ROOT / "models/staging/_lake__sources.yml").read_text())
+    """The dbt sources are generated from carbon/datasets.py: the committed file is the rendering."""
+    from carbon.contracts import sources
+
+    assert sources.SOURCES_YML.read_text(encoding="utf-8") == sources.render(), (
+        "models/staging/_lake__sources.yml is stale: run `./run.sh python -m carbon.contracts.sources`"
+    )
+    assert ledgers.LAKE_SOURCES == sources.LAKE_SOURCES
+    doc = yaml.safe_load(sources.SOURCES_YML.read_text(encoding="utf-8"))
     tables = {t["name"]: t for t in doc["sources"][0]["tables"]}
     for name in ledgers.LAKE_SOURCES:
         assert name in tables, name
         if name in DATASETS:
-            cols = {c["name"] for c in tables[name]["columns"]}
-            assert set(DATASETS[name].column_names) <= cols, name
+            ds = DATASETS[name]
+            cols = [c["name"] for c in tables[name]["columns"]]
+            # file columns in contract order, the hive partition column last
+            want = [c for c in ds.column_names if c != ds.partition_key] + [ds.partition_key]
+            assert cols == want, name
+
+
+def test_sources_staleness_check_catches_a_contract_change(monkeypatch):
+    """A changed contract renders a different file, so the check above can fail."""
+    import dataclasses
+
+    from carbon import datasets
+    from carbon.contracts import sources
+
+    before = sources.render()
+    heat = datasets.DATASETS["heat_consumption"]
+    changed = dataclasses.replace(
+        heat,
+        columns=(*heat.columns, datasets.Column("gj_lost", "float64", "GJ", "损失", "heat lost")),
+    )
+    monkeypatch.setitem(datasets.DATASETS, "heat_consumption", changed)
+    after = sources.render()
+    assert after != before and "gj_lost" in after and "gj_lost" not in before
+
+
+def _bilingual(desc: str | None) -> bool:
+    import re
+
+    return bool(re.search(r"[A-Za-z]", desc or "") and re.search(r"[\u4e00-\u9fff]", desc or ""))
 
 
 def test_every_mart_column_is_documented_in_english_and_chinese():
+    """Every mart folder (personal and dispatch included): each model and column, and the
+    dispatch lake sources, described in English and Chinese; every mart contract enforced."""
+    seen = set()
+    for path in sorted((ledgers.REPO_ROOT / "models/marts").glob("*/_*.yml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for model in doc.get("models") or []:
+            seen.add(path.parent.name)
+            assert model["config"]["contract"]["enforced"], model["name"]
+            assert _bilingual(model.get("description")), model["name"]
+            for col in model["columns"]:
+                assert _bilingual(col.get("description")), (model["name"], col["name"])
+                assert col.get("data_type"), (model["name"], col["name"])
+        for src in doc.get("sources") or []:
+            for table in src["tables"]:
+                assert _bilingual(table.get("description")), table["name"]
+                for col in table.get("columns") or []:
+                    assert _bilingual(col.get("description")), (table["name"], col["name"])
+    assert {"personal", "dispatch", "government", "enterprise", "ledger"} <= seen
+    assert not _bilingual("English only") and not _bilingual("只有中文")
+
+
+def test_no_env_var_in_models_macros_or_sources():
+    """dbt learns the data home only through vars (lake_path, ...) that carbon.ledgers passes:
+    no model, macro or source reads env_var (profiles.yml may: it names the warehouse file)."""
     import re
 
-    for path in (ledgers.REPO_ROOT / "models/marts").glob("*/_*.yml"):
-        if path.parent.name in ("personal", "dispatch"):
-            continue
-        for model in yaml.safe_load(path.read_text())["models"]:
-            assert model["config"]["contract"]["enforced"], model["name"]
-            for col in model["columns"]:
-                desc = col.get("description", "")
-                assert re.search(r"[A-Za-z]", desc) and re.search(r"[\u4e00-\u9fff]", desc), (
-                    model["name"],
-                    col["name"],
-                )
-                assert col.get("data_type"), (model["name"], col["name"])
+    root = ledgers.REPO_ROOT
+    files = [
+        *(root / "models").rglob("*.sql"),
+        *(root / "models").rglob("*.yml"),
+        *(root / "macros").rglob("*.sql"),
+        root / "dbt_project.yml",
+    ]
+    assert len(files) > 40
+    hits = [
+        f"{f.relative_to(root)}:{n}"
+        for f in files
+        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"env_var\s*\(", line)
+    ]
+    assert hits == []
+    # and the runner passes the home's paths as vars
+    v = ledgers.build_vars("/tmp/some-home")
+    assert v["lake_path"] == "/tmp/some-home/lake"
+    assert v["build_params_path"] == "/tmp/some-home/dbt/build_params.json"
+    assert v["monitor_alerts_path"] == "/tmp/some-home/monitor/mon_alerts.parquet"
+
+
+def test_dbt_project_names_only_existing_paths():
+    doc = yaml.safe_load((ledgers.REPO_ROOT / "dbt_project.yml").read_text(encoding="utf-8"))
+    for key in ("model-paths", "macro-paths", "seed-paths", "test-paths"):
+        for rel in doc.get(key, []):
+            assert (ledgers.REPO_ROOT / rel).is_dir(), (key, rel)
+    assert doc["test-paths"] == []  # not the default "tests": that is pytest's folder

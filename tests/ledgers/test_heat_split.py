@@ -139,25 +139,28 @@ def test_build_passes_its_dbt_tests(built):
 def test_district_with_chp_shows_purchased_exported_and_net(built):
     purchased, exported, net = built["gov"][SHEYANG]
     assert purchased >= 0 and exported >= 0
-    assert net == purchased - exported  # full precision, not rounded
+    # full precision, not rounded (to 1e-9 t: the mart's sums of DOUBLEs add in no fixed order)
+    assert net == pytest.approx(purchased - exported, abs=1e-9)
     assert purchased == pytest.approx((100 + 20_000) * F, abs=1e-9)
     assert exported == pytest.approx(150_000 * F, abs=1e-9)
     assert net < 0  # the CHP plant exports more than the county's reporters buy
     # a district without an exporter: purchased only
     p2, x2, n2 = built["gov"][TINGHU]
-    assert (p2, x2) == (pytest.approx(5_000 * F, abs=1e-9), 0.0) and n2 == p2
+    assert (p2, x2) == (pytest.approx(5_000 * F, abs=1e-9), 0.0)
+    assert n2 == pytest.approx(p2, abs=1e-9)
     # the city rolls its counties up, apart as well
     pc, xc, nc = built["gov"][CITY]
     assert pc == pytest.approx(purchased + p2, abs=1e-9)
     assert xc == pytest.approx(exported, abs=1e-9)
-    assert nc == pc - xc
+    assert nc == pytest.approx(pc - xc, abs=1e-9)
 
 
 def test_enterprise_mart_shows_heat_apart_and_net_equals_the_journal(built):
     p, x, net, total, s1 = built["ent"][CHP]
     assert (p, x) == (pytest.approx(100 * F, abs=1e-12), pytest.approx(150_000 * F, abs=1e-9))
-    assert net == p - x
-    assert net == built["journal"][CHP]  # the journal posts the net, as the guidelines count it
+    assert net == pytest.approx(p - x, abs=1e-9)
+    # the journal posts the net, as the guidelines count it
+    assert net == pytest.approx(built["journal"][CHP], abs=1e-9)
     assert total == pytest.approx(s1 + net, abs=1e-6)
     p, x, net, *_ = built["ent"][DYE_SY]
     assert (p, x, net) == (pytest.approx(20_000 * F, abs=1e-9), 0.0, p)

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import personal_oracle as per
 import pytest
 from personal_fixture import (
     ENTERPRISE,
@@ -46,8 +47,6 @@ from personal_fixture import (
     households_frame,
     write_fixture_lake,
 )
-
-from carbon import personal as per
 
 pytestmark = pytest.mark.slow
 
@@ -176,7 +175,7 @@ def test_per_credits_daily_matches_hand_computed_credits(warehouse) -> None:
 
 
 def test_python_mirror_agrees_with_dbt(warehouse) -> None:
-    """Recompute every credit from the fixture lake with carbon.personal and compare."""
+    """Recompute every credit from the fixture lake with the test oracle personal_oracle and compare."""
     table = per.load_methodologies()
     expected: dict[tuple, float] = {}
     act = activity_frame()

@@ -6,11 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pandas as pd
+import personal_oracle as per
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from carbon import personal as per
 
 D = dt.date
 

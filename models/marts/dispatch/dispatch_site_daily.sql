@@ -5,7 +5,7 @@
   Before any plan exists the lake has no files: the model is then an empty, typed relation, so the
   nightly dbt build does not fail on a fresh data home.
 -#}
-{%- set lake = env_var('CARBON_HOME', 'data') ~ '/lake' -%}
+{%- set lake = var('lake_path') -%}
 {%- set have_plans = true -%}
 {%- if execute -%}
   {%- set n = run_query("select count(*) from glob('" ~ lake ~ "/dispatch_kpis/*/part-0.parquet')").columns[0].values()[0] -%}

@@ -3,7 +3,7 @@
 -- alert (rule × subject × episode) with its status, response and evidence. The state lives in
 -- <home>/monitor/ (append-only stores outside the warehouse, so a full refresh loses nothing);
 -- this mart publishes the snapshot written after every evaluation run and every action.
-{%- set path = env_var('CARBON_HOME', 'data') ~ '/monitor/mon_alerts.parquet' -%}
+{%- set path = var('monitor_alerts_path') -%}
 {%- set present = false -%}
 {%- if execute -%}
   {%- set present = run_query("select count(*) from glob('" ~ path ~ "')").columns[0].values()[0] > 0 -%}

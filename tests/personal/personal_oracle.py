@@ -1,4 +1,5 @@
-"""Personal carbon account (碳普惠): the methodology table and a Python mirror of the dbt formulas.
+"""TEST ORACLE (not shipped: tests/personal only): the methodology table and a Python mirror
+of the dbt formulas of the personal carbon account (碳普惠).
 
 The dbt models under ``models/intermediate/personal`` and ``models/marts/personal`` are the
 production path. This module mirrors their formulas in plain Python so the known-answer tests
@@ -36,7 +37,13 @@ from pathlib import Path
 
 import pandas as pd
 
-METHODOLOGY_CSV = Path(__file__).parent / "factors" / "data" / "crediting_methodologies.csv"
+METHODOLOGY_CSV = (
+    Path(__file__).resolve().parents[2]
+    / "carbon"
+    / "factors"
+    / "data"
+    / "crediting_methodologies.csv"
+)
 
 TRAILING_DAYS = 7
 DEFAULT_TERM_MONTHS = 24
