@@ -35,8 +35,12 @@ case "$cmd" in
     exec "$UV" run carbon nightly
     ;;
   test)
-    # two workers on the two cores; a file's tests stay on one worker (shared fixtures)
-    exec "$UV" run pytest -n 2 --dist loadfile "$@"
+    # two workers on the two cores; a file's tests stay on one worker (shared fixtures); files
+    # start in the order tests/conftest.py gives (longest first), not xdist's most-tests-first.
+    # Bytecode on: the Airflow task and dbt processes a test starts then import the repo's own
+    # modules from .pyc instead of compiling them each time (PYTHONDONTWRITEBYTECODE unset)
+    unset PYTHONDONTWRITEBYTECODE
+    exec "$UV" run pytest -n 2 --dist loadfile --no-loadscope-reorder "$@"
     ;;
   carbon|python)
     exec "$UV" run "$cmd" "$@"

@@ -5,50 +5,23 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _build(home: Path) -> None:
-    env = {**os.environ, "CARBON_HOME": str(home)}
-    for argv in (["demo-data", "--scale", "tiny"], ["nightly"]):
-        subprocess.run(
-            [sys.executable, "-m", "carbon.cli", *argv],
-            cwd=REPO,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-
 
 @pytest.fixture(scope="session")
-def built_warehouse(tmp_path_factory) -> Path:
-    """The warehouse of a demo nightly. CARBON_CONSOLE_TEST_HOME may name a home already built by
-    ``./run.sh nightly`` (its warehouse is copied) to save the ~3 min build when iterating."""
+def built_warehouse(request) -> Path:
+    """The warehouse of the demo nightly that the whole test run shares (``demo_build`` in
+    tests/conftest.py: built once per run, shared by the xdist workers). CARBON_CONSOLE_TEST_HOME
+    may name a home already built by ``./run.sh nightly`` (its warehouse is copied) to save the
+    ~3 min build when iterating on the console tests alone."""
     src = os.environ.get("CARBON_CONSOLE_TEST_HOME")
     if src and (Path(src) / "warehouse" / "carbon.duckdb").exists():
         return Path(src) / "warehouse" / "carbon.duckdb"
-    # one build shared by every xdist worker of this run (the pytest-xdist recipe: a file lock in
-    # the run's common temporary root), instead of one nightly per worker
-    from filelock import FileLock
-
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):  # workers' temp dirs share this run's root
-        root = root.parent
-    home = root / "console-build"
-    done = home / ".built"
-    with FileLock(str(root / "console-build.lock")):
-        if not done.exists():
-            shutil.rmtree(home, ignore_errors=True)
-            home.mkdir()
-            _build(home)
-            done.touch()
-    return home / "warehouse" / "carbon.duckdb"
+    build = request.getfixturevalue("demo_build")
+    assert build.returncode == 0, build.output
+    return build.warehouse
 
 
 @pytest.fixture(scope="module")

@@ -67,23 +67,21 @@ def _keys_by_file(folder, key: list[str]) -> dict[tuple, set[str]]:
 
 
 @pytest.mark.slow
-def test_carbon_nightly_on_the_demo_city_under_airflow(tmp_path, monkeypatch, capsys, scan_raw):
+def test_carbon_nightly_on_the_demo_city_under_airflow(
+    demo_build, demo_home_copy, monkeypatch, scan_raw
+):
     """``carbon nightly`` (umbrella DAG under real Airflow) on the tiny demo city, checked against
-    the demo's defect manifest, plus two malformed files of new kinds."""
-    from carbon import cli
-    from carbon.demo import generate
-
-    home = tmp_path / "demo"
-    monkeypatch.setenv("CARBON_PSEUDONYM_SECRET", "e2e-secret")
-    generate(home, scale="tiny", seed=42, daily_days=3)
+    the demo's defect manifest, plus two malformed files of new kinds (the run's shared build,
+    ``demo_build`` in tests/conftest.py, lands them: ``EXTRA_LANDING``). This test re-ingests and
+    rebuilds, so it works on a copy of the built home."""
+    home = demo_home_copy()
+    monkeypatch.setenv("CARBON_PSEUDONYM_SECRET", demo_build.secret)  # the night's site secret
     land = home / "landing"
-    (land / "electricity_consumption" / "meter_20261099_bad.csv").write_text(
-        "account_type,account_id,date,kwh,green_kwh\nhousehold,3209000000001,2026-10-17,3,0\n"
-    )
-    (land / "fuel_consumption" / "fuel_2026-09_bad.xlsx").write_bytes(bytes(range(256)) * 40)
+    assert (land / "electricity_consumption" / "meter_20261099_bad.csv").exists()
+    assert (land / "fuel_consumption" / "fuel_2026-09_bad.xlsx").exists()
 
-    assert cli.main(["--home", str(home), "nightly"]) == 0
-    out = capsys.readouterr().out
+    assert demo_build.returncode == 0, demo_build.output
+    out = demo_build.output  # what `carbon nightly` printed
     assert "nightly_ingest: success" in out, out
     assert "meter_20261099_bad.csv: missing required columns [region_code]" in out, out
     assert "fuel_2026-09_bad.xlsx: unreadable XLSX" in out
