@@ -47,6 +47,8 @@ LAKE_SOURCES = (
     "low_carbon_activity",
     "reference_ceads",
     "ledger_closed_months",
+    "park_members",
+    "park_resource_use",
 )
 
 #: the public marts (contract enforced)
