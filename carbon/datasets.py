@@ -416,3 +416,47 @@ PARK_RESOURCES = _add(
         source="park management committee, member reports (园区管委会、企业填报)",
     )
 )
+
+COMMUNITY_ENERGY = _add(
+    Dataset(
+        name="community_energy",
+        name_zh="社区公共用电与绿电",
+        grain="community × month",
+        partition_key="month",
+        partition_source="month",
+        landing_formats=("csv",),
+        columns=(
+            C(
+                "community_id",
+                "string",
+                None,
+                "社区",
+                "community (社区) identifier, as in households",
+            ),
+            C("month", "string", None, "月份", "YYYY-MM"),
+            C(
+                "public_kwh",
+                "float64",
+                "kWh",
+                "公共用电量",
+                "public electricity (lighting, lifts, pumps)",
+            ),
+            C(
+                "pv_kwh",
+                "float64",
+                "kWh",
+                "社区光伏发电量",
+                "community PV generation used or fed in",
+            ),
+            C(
+                "green_purchase_kwh",
+                "float64",
+                "kWh",
+                "绿电购买量",
+                "green power bought for the community",
+            ),
+        ),
+        key=("community_id", "month"),
+        source="street office / property management, grid company (街道、物业、电网)",
+    )
+)

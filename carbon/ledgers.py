@@ -49,6 +49,7 @@ LAKE_SOURCES = (
     "ledger_closed_months",
     "park_members",
     "park_resource_use",
+    "community_energy",
 )
 
 #: the public marts (contract enforced)

@@ -98,6 +98,11 @@ RANGES: dict[str, dict[str, tuple[float, float]]] = {
         "water_reused_t": (0, 1e10),
         "green_direct_kwh": (0, 1e10),
     },
+    "community_energy": {
+        "public_kwh": (0, 1e8),
+        "pv_kwh": (0, 1e8),
+        "green_purchase_kwh": (0, 1e8),
+    },
     "datacenter_telemetry": {
         "it_kw": (0, 1e6),
         "facility_kw": (0, 2e6),

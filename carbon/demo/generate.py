@@ -497,8 +497,8 @@ def generate(
                 )
             )
 
-    # zero-carbon parks (carbon.demo.parks): members and resource use, from the clean meter tables
-    for f in park_files(plan, files["electricity_consumption"], end_d):
+    # zero-carbon parks and communities (carbon.demo.parks): members, resource use, community energy, from the clean meter tables
+    for f in park_files(plan, files["electricity_consumption"], end_d, files["households"]):
         files[f.dataset].append(f)
 
     records: list[dict] = []

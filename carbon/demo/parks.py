@@ -83,8 +83,38 @@ def _metered(meter_files: list[LandingFile], usccs: set[str]) -> pd.DataFrame:
     return out.rename(columns={"account_id": "uscc"})
 
 
-def park_files(plan, meter_files: list[LandingFile], end: dt.date) -> list[LandingFile]:
-    """The two park datasets' landing files (members: one snapshot for ``end``'s month)."""
+# the two demo communities' public use and supply, kWh a month: the first meets the net-zero
+# electricity rule with its PV, the second does not
+COMMUNITY = ({"public_kwh": 3000.0, "pv_kwh": 20000.0, "green_purchase_kwh": 1000.0},
+             {"public_kwh": 5000.0, "pv_kwh": 500.0, "green_purchase_kwh": 0.0})  # fmt: skip
+
+
+def community_files(household_files: list[LandingFile]) -> list[LandingFile]:
+    """``community_energy`` for the two communities with the most households (ties: smallest id),
+    for every month a households snapshot covers."""
+    out = []
+    for f in household_files:
+        counts = f.table.column("community_id").to_pandas().value_counts()
+        top = sorted(counts.index, key=lambda c: (-counts[c], c))[:2]
+        df = pd.DataFrame(
+            [{"community_id": c, "month": f.period, **COMMUNITY[i]} for i, c in enumerate(top)]
+        )
+        out.append(
+            LandingFile(
+                "community_energy",
+                f"community_energy/community_energy_{f.period}.csv",
+                pa.Table.from_pandas(df, preserve_index=False),
+                period=f.period,
+            )
+        )
+    return out
+
+
+def park_files(
+    plan, meter_files: list[LandingFile], end: dt.date, household_files: list[LandingFile] = ()
+) -> list[LandingFile]:
+    """The park datasets' landing files (members: one snapshot for ``end``'s month), and the
+    communities' energy (``community_files``)."""
     snap = f"{end:%Y-%m}"
     m = members(plan)
     first_dfg = m.loc[m.park_id == "DFG", "uscc"].iloc[0]
@@ -156,4 +186,4 @@ def park_files(plan, meter_files: list[LandingFile], end: dt.date) -> list[Landi
                 period=month,
             )
         )
-    return files
+    return files + community_files(list(household_files))

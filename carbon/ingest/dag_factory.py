@@ -34,6 +34,7 @@ INGEST_ORDER: tuple[str, ...] = (
     "datacenter_telemetry",
     "park_members",
     "park_resource_use",
+    "community_energy",
 )
 START = pendulum.datetime(2026, 1, 1, tz=TZ)
 

@@ -123,3 +123,14 @@ def test_parks_reconcile_to_the_enterprise_ledger_of_their_members(city):
         got = annual.loc[park, "tco2"] + annual.loc[park, "direct"]
         assert abs(got - ent[park]) <= 1e-9 * max(1.0, abs(ent[park])), park
     assert annual.loc["DFG", "direct"] > 0 and annual.loc["BHC", "direct"] == 0
+
+
+def test_demo_communities_one_balanced_one_not(city):
+    _, reports, con = city
+    assert reports["community_energy"]["rows_quarantined"] == 0
+    rows = _q(con, "select * from community_indicators_monthly order by net_kwh")
+    assert len(rows) == 2 and rows.households.min() >= 1
+    assert rows.balance_passes.tolist() == [True, False]
+    assert (
+        rows.net_kwh == rows.household_kwh + rows.public_kwh - rows.pv_kwh - rows.green_purchase_kwh
+    ).all()
