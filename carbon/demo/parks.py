@@ -12,7 +12,7 @@ Two parks of ``carbon/data/parks/parks.csv``:
 
 Resource figures are written for the months the meters cover (the park accounts only those).
 Three deliberate bad rows test the rules: a member not in the enterprise register, an overlapping
-second membership of a DFG member, and a utilisation above 100 % (quarantined by the contract).
+second membership of a DFG member (a utilisation above 100 % is tested in tests/parks/test_contract.py).
 """
 
 from __future__ import annotations
@@ -167,22 +167,6 @@ def park_files(
                 "park_resource_use",
                 f"park_resource_use/park_resource_use_{month}.csv",
                 pa.Table.from_pandas(df, preserve_index=False),
-                period=month,
-            )
-        )
-        # a late sheet with an indicator above 100 %: utilised more than generated (the contract
-        # quarantines it as ``range``; nothing else in the month is lost)
-        bad_row = df.iloc[[-1]].copy()
-        bad_row["uscc"] = NOT_REGISTERED
-        bad_row["park_id"] = "DFG"
-        bad_row["solid_waste_utilised_t"] = (bad_row["solid_waste_generated_t"] * 1.5 + 1.0).round(
-            3
-        )
-        files.append(
-            LandingFile(
-                "park_resource_use",
-                f"park_resource_use/park_resource_use_{month}_late.csv",
-                pa.Table.from_pandas(bad_row.reset_index(drop=True), preserve_index=False),
                 period=month,
             )
         )
