@@ -463,3 +463,125 @@ DISPATCH_KPIS = _out(
         source="optimizers.runner (carbon dispatch, DAG dispatch_day_ahead)",
     )
 )
+
+
+# ---------------------------------------------------------------- zero-carbon parks (issue 14 §1)
+
+PARK_MEMBERS = _add(
+    Dataset(
+        name="park_members",
+        name_zh="园区企业名录",
+        grain="park × enterprise × membership spell (monthly snapshot)",
+        partition_key="month",
+        partition_source="snapshot_month",
+        landing_formats=("csv",),
+        columns=(
+            C("park_id", "string", None, "园区代码", "park id of carbon/data/parks/parks.csv"),
+            C("uscc", "string", None, "统一社会信用代码", "member enterprise (GB 32100)"),
+            C("valid_from", "date", None, "入园日期", "first day inside the boundary"),
+            C("valid_to", "date", None, "出园日期", "last day inside the boundary", True),
+            C("snapshot_month", "string", None, "名录月份", "YYYY-MM of the register snapshot"),
+        ),
+        key=("park_id", "uscc", "valid_from"),
+        source="park management committee (园区管委会)",
+    )
+)
+
+PARK_RESOURCES = _add(
+    Dataset(
+        name="park_resource_use",
+        name_zh="园区资源循环利用",
+        grain="park × enterprise × month",
+        partition_key="month",
+        partition_source="month",
+        landing_formats=("csv",),
+        columns=(
+            C("park_id", "string", None, "园区代码", "park id of carbon/data/parks/parks.csv"),
+            C("uscc", "string", None, "统一社会信用代码", "reporting member enterprise"),
+            C("month", "string", None, "月份", "YYYY-MM"),
+            C(
+                "solid_waste_generated_t",
+                "float64",
+                "t",
+                "工业固废产生量",
+                "industrial solid waste generated",
+            ),
+            C("solid_waste_utilised_t", "float64", "t", "工业固废综合利用量", "of it, utilised"),
+            C(
+                "waste_heat_recoverable_gj",
+                "float64",
+                "GJ",
+                "可回收余热余冷余压",
+                "recoverable waste heat, cold and pressure",
+            ),
+            C(
+                "waste_heat_recovered_gj",
+                "float64",
+                "GJ",
+                "已回收余热余冷余压",
+                "of it, recovered and used",
+            ),
+            C(
+                "water_withdrawn_t",
+                "float64",
+                "t",
+                "取水量",
+                "industrial water withdrawn (new water)",
+            ),
+            C("water_reused_t", "float64", "t", "重复利用水量", "industrial water reused"),
+            C(
+                "green_direct_kwh",
+                "float64",
+                "kWh",
+                "绿电直连电量",
+                "metered consumption supplied by in-boundary generation (green direct supply, own PV)",
+            ),
+        ),
+        key=("park_id", "uscc", "month"),
+        source="park management committee, member reports (园区管委会、企业填报)",
+    )
+)
+
+COMMUNITY_ENERGY = _add(
+    Dataset(
+        name="community_energy",
+        name_zh="社区公共用电与绿电",
+        grain="community × month",
+        partition_key="month",
+        partition_source="month",
+        landing_formats=("csv",),
+        columns=(
+            C(
+                "community_id",
+                "string",
+                None,
+                "社区",
+                "community (社区) identifier, as in households",
+            ),
+            C("month", "string", None, "月份", "YYYY-MM"),
+            C(
+                "public_kwh",
+                "float64",
+                "kWh",
+                "公共用电量",
+                "public electricity (lighting, lifts, pumps)",
+            ),
+            C(
+                "pv_kwh",
+                "float64",
+                "kWh",
+                "社区光伏发电量",
+                "community PV generation used or fed in",
+            ),
+            C(
+                "green_purchase_kwh",
+                "float64",
+                "kWh",
+                "绿电购买量",
+                "green power bought for the community",
+            ),
+        ),
+        key=("community_id", "month"),
+        source="street office / property management, grid company (街道、物业、电网)",
+    )
+)

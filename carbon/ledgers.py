@@ -47,6 +47,9 @@ LAKE_SOURCES = (
     "low_carbon_activity",
     "reference_ceads",
     "ledger_closed_months",
+    "park_members",
+    "park_resource_use",
+    "community_energy",
 )
 
 #: the public marts (contract enforced)

@@ -89,6 +89,20 @@ RANGES: dict[str, dict[str, tuple[float, float]]] = {
     "households": {"members": (1, 20)},
     "low_carbon_activity": {"quantity": (0, 200_000)},
     "grid_signals": {"price_cny_per_kwh": (0, 5), "carbon_intensity_kg_per_kwh": (0, 1.5)},
+    "park_resource_use": {
+        "solid_waste_generated_t": (0, 1e8),
+        "solid_waste_utilised_t": (0, 1e8),
+        "waste_heat_recoverable_gj": (0, 1e9),
+        "waste_heat_recovered_gj": (0, 1e9),
+        "water_withdrawn_t": (0, 1e9),
+        "water_reused_t": (0, 1e10),
+        "green_direct_kwh": (0, 1e10),
+    },
+    "community_energy": {
+        "public_kwh": (0, 1e8),
+        "pv_kwh": (0, 1e8),
+        "green_purchase_kwh": (0, 1e8),
+    },
     "datacenter_telemetry": {
         "it_kw": (0, 1e6),
         "facility_kw": (0, 2e6),

@@ -383,6 +383,42 @@ def account_uscc() -> pa.Check:
 
 # ---------------------------------------------------------------- per-dataset extras
 
+
+def part_of_whole(part: str, whole: str) -> pa.Check:
+    """A share's numerator may not exceed its denominator (an indicator above 100 %): ``range``."""
+
+    def fn(df: pd.DataFrame) -> pd.DataFrame:
+        bad = (df[part] > df[whole]).fillna(False).to_numpy(dtype=bool)
+        return pd.DataFrame({part: ~bad}, index=df.index)
+
+    return _frame_check(fn, "range", part)
+
+
+def not_before(late: str, early: str) -> pa.Check:
+    """An end date before its start date: ``range`` on the end date (nulls pass)."""
+
+    def fn(df: pd.DataFrame) -> pd.DataFrame:
+        bad = (df[late] < df[early]).fillna(False).to_numpy(dtype=bool)
+        return pd.DataFrame({late: ~bad}, index=df.index)
+
+    return _frame_check(fn, "range", late)
+
+
+def _park_ids() -> frozenset[str]:
+    from carbon.parks import park_ids
+
+    return park_ids()
+
+
+# per-dataset frame checks of the park datasets (issue 14 §1)
+_EXTRA_FRAME_CHECKS: dict[str, Callable[[], list]] = {
+    "park_members": lambda: [not_before("valid_to", "valid_from")],
+    "park_resource_use": lambda: [
+        part_of_whole("solid_waste_utilised_t", "solid_waste_generated_t"),
+        part_of_whole("waste_heat_recovered_gj", "waste_heat_recoverable_gj"),
+    ],
+}
+
 _KNOWN: dict[str, Callable[[], frozenset[str]]] = {
     "fuel_code": lambda: frozenset(units.FUELS),
     "product_code": lambda: frozenset(units.PRODUCTS),
@@ -391,6 +427,7 @@ _KNOWN: dict[str, Callable[[], frozenset[str]]] = {
     "account_type": lambda: frozenset(rules.ACCOUNT_TYPES),
     "sector_code": rules.sector_codes,
     "level": lambda: frozenset(rules.LEVELS),
+    "park_id": _park_ids,
 }
 _REGION_COLUMNS = frozenset({"region_code", "parent_code", "province_code"})
 _USCC_COLUMNS = frozenset({"uscc"})
@@ -452,6 +489,7 @@ def build_schema(
     if spec.name == "electricity_consumption":
         caps = daily_kwh_cap()
         frame_checks += [kwh_range("kwh", caps), kwh_range("green_kwh", caps), account_uscc()]
+    frame_checks += _EXTRA_FRAME_CHECKS.get(spec.name, list)()
     raw_of = {lake: raw for raw, lake in spec.pseudonymise.items()}
     frame_checks.append(unique_key(tuple(raw_of.get(k, k) for k in spec.key)))
     frame_columns = [c.report_column for c in frame_checks]

@@ -17,8 +17,9 @@ from carbon.config import paths
 from carbon.datasets import DATASETS
 from carbon.demo import daily
 from carbon.demo.anomalies import KINDS, Injector, plan_anomalies, truth_frame
-from carbon.demo.defects import MANIFEST_COLUMNS, inject
+from carbon.demo.defects import MANIFEST_COLUMNS, SPECS, inject
 from carbon.demo.factors import TARGET_TCO2_PER_YEAR, TCO2_PER_UNIT
+from carbon.demo.parks import park_files
 from carbon.demo.plan import (
     CITY,
     COUNTIES,
@@ -496,9 +497,14 @@ def generate(
                 )
             )
 
+    # zero-carbon parks and communities (carbon.demo.parks): members, resource use, community energy, from the clean meter tables
+    for f in park_files(plan, files["electricity_consumption"], end_d, files["households"]):
+        files[f.dataset].append(f)
+
     records: list[dict] = []
     for name in DATASETS:
-        records += inject(name, files[name], defect_rate, rng(seed, "defects", name))
+        if name in SPECS:  # the park datasets carry their own deliberate bad rows (demo/parks.py)
+            records += inject(name, files[name], defect_rate, rng(seed, "defects", name))
     for fs in files.values():
         for f in fs:
             write(f, p.landing)

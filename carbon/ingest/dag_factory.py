@@ -32,6 +32,9 @@ INGEST_ORDER: tuple[str, ...] = (
     "sector_energy_balance",
     "low_carbon_activity",
     "datacenter_telemetry",
+    "park_members",
+    "park_resource_use",
+    "community_energy",
 )
 START = pendulum.datetime(2026, 1, 1, tz=TZ)
 
