@@ -82,7 +82,7 @@ def dispatch_day_ahead():
             }
             for ids in sc.site_groups()
         ]
-        from carbon.airflow_logs import log
+        from carbon.orchestration.airflow_logs import log
 
         log.info("plan %s: %d group(s): %s", plan_date, len(groups), [g["label"] for g in groups])
         return groups
@@ -123,7 +123,7 @@ def dispatch_day_ahead():
         if not summary["ok"]:
             why = summary.get("error") or summary.get("explanation") or summary["status"]
             raise AirflowFailException(f"sites {group['site_ids']}: {summary['status']}: {why}")
-        from carbon.airflow_logs import figures
+        from carbon.orchestration.airflow_logs import figures
 
         for k in summary.get("kpis") or []:
             figures(
@@ -157,7 +157,7 @@ def dispatch_day_ahead():
             "planned": planned,
             "failed": failed,
         }
-        from carbon.airflow_logs import figures, log
+        from carbon.orchestration.airflow_logs import figures, log
 
         figures("dispatch/summary", planned=len(planned), failed=len(failed))
         log.info("%s", json.dumps(report, ensure_ascii=False, indent=2))

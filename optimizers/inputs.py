@@ -6,7 +6,7 @@ Two layers, kept apart:
   ``to_step`` (hourly → 15 min by forward fill, 15 min → hourly by mean), ``tou_profile``,
   ``pv_clearsky_kw`` (pvlib), ``pue_from_temperature``, ``diurnal_temperature_c``.
 * **Readers** (``read_grid_signals``, ``read_telemetry``, ``read_series_file``) fetch tables from
-  the lake (``carbon.lake`` layout, DuckDB) or from CSV/Parquet files that a scenario names.
+  the lake (``carbon.pipeline.lake`` layout, DuckDB) or from CSV/Parquet files that a scenario names.
 
 Resampling rule (documented in docs/dispatch.md): every series is first put on its own time
 stamps (interval *start*, Asia/Shanghai), then re-indexed to the plan's steps. A coarser series
@@ -244,7 +244,7 @@ def persistence(series: pd.Series, index: pd.DatetimeIndex, *, name: str) -> np.
 def _lake_query(dataset: str, where: str, params: list, home: str | Path | None) -> pd.DataFrame:
     import duckdb
 
-    from carbon.lake import glob_pattern, list_partitions
+    from carbon.pipeline.lake import glob_pattern, list_partitions
 
     if not list_partitions(dataset, home):
         return pd.DataFrame()

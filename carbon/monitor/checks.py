@@ -214,7 +214,7 @@ def _quarantined_reads(ctx: Context, first: dt.date, last: dt.date) -> dict[str,
     pseudonyms of that emitter's USCC with each possible check character, under the site
     secret that ingest used (``carbon.config.pseudonym_secret``)."""
     from carbon.config import pseudonym_secret
-    from carbon.ingest.pseudonym import keyed_hash
+    from carbon.pipeline.ingest.pseudonym import keyed_hash
 
     qdir = ctx.paths.quarantine / "electricity_consumption"
     if not any(qdir.glob("*/quarantine.parquet")):

@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 from stdnum.cn import ric
 
-from carbon import codes, units
-from carbon.datasets import DATASETS
 from carbon.demo import TCO2_PER_UNIT, generate, generate_meter_day
 from carbon.demo.ceads import jiangsu2019
 from carbon.demo.defects import CHECKS
 from carbon.demo.factors import PROCESS_FACTORS
 from carbon.demo.plan import COUNTIES
-from carbon.units import FUELS, PRODUCTS
+from carbon.domain import codes, units
+from carbon.domain.datasets import DATASETS
+from carbon.domain.units import FUELS, PRODUCTS
 
 NINE = {"320902", "320903", "320904", "320921", "320922", "320923", "320924", "320925", "320981"}
 

@@ -17,7 +17,7 @@ import yaml
 from dispatch_helpers import EAST_WEST, REPO, YANCHENG, small_raw
 
 from carbon.cli import main as carbon_main
-from carbon.lake import read_dataset
+from carbon.pipeline.lake import read_dataset
 from optimizers.runner import KPIS, PLANS, plan_group, plans_schema
 from optimizers.scenario import load_scenario, parse_scenario
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from carbon import ceads, ledgers
-from carbon.datasets import DATASETS
+from carbon.domain import ceads
+from carbon.domain.datasets import DATASETS
+from carbon.pipeline.warehouse import build as ledgers
 
 
 @pytest.fixture(scope="module")

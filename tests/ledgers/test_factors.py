@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from carbon import factors as F
-from carbon.units import FUELS, PRODUCTS, UnitError
+from carbon.domain import factors as F
+from carbon.domain.units import FUELS, PRODUCTS, UnitError
 
 
 def test_every_row_cites_its_source():

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carbon import personal as per
+from carbon.domain import personal as per
 
 D = dt.date
 

@@ -1,4 +1,4 @@
--- The factor each (factor_id, basis, region, year) uses. Rules (same as carbon.factors.select):
+-- The factor each (factor_id, basis, region, year) uses. Rules (same as carbon.domain.factors.select):
 --   1. eligible: valid_from_year <= year (and published by factor_as_of, see int_factors__library);
 --   2. year first: a row covering the year beats any earlier one, else the latest valid_to_year;
 --   3. region: province (rank 1), then grid region (2), then national CN (3);
