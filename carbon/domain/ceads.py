@@ -6,9 +6,9 @@ production-based Scope 1, and city totals (Mt CO2 per year). Cite Shan et al. 20
 5:170201), Shan et al. 2020 (Sci. Data 7:54), Guan et al. 2021 (Sci. Data 8:173).
 
 ``SECTORS`` gives the sector codes ``sector_energy_balance.sector_code`` uses: ``S01`` … ``S47`` in
-the CEADs row order. ``import_reference(home)`` reads the xlsx files under the reference folder
-(``CARBON_REFERENCE_DIR`` or the copy shipped in ``carbon/domain/data/ceads/``) and writes one tidy Parquet
-file to ``<home>/lake/reference_ceads/edition=2019/part-0.parquet`` that dbt joins in ``gov_ceads_comparison``.
+the CEADs row order. ``load_reference()`` reads the xlsx files under the reference folder
+(``CARBON_REFERENCE_DIR`` or the copy shipped in ``carbon/domain/data/ceads/``) into one tidy table;
+``carbon.pipeline.warehouse.reference`` writes it to the lake for dbt (``gov_ceads_comparison``).
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
-
-from carbon.config import paths
 
 SECTOR_NAMES: tuple[str, ...] = (
     "Farming, Forestry, Animal Husbandry, Fishery and Water Conservancy",
@@ -188,28 +186,3 @@ def load_reference(ref_dir: Path | None = None) -> pd.DataFrame:
     frames.append(read_city_totals(d / CITY_FILE))
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(COLUMNS[:4], kind="stable").reset_index(drop=True)
-
-
-def reference_path(home: str | Path | None = None) -> Path:
-    return paths(home).lake / "reference_ceads" / "edition=2019" / "part-0.parquet"
-
-
-def import_reference(home: str | Path | None = None, ref_dir: Path | None = None) -> Path:
-    """Write the CEADs figures to the lake (``reference_ceads/edition=2019``, atomic); return the path."""
-    import pyarrow as pa
-
-    from carbon.pipeline.lake import write_partition
-
-    df = load_reference(ref_dir)
-    schema = pa.schema(
-        [
-            pa.field("region_code", pa.string(), nullable=False),
-            pa.field("year", pa.int64(), nullable=False),
-            pa.field("sector_code", pa.string(), nullable=False),
-            pa.field("fuel_code", pa.string(), nullable=False),
-            pa.field("mt_co2", pa.float64(), nullable=False),
-            pa.field("source_file", pa.string(), nullable=False),
-        ]
-    )
-    # one partition "edition=2019" keeps the lake layout (<dataset>/<key>=<value>/part-0.parquet)
-    return write_partition("reference_ceads", "edition", "2019", df, schema=schema, home=home)

@@ -77,3 +77,15 @@ def test_no_import_cycles_in_carbon():
     edges = import_graph()
     assert "carbon.domain.factors" in edges and "carbon.pipeline.lake" in edges
     assert cycles(edges) == []
+
+
+def test_domain_imports_no_stage():
+    """The domain layer stands alone: it imports only itself and ``carbon.config``."""
+    bad = [
+        (m, t)
+        for m, targets in import_graph().items()
+        if m.startswith("carbon.domain")
+        for t in targets
+        if not t.startswith(("carbon.domain", "carbon.config"))
+    ]
+    assert bad == []

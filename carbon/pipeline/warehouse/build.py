@@ -15,7 +15,7 @@
   the personal models recompute only those days and a re-ingested past day is picked up.
 
 Before dbt, the CEADs reference figures are imported to ``<lake>/reference_ceads`` (see
-``carbon.domain.ceads``). ``close_month`` records a closed month; ``headline`` prints the figures the
+``carbon.pipeline.warehouse.reference``). ``close_month`` records a closed month; ``headline`` prints the figures the
 nightly run ends with. ``HELP``/``add_arguments``/``run`` make this the ``carbon ledgers`` command.
 """
 
@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from carbon.config import REPO_ROOT, paths
+from carbon.pipeline.warehouse.reference import import_reference
 
 #: lake datasets the dbt sources read (models/staging/_lake__sources.yml)
 LAKE_SOURCES = (
@@ -103,21 +104,6 @@ def warehouse_lock(home: str | Path | None = None, timeout: float | None = None)
 def missing_datasets(home: str | Path | None = None) -> list[str]:
     lake = paths(home).lake
     return [d for d in LAKE_SOURCES if not any((lake / d).glob("*=*/part-0.parquet"))]
-
-
-def import_reference(home: str | Path | None = None) -> bool:
-    """Import the CEADs figures into the lake if the reference folder is there."""
-    from carbon.domain import ceads
-
-    ref = ceads.reference_dir()
-    if not (ref / ceads.CITY_FILE).exists():
-        return False
-    out = ceads.reference_path(home)
-    sources = [ref / ceads.CITY_FILE, ref / ceads.PROVINCE_FILE]
-    if out.exists() and all(out.stat().st_mtime >= s.stat().st_mtime for s in sources):
-        return True  # already imported from these files
-    ceads.import_reference(home, ref)
-    return True
 
 
 def build_params_path(home: str | Path | None = None) -> Path:
