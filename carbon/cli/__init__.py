@@ -16,7 +16,7 @@ COMMANDS: dict[str, str] = {
     "nightly": "carbon.orchestration.nightly",
     "dispatch": "optimizers.cli",
     "airflow": "carbon.cli.airflow",
-    "ledgers": "carbon.pipeline.warehouse.build",
+    "ledgers": "carbon.cli.ledgers",
     "alerts": "carbon.cli.alerts",
     "serve": "carbon.cli.serve",
     "report": "carbon.cli.report",

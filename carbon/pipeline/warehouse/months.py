@@ -19,7 +19,6 @@ Rules (``carbon ledgers close-month`` / ``reopen-month``; exit code 2 for a bad 
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -200,66 +199,3 @@ def default_by() -> str:
     except Exception:  # no login name (container)
         user = "unknown"
     return f"{user}@{socket.gethostname()}"
-
-
-def add_subcommands(sub) -> None:
-    c = sub.add_parser(
-        "close-month",
-        help="close a month that has ended: entries posted for it from then on are final",
-        description="Close a month (YYYY-MM) that has ended (from the 1st of the next month, "
-        f"{TZ}); recorded append-only in lake/ledger_closed_months. " + cliargs.EXIT_CODES_HELP,
-    )
-    c.add_argument("month", type=cliargs.month, help="YYYY-MM, a month that has ended")
-    c.add_argument(
-        "--by", type=cliargs.name, default=None, help="who closes it (default user@host)"
-    )
-    c.add_argument("--reason", type=cliargs.reason, default=None, help="note kept with the record")
-    r = sub.add_parser(
-        "reopen-month",
-        help="reopen a closed month (recorded with who and why)",
-        description="Reopen a closed month: its entries are provisional again until it is closed "
-        "again. The reopening is recorded, never the close erased. " + cliargs.EXIT_CODES_HELP,
-    )
-    r.add_argument("month", type=cliargs.month, help="YYYY-MM, a closed month")
-    r.add_argument("--by", type=cliargs.name, required=True, help="who reopens it")
-    r.add_argument("--reason", type=cliargs.reason, required=True, help="why (kept in the record)")
-    m = sub.add_parser(
-        "months",
-        help="list closed and reopened months (--history: every event)",
-        description="List the months with a close or reopen record and their current state.",
-    )
-    m.add_argument("--history", action="store_true", help="every close/reopen event, in order")
-
-
-COMMANDS = ("close-month", "reopen-month", "months")
-
-
-def run(args: argparse.Namespace) -> int:
-    if args.ledgers_cmd == "close-month":
-        try:
-            path = close(args.month, args.by or default_by(), args.reason)
-        except MonthStateError as exc:
-            print(f"carbon ledgers close-month: {exc}")
-            return cliargs.EXIT_FAILED
-        print(f"month {args.month} closed: {path}")
-        return cliargs.EXIT_OK
-    if args.ledgers_cmd == "reopen-month":
-        try:
-            path = reopen(args.month, args.by, args.reason)
-        except MonthStateError as exc:
-            print(f"carbon ledgers reopen-month: {exc}")
-            return cliargs.EXIT_FAILED
-        print(f"month {args.month} reopened: {path}")
-        return cliargs.EXIT_OK
-    events = history() if args.history else list(state().values())
-    if not events:
-        print("no month has been closed")
-        return cliargs.EXIT_OK
-    print(
-        f"{'month':<9}{'seq':>4}  {'state' if not args.history else 'event':<8}{'at':<27}by / reason"
-    )
-    for e in events:
-        label = e.event if args.history else ("closed" if e.event == CLOSE else "open")
-        why = f" / {e.reason}" if e.reason else ""
-        print(f"{e.month:<9}{e.seq:>4}  {label:<8}{e.event_at:<27}{e.event_by}{why}")
-    return cliargs.EXIT_OK
