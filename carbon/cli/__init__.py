@@ -1,8 +1,7 @@
 """The ``carbon`` console script.
 
-Each sub-command lives in its own module of this package (``carbon.cli.<command>``; ledgers and
-nightly still in their stage modules) exposing ``HELP``, ``add_arguments(parser)`` and
-``run(args) -> int``. Modules keep heavy imports inside ``run`` so ``carbon --help`` stays fast.
+Each sub-command lives in its own module of this package (``carbon.cli.<command>``) exposing
+``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``. Modules keep heavy imports inside ``run`` so ``carbon --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import sys
 
 COMMANDS: dict[str, str] = {
     "demo-data": "carbon.cli.demo_data",
-    "nightly": "carbon.orchestration.nightly",
+    "nightly": "carbon.cli.nightly",
     "dispatch": "optimizers.cli",
     "airflow": "carbon.cli.airflow",
     "ledgers": "carbon.cli.ledgers",

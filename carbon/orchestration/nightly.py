@@ -1,4 +1,4 @@
-"""``carbon nightly``: the nightly run under real Airflow.
+"""The nightly run under real Airflow (the ``carbon nightly`` command line is ``carbon.cli.nightly``).
 
 The steps are ``NIGHTLY_STEPS``, run in order with ``carbon.orchestration.run_dag`` (one Airflow
 subprocess each):
@@ -29,12 +29,9 @@ Exit codes (``carbon.cli.args``):
 
 from __future__ import annotations
 
-import argparse
 import json
 from dataclasses import dataclass
 from pathlib import Path
-
-HELP = "Nightly run under real Airflow: ingest all datasets, day-ahead dispatch, ledger build."
 
 
 @dataclass(frozen=True)
@@ -53,30 +50,6 @@ NIGHTLY_STEPS: list[Step] = [
     Step("ledgers", "build_ledgers", headline=True),
     Step("monitor", "monitor_alerts"),
 ]
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    from carbon.cli import args as cliargs
-
-    p.description = f"{HELP} {cliargs.EXIT_CODES_HELP}."
-    p.add_argument(
-        "--period",
-        type=cliargs.period,
-        help="restrict ingest to a period: YYYY, YYYY-MM or YYYY-MM-DD",
-    )
-    p.add_argument(
-        "--per-dataset",
-        action="store_true",
-        help="run one ingest_<dataset> DAG per dataset instead of the umbrella nightly_ingest",
-    )
-    p.add_argument(
-        "--skip",
-        action="append",
-        default=[],
-        choices=[s.name for s in NIGHTLY_STEPS],
-        help="skip a step by name (repeatable): " + ", ".join(s.name for s in NIGHTLY_STEPS),
-    )
-    p.add_argument("--stream", action="store_true", help="stream Airflow's output")
 
 
 def is_rejection(failure: dict) -> bool:
@@ -175,33 +148,7 @@ def format_summary(summaries: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def run(args: argparse.Namespace) -> int:
-    import time
-
-    from carbon.cli.args import EXIT_FAILED, EXIT_OK, UsageError
-    from carbon.config import paths
-    from carbon.pipeline import locks
-
-    steps = [s for s in NIGHTLY_STEPS if s.name not in set(args.skip)]
-    if not steps:
-        raise UsageError("every step is skipped: nothing to run")
-    home = paths().home
-    home.mkdir(parents=True, exist_ok=True)
-    with locks.exclusive(locks.nightly_lock_path(home), f"the nightly run of {home}"):
-        t0 = time.time()
-        fatal = _run_steps(args, steps, home, t0)
-    if fatal:
-        print("", flush=True)
-        print(f"nightly: FAILED: {len(fatal)} task(s) failed:")
-        for dag_id, f in fatal:
-            file = f" (file {f['file']})" if f.get("file") else ""
-            print(f"  {dag_id}.{f['task']}{file}: {f['error']}")
-        return EXIT_FAILED
-    print("nightly: success")
-    return EXIT_OK
-
-
-def _run_steps(args, steps: list[Step], home: Path, t0: float) -> list[tuple[str, dict]]:
+def run_steps(args, steps: list[Step], home: Path, t0: float) -> list[tuple[str, dict]]:
     from carbon.orchestration.dagrun import run_dag
     from carbon.orchestration.ingest_dags import INGEST_ORDER
 
