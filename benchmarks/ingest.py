@@ -41,7 +41,7 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    from carbon.codes import make_uscc
+    from carbon.domain.codes import make_uscc
 
     rng = np.random.default_rng(seed)
     n_org = max(1, rows // 500)
@@ -95,7 +95,7 @@ def child_bare(home: Path) -> dict:
 
 
 def _ingest_pass(home: Path) -> dict:
-    from carbon.ingest import pipeline
+    from carbon.pipeline.ingest import pipeline
 
     ds = "electricity_consumption"
     phases: dict[str, float] = {}
@@ -125,7 +125,7 @@ def child_ingest(home: Path) -> dict:
     ``cold`` pays the process's one-off costs (first calls into pandera, numba's kernels),
     ``warm`` is the same work again (the rerun is idempotent: same lake bytes)."""
     t0 = time.perf_counter()
-    from carbon.ingest import pipeline  # noqa: F401  (imports, timed apart)
+    from carbon.pipeline.ingest import pipeline  # noqa: F401  (imports, timed apart)
 
     imports = time.perf_counter() - t0
     cold = _ingest_pass(home)

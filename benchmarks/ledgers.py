@@ -11,7 +11,7 @@ Each measured build runs in its own process (peak RSS = that process: dbt + Duck
   data at city scale without generating and ingesting it again);
 * ``night``  : one more day of electricity lands (the last day's meters copied to the next day,
   written atomically to the lake like ingest does), then a build limited to that month
-  (``ledger_months``): the nightly incremental. carbon.ledgers.build sees the new partition and
+  (``ledger_months``): the nightly incremental. carbon.pipeline.warehouse.build.build sees the new partition and
   the personal models recompute only that day (column ``personal``: "incremental" or "full").
 
 Prints one JSON line per step and a Markdown table for docs/ledgers.md.
@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _step(home: str, kind: str, months: list[str] | None) -> dict:
-    from carbon import ledgers
+    from carbon.pipeline.warehouse import build as ledgers
 
     t0 = time.perf_counter()
     r = ledgers.build(home, full_refresh=(kind == "full"), months=months)
@@ -55,7 +55,7 @@ def _step(home: str, kind: str, months: list[str] | None) -> dict:
 
 def _dbt_elapsed(home: str) -> float | None:
     """dbt's own elapsed time of the last invocation (target/run_results.json)."""
-    from carbon import ledgers
+    from carbon.pipeline.warehouse import build as ledgers
 
     try:
         res = json.loads((ledgers.dbt_dirs(home)[0] / "run_results.json").read_text())
@@ -68,7 +68,7 @@ def add_night(home: str) -> str:
     """Copy the latest electricity day to the next day; return the month (YYYY-MM) touched."""
     import pyarrow.parquet as pq
 
-    from carbon.lake import list_partitions, write_partition
+    from carbon.pipeline.lake import list_partitions, write_partition
 
     parts = list_partitions("electricity_consumption", home)
     last = max(parts, key=lambda p: p.parent.name)
@@ -83,7 +83,7 @@ def add_snapshot(home: str, month: str) -> bool:
     the first night of a month, when civil affairs deliver the month's register."""
     import pyarrow.parquet as pq
 
-    from carbon.lake import list_partitions, write_partition
+    from carbon.pipeline.lake import list_partitions, write_partition
 
     parts = list_partitions("households", home)
     if not parts or any(p.parent.name == f"month={month}" for p in parts):

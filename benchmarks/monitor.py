@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from carbon.config import paths
 from carbon.demo import generate
 from carbon.demo.anomalies import KINDS
-from carbon.ingest.pipeline import ingest_dataset
 from carbon.monitor.checks import meter_findings, open_context
 from carbon.monitor.rules import load_rules
+from carbon.pipeline.ingest.pipeline import ingest_dataset
 
 
 def run_one(scale: str, seed: int, home: Path) -> pd.DataFrame:

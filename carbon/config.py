@@ -9,10 +9,16 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+#: the city's clock: schedules, local dates, display (IANA name; ``TZINFO`` is the zoneinfo object)
 TZ = "Asia/Shanghai"
+TZINFO = ZoneInfo(TZ)
 
-# From this many values on, ingest runs its compiled kernels (``carbon.kernels``: pseudonyms, the
+#: the repository root (dbt project, dags/, seeds/)
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# From this many values on, ingest runs its compiled kernels (``carbon.pipeline.kernels``: pseudonyms, the
 # key check, the whitespace scan). Smaller inputs take the plain Python / Arrow paths, which give
 # the same results (tests compare them) without paying numba's start, about 0.5 s per process.
 COMPILED_MIN = 100_000

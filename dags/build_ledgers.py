@@ -23,9 +23,9 @@ import pendulum
 from airflow.sdk import Asset, AssetAny, AssetOrTimeSchedule, dag, get_current_context, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from carbon.datasets import DATASETS
-from carbon.ledgers import LAKE_SOURCES
+from carbon.domain.datasets import DATASETS
 from carbon.monitor.notify import on_failure
+from carbon.pipeline.warehouse.build import LAKE_SOURCES
 
 TZ = "Asia/Shanghai"
 # the ingest Assets this DAG waits for: every contract dataset the dbt sources read
@@ -49,8 +49,8 @@ LEDGERS = Asset("carbon://warehouse/ledgers")
 def build_ledgers():
     @task(outlets=[LEDGERS], max_active_tis_per_dag=1)
     def build() -> dict:
-        from carbon import ledgers
-        from carbon.airflow_logs import figures, journal_counts, ledger_figures
+        from carbon.orchestration.airflow_logs import figures, journal_counts, ledger_figures
+        from carbon.pipeline.warehouse import build as ledgers
 
         conf = get_current_context()["dag_run"].conf or {}
         before = journal_counts()
@@ -68,8 +68,8 @@ def build_ledgers():
 
     @task
     def headline(summary: dict) -> str:
-        from carbon import ledgers
-        from carbon.airflow_logs import log
+        from carbon.orchestration.airflow_logs import log
+        from carbon.pipeline.warehouse import build as ledgers
 
         text = ledgers.headline()
         log.info("ledger build: %s\n%s", summary, text)

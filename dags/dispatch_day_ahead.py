@@ -69,8 +69,8 @@ FILE_TASK_RETRIES = {
 def dispatch_day_ahead():
     @task
     def plan_groups() -> list[dict]:
-        from carbon.airflow_logs import log
         from carbon.config import TZ
+        from carbon.orchestration.airflow_logs import log
         from optimizers.runner import list_groups
 
         conf = _conf()
@@ -93,7 +93,7 @@ def dispatch_day_ahead():
     def plan_sites(group: dict) -> dict:
         from airflow.exceptions import AirflowFailException
 
-        from carbon.airflow_logs import figures
+        from carbon.orchestration.airflow_logs import figures
         from optimizers.runner import run_group
 
         ctx = get_current_context()
@@ -118,7 +118,7 @@ def dispatch_day_ahead():
     def summary(groups: list[dict] | None) -> dict:
         import json
 
-        from carbon.airflow_logs import figures, log
+        from carbon.orchestration.airflow_logs import figures, log
         from optimizers.runner import report
 
         ti = get_current_context()["ti"]

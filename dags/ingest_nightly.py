@@ -13,7 +13,7 @@ left the run green. A file rejected whole does not fail its publish, so it does 
 
 from airflow.sdk import task
 
-from carbon.ingest.dag_factory import build_nightly_dag
+from carbon.orchestration.ingest_dags import build_nightly_dag
 
 nightly_ingest = build_nightly_dag(__doc__)
 
@@ -22,7 +22,7 @@ with nightly_ingest:
     @task(task_id="all_groups_ok", trigger_rule="none_failed")
     def all_groups_ok() -> None:
         """Runs only when no group's publish failed; its upstream_failed state fails the run."""
-        from carbon.airflow_logs import log
+        from carbon.orchestration.airflow_logs import log
 
         log.info("every ingest group published (or had nothing to publish)")
 

@@ -38,8 +38,8 @@ TZ = "Asia/Shanghai"
 def monitor_alerts():
     @task
     def evaluate() -> dict:
-        from carbon.airflow_logs import figures, log
         from carbon.monitor.engine import evaluate as run
+        from carbon.orchestration.airflow_logs import figures, log
 
         res = run()
         s = res.summary()
@@ -60,17 +60,17 @@ def monitor_alerts():
 
     @task
     def publish(summary: dict) -> dict:
-        from carbon import ledgers
+        from carbon.pipeline.warehouse import build as ledgers
 
         r = ledgers.build(select=["mon_alerts"])
         return {"seconds": round(r.seconds, 2), **summary}
 
     @task
     def notify(summary: dict) -> dict:
-        from carbon.airflow_logs import figures, log
         from carbon.monitor import lifecycle as lc
         from carbon.monitor.notify import send_alerts
         from carbon.monitor.rules import load_rules
+        from carbon.orchestration.airflow_logs import figures, log
 
         out = send_alerts(None, lc.alert_table(), load_rules().notify_min_severity)
         if out["previously_undelivered"]:

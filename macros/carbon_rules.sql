@@ -25,7 +25,7 @@
 
 {# tCO2 per reporting unit of a fuel from its published parameters: NCV (GJ/unit) x carbon content
    (tC/TJ) x oxidation rate x 44/12 / 1000, at full precision. Twin of
-   carbon.factors.fuel_factor_from_parameters (tests/ledgers/test_factors.py keeps them equal). #}
+   carbon.domain.factors.fuel_factor_from_parameters (tests/ledgers/test_factors.py keeps them equal). #}
 {% macro fuel_factor_from_parameters(ncv, carbon_content, oxidation) -%}
     ({{ ncv }} * {{ carbon_content }} * {{ oxidation }} * 44.0 / 12.0 / 1000.0)
 {%- endmacro %}

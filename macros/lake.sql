@@ -22,7 +22,7 @@
 
 {#-
   Per-build parameters read at RUN time from <home>/dbt/build_params.json (written by
-  carbon.ledgers.build before each dbt invocation), so a new night's months or as-of date do not
+  carbon.pipeline.warehouse.build.build before each dbt invocation), so a new night's months or as-of date do not
   change any var and dbt's partial parsing stays valid. A var of the same name, when set (manual
   `dbt build --vars ...`), wins at compile time.
 -#}

@@ -26,7 +26,7 @@ HELP = "plan 源网荷储 dispatch for data-centre sites from a scenario YAML (d
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from carbon import cliargs
+    from carbon.cli import args as cliargs
 
     p.add_argument(
         "--scenario",

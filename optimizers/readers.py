@@ -1,5 +1,5 @@
 """Readers of the dispatch inputs (I/O only, no physics): lake tables through DuckDB
-(``carbon.lake`` layout: ``grid_signals``, ``datacenter_telemetry``) and the CSV/Parquet series
+(``carbon.pipeline.lake`` layout: ``grid_signals``, ``datacenter_telemetry``) and the CSV/Parquet series
 files a scenario names.  Every reader returns time stamps as local interval starts
 (Asia/Shanghai); putting them on the plan's steps is ``optimizers.series.to_step``.
 """
@@ -18,7 +18,7 @@ from optimizers.series import _as_local
 def _lake_query(dataset: str, where: str, params: list, home: str | Path | None) -> pd.DataFrame:
     import duckdb
 
-    from carbon.lake import glob_pattern, list_partitions
+    from carbon.pipeline.lake import glob_pattern, list_partitions
 
     if not list_partitions(dataset, home):
         return pd.DataFrame()

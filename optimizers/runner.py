@@ -11,7 +11,7 @@ Lake layout (documented in docs/dispatch.md)::
     <home>/lake/dispatch_kpis/plan=<YYYY-MM-DD>__<site_id>/part-0.parquet    one row (the KPIs)
     <home>/outputs/dispatch/<YYYY-MM-DD>__<site_id>.png / .kpis.json
 
-``carbon.lake.write_partition`` takes one partition key, and each mapped DAG task must own its own
+``carbon.pipeline.lake.write_partition`` takes one partition key, and each mapped DAG task must own its own
 partition (no two tasks writing one file), so the key is ``plan`` with value
 ``<plan date>__<site_id>``; ``plan_date`` and ``site_id`` are also stored as columns, so readers
 never parse the partition value. The plan date is the first day of the horizon.
@@ -37,14 +37,14 @@ def partition_value(plan_date: date | str, site_id: str) -> str:
 
 
 def plans_schema():
-    """Arrow schema of ``dispatch_plans`` (generated from ``carbon.datasets.OUTPUTS``)."""
+    """Arrow schema of ``dispatch_plans`` (generated from ``carbon.domain.datasets.OUTPUTS``)."""
     from optimizers.lake_schemas import DISPATCH_PLANS
 
     return DISPATCH_PLANS
 
 
 def kpis_schema():
-    """Arrow schema of ``dispatch_kpis`` (generated from ``carbon.datasets.OUTPUTS``)."""
+    """Arrow schema of ``dispatch_kpis`` (generated from ``carbon.domain.datasets.OUTPUTS``)."""
     from optimizers.lake_schemas import DISPATCH_KPIS
 
     return DISPATCH_KPIS
@@ -156,7 +156,7 @@ def write_plans(
 ) -> tuple[list[str], list[str], list[dict]]:
     """Write each site's plan and KPIs to the lake (+ KPI JSON and schedule PNG under outputs)."""
     from carbon.config import paths
-    from carbon.lake import atomic_path, write_partition
+    from carbon.pipeline.lake import atomic_path, write_partition
     from optimizers.plot import plot_schedule
 
     out_dir = paths(home).outputs / "dispatch"

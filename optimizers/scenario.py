@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from carbon.codes import is_valid_uscc
 from carbon.config import TZ
+from carbon.domain.codes import is_valid_uscc
 from optimizers import inputs
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "yancheng_dc.yaml"
@@ -414,8 +414,8 @@ def backup_spec(site: dict) -> dict | None:
 
 def diesel_factor(year: int, version: str | None = None):
     """The diesel combustion factor (tCO2/t) of the factor library for ``year`` (pinned to
-    ``version`` when given): ``carbon.factors.fuel_factor``, the library's selection rule."""
-    from carbon.factors import MissingFactorError, fuel_factor
+    ``version`` when given): ``carbon.domain.factors.fuel_factor``, the library's selection rule."""
+    from carbon.domain.factors import MissingFactorError, fuel_factor
 
     try:
         return fuel_factor("diesel", year, version=version)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import glob
 import hmac
 import io
 import os
@@ -11,54 +10,26 @@ import re
 import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import yaml
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
-from carbon.config import paths
+from carbon.config import TZINFO, paths
 from carbon.console import auth
 from carbon.console import queries as q
 from carbon.console.charts import schedule_charts, trend_chart
+from carbon.console.labels import LABELS
 from carbon.console.warehouse import NoWarehouse, Warehouse
 
 HERE = Path(__file__).parent
-TZ = ZoneInfo("Asia/Shanghai")
-CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 class HTTPProblem(Exception):
     def __init__(self, status: int, message: str):
         self.status, self.message = status, message
-
-
-def _labels() -> dict[str, str]:
-    """Chinese column labels from the marts' dbt contracts (the part of the description in CJK)."""
-    out: dict[str, str] = {}
-    root = HERE.parents[1] / "models" / "marts"
-    for f in glob.glob(str(root / "*" / "*.yml")):
-        for m in (yaml.safe_load(Path(f).read_text()) or {}).get("models", []):
-            for c in m.get("columns", []):
-                d = c.get("description") or ""
-                parts = [p.strip() for p in re.split(r" \| | / |\. ", d) if CJK.search(p)]
-                if parts and c["name"] not in out:
-                    out[c["name"]] = parts[-1].rstrip("。")
-    out.update(
-        {
-            "tco2e": "排放量(吨CO2)",
-            "tco2e_total": "排放总量(吨CO2)",
-            "quantity": "数量",
-            "points": "积分",
-        }
-    )
-    return out
-
-
-LABELS = _labels()
 
 
 def secret_key(home) -> str:
@@ -272,7 +243,7 @@ def create_app(home: str | Path | None = None) -> FastAPI:
             )
         if name == "dispatch":
             auth.authorize(directory, user, "dispatch")
-            today = datetime.now(TZ).date()
+            today = datetime.now(TZINFO).date()
             dates, is_today = q.plan_dates(c, today)
             sched = q.schedule(c, paths(home).lake, dates)
             plans = q.dispatch(c)
@@ -496,4 +467,4 @@ def _built(wh: Warehouse) -> str:
     if not sig:
         return ""
     ns = int(sig.split("-")[0])
-    return datetime.fromtimestamp(ns / 1e9, TZ).strftime("%Y-%m-%d %H:%M %Z")
+    return datetime.fromtimestamp(ns / 1e9, TZINFO).strftime("%Y-%m-%d %H:%M %Z")

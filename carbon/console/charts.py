@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from carbon.config import TZINFO
 
 # (column, legend: Chinese beside English, axis, style)
 SCHEDULE_SERIES = (
@@ -36,7 +35,7 @@ def schedule_charts(cols, data, limits: dict[str, dict]) -> list[dict]:
         groups[(r[ix["site_id"]], str(r[ix["plan_date"]]))].append(r)
     out = []
     for n, ((site, day), rs) in enumerate(sorted(groups.items())):
-        x = [r[ix["ts"]].astimezone(SHANGHAI).strftime("%m-%d %H:%M") for r in rs]
+        x = [r[ix["ts"]].astimezone(TZINFO).strftime("%m-%d %H:%M") for r in rs]
         step_h = [float(r[ix["step_hours"]]) for r in rs]
         lim = limits.get(site, {})
         series = []

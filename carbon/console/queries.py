@@ -287,12 +287,13 @@ def _local(v) -> str | None:
     if v in (None, ""):
         return None
     from datetime import datetime
-    from zoneinfo import ZoneInfo
+
+    from carbon.config import TZINFO
 
     t = datetime.fromisoformat(str(v))
     if t.tzinfo is None:
-        t = t.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
-    return t.astimezone(ZoneInfo("Asia/Shanghai")).isoformat(sep=" ", timespec="seconds")
+        t = t.replace(tzinfo=TZINFO)
+    return t.astimezone(TZINFO).isoformat(sep=" ", timespec="seconds")
 
 
 SCHEDULE_COLS = (

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from carbon.units import FUELS
+from carbon.domain.units import FUELS
 
-#: CEADs fuel column -> our fuel code (all 17 CEADs fuels are in carbon.units.FUELS)
+#: CEADs fuel column -> our fuel code (all 17 CEADs fuels are in carbon.domain.units.FUELS)
 CEADS_FUEL_CODES: dict[str, str] = {f.ceads_column: f.code for f in FUELS.values()}
 
 EXTRACT = "ceads_jiangsu2019.csv"
@@ -30,7 +30,7 @@ EXTRACT = "ceads_jiangsu2019.csv"
 def read_province_sheet(xlsx: str | Path, sheet: str) -> pd.DataFrame:
     """Read one provincial sheet into long format: sector, column, mt_co2.
 
-    ``column`` is a fuel code of carbon.units.FUELS, or ``process``. Rows with zero are kept so
+    ``column`` is a fuel code of carbon.domain.units.FUELS, or ``process``. Rows with zero are kept so
     the 47 sector labels are all present. The ``TotalEmissions`` row is dropped.
     """
     raw = pd.read_excel(xlsx, sheet_name=sheet, header=0, engine="calamine")

@@ -8,7 +8,7 @@ Each dataset lists the kinds that apply, with the column to break and an optiona
 Every kind that applies gets at least one defect per dataset (when the rate is > 0); the rest of
 the budget (``rate`` × rows) is spread round-robin over the kinds. Mutations change one cell of a
 distinct row; ``unique_key`` sends a good row twice (the manifest names the second copy).
-The manifest quotes raw person / household IDs masked (``carbon.ingest.redact.mask_id``): it is
+The manifest quotes raw person / household IDs masked (``carbon.pipeline.ingest.redact.mask_id``): it is
 written under the data home, where no raw identifier may be.
 """
 
@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from carbon.codes import USCC_ALPHABET
-from carbon.contracts.rules import USCC_ACCOUNT_TYPES
-from carbon.datasets import DATASETS
 from carbon.demo.writers import LandingFile
-from carbon.ingest.redact import mask_id
+from carbon.domain.codes import USCC_ALPHABET
+from carbon.domain.datasets import DATASETS
+from carbon.pipeline.contracts.rules import USCC_ACCOUNT_TYPES
+from carbon.pipeline.ingest.redact import mask_id
 
 CHECKS = (
     "not_null",

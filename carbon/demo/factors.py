@@ -5,7 +5,7 @@ tCO2 per unit of fuel = NCV × carbon content × oxidation rate × 44/12, Chines
 listed in shared/reference/sources.md and DESIGN §3). NCV is GJ per reporting unit (t or 10^4 Nm3),
 carbon content tC/TJ, so tCO2/unit = NCV × CC × ox × 44/12 / 1000.
 
-The numbers are read from the ledger's factor library (carbon/factors/data/emission_factors.csv);
+The numbers are read from the ledger's factor library (carbon/domain/factors/data/emission_factors.csv);
 the demo reports only these 11 fuels (the other CEADs fuels are folded into the nearest one, see ``FUEL_REMAP``).
 """
 
@@ -51,7 +51,7 @@ DEMO_FACTOR_VERSION = "CN-GUIDE-2013"
 
 def _library_fuel_factors() -> dict[str, FuelFactor]:
     """THE default fuel factors, read from the ledger's factor library (one copy of the data)."""
-    from carbon.factors import load_factors
+    from carbon.domain.factors import load_factors
 
     lib = load_factors()
     rows = lib[(lib.category == "fuel") & (lib.factor_version == DEMO_FACTOR_VERSION)]
@@ -72,7 +72,7 @@ def _library_fuel_factors() -> dict[str, FuelFactor]:
 #: fuel_code -> FuelFactor, tCO2 per reporting unit via ``.tco2_per_unit``
 FUEL_FACTORS: dict[str, FuelFactor] = _library_fuel_factors()
 
-#: tCO2 per unit of fuel in its reporting unit (carbon.units.FUELS[code].unit)
+#: tCO2 per unit of fuel in its reporting unit (carbon.domain.units.FUELS[code].unit)
 TCO2_PER_UNIT: dict[str, float] = {k: v.tco2_per_unit for k, v in FUEL_FACTORS.items()}
 
 #: process CO2 per tonne of product (industry guidelines: cement, lime, iron & steel)

@@ -12,9 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from carbon import codes
 from carbon.config import paths
-from carbon.datasets import DATASETS
 from carbon.demo import daily
 from carbon.demo.anomalies import KINDS, Injector, plan_anomalies, truth_frame
 from carbon.demo.defects import MANIFEST_COLUMNS, SPECS, inject
@@ -35,7 +33,9 @@ from carbon.demo.plan import (
     season_of,
 )
 from carbon.demo.writers import LandingFile, write
-from carbon.units import FUELS, PRODUCTS
+from carbon.domain import codes
+from carbon.domain.datasets import DATASETS
+from carbon.domain.units import FUELS, PRODUCTS
 
 GBK_EVERY = 5  # every 5th meter file comes GBK-encoded with Chinese headers
 

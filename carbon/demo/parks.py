@@ -1,6 +1,6 @@
 """Demo zero-carbon parks (issue 14 §1): ``park_members`` and ``park_resource_use`` landing files.
 
-Two parks of ``carbon/data/parks/parks.csv``:
+Two parks of ``carbon/domain/data/parks/parks.csv``:
 
 - **DFG** 大丰港经济开发区 (modelled on the first national batch park): the 320904 enterprises that
   burn at most 0.05 tCO2 of fuel per MWh they use, supplied almost wholly (99.5 % of their metered
@@ -22,8 +22,8 @@ import datetime as dt
 import pandas as pd
 import pyarrow as pa
 
-from carbon import codes
 from carbon.demo.writers import LandingFile
+from carbon.domain import codes
 
 DIRECT_SHARE = 0.995  # DFG members' metered draw supplied by the direct line
 # per MWh of metered use: solid waste (t), recoverable heat (GJ), water withdrawn (t); and the

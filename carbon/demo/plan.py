@@ -23,14 +23,14 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from carbon import codes
 from carbon.demo.bounds import bound_of
 from carbon.demo.ceads import jiangsu2019
 from carbon.demo.factors import FUEL_REMAP, PROCESS_FACTORS, TARGET_TCO2_PER_YEAR, TCO2_PER_UNIT
+from carbon.domain import codes
 
 CITY = "320900"
 PROVINCE = "320000"
-# the nine county-level divisions under the city, in GB/T 2260 order (carbon/data/gbt2260_regions.csv)
+# the nine county-level divisions under the city, in GB/T 2260 order (carbon/domain/data/gbt2260_regions.csv)
 COUNTIES: tuple[str, ...] = tuple(
     codes.regions().query("parent_code == @CITY and level == 'county'")["region_code"]
 )
@@ -68,7 +68,9 @@ class Industry:
     fuel_size: float  # relative per-firm Scope-1 size inside its CEADs sector (city counts)
     fuels: tuple[str, ...] | None  # fuels it may report (None: all of its sector's fuels)
     gwh: float  # typical grid electricity per firm at city scale, GWh/yr
-    product: str | None  # main product code (carbon.units.PRODUCTS), None: no activity report
+    product: (
+        str | None
+    )  # main product code (carbon.domain.units.PRODUCTS), None: no activity report
     price: float  # 10^4 CNY per unit of product
     va_ratio: float  # value added / output value
     out_per_mwh: float  # 10^4 CNY output per MWh of electricity (products derived from output)

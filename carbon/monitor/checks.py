@@ -223,7 +223,7 @@ def _quarantined_reads(
     whose row also got a bad check digit was invisible before). A row that failed on ``kwh``,
     ``green_kwh``, ``date`` or its key (``unique_key``: a duplicate) gives no value."""
     from carbon.config import pseudonym_secret
-    from carbon.ingest.pseudonym import keyed_hash
+    from carbon.pipeline.ingest.pseudonym import keyed_hash
 
     qdir = ctx.paths.quarantine / "electricity_consumption"
     if not any(qdir.glob("*/quarantine.parquet")):

@@ -94,7 +94,7 @@ def alert_id(rule_id: str, subject_type: str, subject_id: str, episode: str) -> 
 
 
 def _write(folder: Path, name: str, rows: list[dict]) -> Path:
-    from carbon.lake import atomic_path
+    from carbon.pipeline.lake import atomic_path
 
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / name
@@ -228,7 +228,7 @@ def alert_table(
 
 
 def write_snapshot(home=None, table: pd.DataFrame | None = None) -> Path:
-    from carbon.lake import atomic_path
+    from carbon.pipeline.lake import atomic_path
 
     df = alert_table(home) if table is None else table
     target = store(home) / "mon_alerts.parquet"

@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from carbon.config import TZINFO
 from carbon.console import queries as q
 
-TZ = ZoneInfo("Asia/Shanghai")
 YEAR_RE = re.compile(r"^\d{4}$")
 
 
@@ -74,7 +73,7 @@ GRADE_RULE = (
 
 
 def _now() -> str:
-    return datetime.now(TZ).strftime("%Y-%m-%d %H:%M:%S %Z (Asia/Shanghai)")
+    return datetime.now(TZINFO).strftime("%Y-%m-%d %H:%M:%S %Z (Asia/Shanghai)")
 
 
 def _build_id(con) -> str:

@@ -34,7 +34,7 @@ EXTRA_LABELS = {
 
 def label(col: str) -> str:
     """'中文 english_name' for a column (the marts' dbt descriptions, as on the console pages)."""
-    from carbon.console.app import LABELS
+    from carbon.console.labels import LABELS
 
     zh = EXTRA_LABELS.get(col) or LABELS.get(col, "")
     return f"{zh} {col}".strip()

@@ -1,5 +1,5 @@
 -- depends_on: {{ source('lake', 'ledger_closed_months') }}
--- Months closed now (carbon.months): each month's partition is an append-only list of close /
+-- Months closed now (carbon.pipeline.warehouse.months): each month's partition is an append-only list of close /
 -- reopen events (seq 1, 2, ...); a month is closed when its latest event is 'close'. Entries
 -- posted for a closed month are final, not provisional. A first-version row (closed_at and
 -- closed_by only, no event) reads as close event 1. The typed empty select makes the columns of

@@ -1,5 +1,5 @@
 -- depends_on: {{ source('lake', 'reference_ceads') }}
--- CEADs published figures (Mt CO2) imported by carbon.ceads.import_reference.
+-- CEADs published figures (Mt CO2) imported by carbon.domain.ceads.import_reference.
 select
     cast(region_code as varchar) as region_code,
     cast(year as integer) as year,

@@ -8,7 +8,7 @@ Lake layout (docs/forecast.md)::
 one row per target step × series × quantile: ``site_id, target_date, target_ts`` (Asia/Shanghai),
 ``series`` (``it_kw`` / ``pv_kw``), ``quantile`` (``p10`` / ``p50`` / ``p90``), ``value``, ``unit``
 (kW), ``model_version``, ``issued_at``, ``history_end`` (the last telemetry step the forecast saw).
-Written atomically with ``carbon.lake.write_partition`` (one partition per site and target day,
+Written atomically with ``carbon.pipeline.lake.write_partition`` (one partition per site and target day,
 so mapped per-site tasks never share a file; re-issuing replaces it whole).
 """
 
@@ -92,7 +92,7 @@ def long_frame(
 
 def write_forecasts(df: pd.DataFrame, home: str | Path | None = None) -> list[Path]:
     """Write ``long_frame`` rows, one atomic partition per site and target date."""
-    from carbon.lake import write_partition
+    from carbon.pipeline.lake import write_partition
 
     out = []
     for (site, d), part in df.groupby(["site_id", "target_date"], sort=True):
@@ -110,7 +110,7 @@ def read_forecasts(
     """Forecast rows of a site for the target days (``YYYY-MM-DD``), target_ts local."""
     import duckdb
 
-    from carbon.lake import glob_pattern, list_partitions
+    from carbon.pipeline.lake import glob_pattern, list_partitions
 
     if not list_partitions(DATASET, home):
         return pd.DataFrame(columns=schema().names)

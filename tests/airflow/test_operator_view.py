@@ -10,8 +10,8 @@ import sqlite3
 import subprocess
 import sys
 
-from carbon.codes import make_uscc
-from carbon.orchestration import REPO_ROOT, airflow_env, run_dag
+from carbon.domain.codes import make_uscc
+from carbon.orchestration.dagrun import REPO_ROOT, airflow_env, run_dag
 
 CONF = """
 from airflow.configuration import conf
@@ -44,7 +44,7 @@ def test_generated_config_is_shanghai_time_and_unpauses_only_the_demo(tmp_path):
 
 
 def test_standalone_start_unpauses_the_demo_dags_in_the_metadata_db(tmp_path):
-    from carbon.airflow_config import unpause_project_dags
+    from carbon.orchestration.airflow_config import unpause_project_dags
 
     home = tmp_path / "demo"
     (home / "demo_manifest").mkdir(parents=True)

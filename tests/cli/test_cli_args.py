@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from carbon.nightly import NIGHTLY_STEPS
-from carbon.orchestration import REPO_ROOT
+from carbon.config import REPO_ROOT
+from carbon.orchestration.nightly import NIGHTLY_STEPS
 
 
 def carbon(*args: str, home=None, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -99,7 +99,7 @@ def test_a_bad_argument_is_one_line_and_exit_2(tmp_path, argv, expect):
 
 
 def test_the_current_month_cannot_be_closed(tmp_path):
-    from carbon.cliargs import today_local
+    from carbon.cli.args import today_local
 
     t = today_local()
     proc = carbon("ledgers", "close-month", f"{t.year:04d}-{t.month:02d}", home=tmp_path)

@@ -12,12 +12,13 @@ import time
 
 import pytest
 
-from carbon import locks
-from carbon.orchestration import REPO_ROOT
+from carbon.config import REPO_ROOT
+from carbon.pipeline import locks
 
 HOLD = """
 import sys, time
-from carbon import ledgers, locks
+from carbon.pipeline.warehouse import build as ledgers
+from carbon.pipeline import locks
 home, which, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
 ctx = ledgers.warehouse_lock(home) if which == "warehouse" else locks.exclusive(
     locks.nightly_lock_path(home), "the nightly run")
@@ -85,7 +86,7 @@ def test_ledger_build_fails_fast_naming_the_holder(tmp_path):
 def test_a_waiter_gets_the_lock_when_the_holder_ends_within_the_timeout(tmp_path):
     p = holder(tmp_path, "warehouse", secs=2)
     try:
-        from carbon import ledgers
+        from carbon.pipeline.warehouse import build as ledgers
 
         t0 = time.monotonic()
         with ledgers.warehouse_lock(tmp_path, timeout=60):
@@ -129,7 +130,7 @@ def test_a_second_nightly_fails_at_once_naming_the_first(tmp_path):
 
 
 def test_the_lock_is_reentrant_in_one_process(tmp_path):
-    from carbon import ledgers
+    from carbon.pipeline.warehouse import build as ledgers
 
     with ledgers.warehouse_lock(tmp_path), ledgers.warehouse_lock(tmp_path):
         pass

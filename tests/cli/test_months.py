@@ -11,8 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from carbon import cliargs, months
-from carbon.orchestration import REPO_ROOT
+from carbon.cli import args as cliargs
+from carbon.config import REPO_ROOT
+from carbon.pipeline.warehouse import months
 
 
 def carbon(home, *args):
@@ -103,7 +104,7 @@ def test_dbt_staging_lists_the_months_closed_now(tmp_path):
     reopened month. stg_lake__ledger_closed_months = months whose latest event is a close."""
     import duckdb
 
-    from carbon import ledgers
+    from carbon.pipeline.warehouse import build as ledgers
 
     home = tmp_path / "h"
     legacy = home / "lake/ledger_closed_months/month=2025-11/part-0.parquet"

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from carbon.orchestration import REPO_ROOT
+from carbon.config import REPO_ROOT
 
 KEEP = ("regions", "enterprises", "grid_signals")  # grid_signals: 4th of 11 task groups
 

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from carbon.cli import COMMANDS, build_parser
-from carbon.orchestration import REPO_ROOT
+from carbon.config import REPO_ROOT
 
 README = REPO_ROOT / "README.md"
 

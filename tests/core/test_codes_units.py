@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from carbon import codes, units
-from carbon.datasets import DATASETS
+from carbon.domain import codes, units
+from carbon.domain.datasets import DATASETS
 
 
 def test_uscc_check_digit_known_example():

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from carbon import lake
+from carbon.pipeline import lake
 
 
 def _rows(n: int, kwh: float = 1.0) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from carbon.lake import is_temporary
+from carbon.pipeline.lake import is_temporary
 
 DATASET = "electricity_consumption"
 HEADER = "account_type,account_id,region_code,date,kwh,green_kwh\n"
@@ -43,7 +43,7 @@ def paused_write(table, where, *a, **k):
     return real(table, where, *a, **k)
 
 pq.write_table = paused_write
-from carbon.ingest import pipeline
+from carbon.pipeline.ingest import pipeline
 pipeline.ingest_dataset("electricity_consumption", home, secret=b"kill-test")
 """
 

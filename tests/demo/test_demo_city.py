@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 from stdnum.cn import ric
 
-from carbon import codes, units
-from carbon.datasets import DATASETS
 from carbon.demo import TCO2_PER_UNIT, generate, generate_meter_day
 from carbon.demo.ceads import jiangsu2019
 from carbon.demo.defects import CHECKS
 from carbon.demo.factors import PROCESS_FACTORS
 from carbon.demo.plan import COUNTIES
-from carbon.units import FUELS, PRODUCTS
+from carbon.domain import codes, units
+from carbon.domain.datasets import DATASETS
+from carbon.domain.units import FUELS, PRODUCTS
 
 NINE = {"320902", "320903", "320904", "320921", "320922", "320923", "320924", "320925", "320981"}
 
@@ -324,7 +324,11 @@ def test_every_defect_kind_in_manifest(tiny):
     m = _manifest(home)
     assert set(m["check"]) == set(CHECKS)
     # the park datasets carry deliberate bad rows of their own instead (carbon/demo/parks.py, tests/parks)
-    assert set(m["dataset"]) == set(DATASETS) - {"park_members", "park_resource_use", "community_energy"}
+    assert set(m["dataset"]) == set(DATASETS) - {
+        "park_members",
+        "park_resource_use",
+        "community_energy",
+    }
     assert sum(s.defects.values()) == len(m)
     assert not (home / "landing" / "demo_manifest").exists()
     fuel = m[m["dataset"] == "fuel_consumption"]

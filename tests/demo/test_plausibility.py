@@ -13,12 +13,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from carbon.datasets import DATASETS
 from carbon.demo import TCO2_PER_UNIT, generate
 from carbon.demo.bounds import BOUND_GRID_TCO2_PER_MWH, FIRM_BOUNDS, HEAT_TCO2_PER_GJ, bound_of
 from carbon.demo.factors import PROCESS_FACTORS
 from carbon.demo.generate import calibration
 from carbon.demo.plan import INDUSTRIES, build_plan
+from carbon.domain.datasets import DATASETS
 
 HEAVY = {
     "44",

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from dispatch_helpers import REPO, small_raw
 
-from carbon.lake import read_dataset
+from carbon.pipeline.lake import read_dataset
 from optimizers import solve
 from optimizers.runner import KPIS, plan_group
 from optimizers.scenario import ScenarioError, build_problem, parse_scenario

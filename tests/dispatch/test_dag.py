@@ -8,8 +8,8 @@ import pytest
 import yaml
 from dispatch_helpers import YANCHENG
 
-from carbon.lake import read_dataset
-from carbon.orchestration import run_dag
+from carbon.orchestration.dagrun import run_dag
+from carbon.pipeline.lake import read_dataset
 from optimizers.runner import KPIS, PLANS
 
 

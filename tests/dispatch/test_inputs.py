@@ -8,7 +8,7 @@ import pytest
 import yaml
 from dispatch_helpers import small_raw
 
-from carbon.lake import write_partition
+from carbon.pipeline.lake import write_partition
 from optimizers import inputs
 from optimizers.scenario import build_problem, parse_scenario
 

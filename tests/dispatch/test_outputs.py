@@ -17,7 +17,7 @@ import yaml
 from dispatch_helpers import EAST_WEST, REPO, YANCHENG, small_raw
 
 from carbon.cli import main as carbon_main
-from carbon.lake import read_dataset
+from carbon.pipeline.lake import read_dataset
 from optimizers.runner import KPIS, PLANS, plan_group, plans_schema
 from optimizers.scenario import load_scenario, parse_scenario
 
@@ -222,7 +222,7 @@ def test_shared_job_pool_east_west(tmp_path):
 
 
 def test_generated_lake_schemas_are_not_stale():
-    """optimizers/lake_schemas.py is generated from carbon.datasets.OUTPUTS (issue 10): the file
+    """optimizers/lake_schemas.py is generated from carbon.domain.datasets.OUTPUTS (issue 10): the file
     committed must be what the generator renders now."""
     from optimizers import schemagen
 
@@ -232,7 +232,7 @@ def test_generated_lake_schemas_are_not_stale():
 
 
 def test_lake_schemas_cover_the_result_columns():
-    from carbon.datasets import OUTPUTS
+    from carbon.domain.datasets import OUTPUTS
     from optimizers.problem import KPI_COLUMNS, PLAN_COLUMNS
     from optimizers.runner import kpis_schema
 

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 from stdnum.cn import ric
 
-from carbon.codes import make_uscc
+from carbon.domain.codes import make_uscc
 
 TODAY = dt.date(2026, 11, 21)
 SECRET = b"test-secret-h2"

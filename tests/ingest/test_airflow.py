@@ -10,10 +10,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from carbon.datasets import DATASETS
-from carbon.ingest import pipeline
-from carbon.lake import read_dataset
-from carbon.orchestration import REPO_ROOT, airflow_env, dags_folder
+from carbon.domain.datasets import DATASETS
+from carbon.orchestration.dagrun import REPO_ROOT, airflow_env, dags_folder
+from carbon.pipeline.ingest import pipeline
+from carbon.pipeline.lake import read_dataset
 
 PARSE = """
 import json, sys
@@ -171,7 +171,7 @@ def test_carbon_nightly_on_the_demo_city_under_airflow(
     finally:
         con.close()
     # a second night on the same inputs appends nothing to the journal (idempotent)
-    from carbon.orchestration import run_dag
+    from carbon.orchestration.dagrun import run_dag
 
     assert run_dag("build_ledgers", home).ok
     con = duckdb.connect(str(home / "warehouse" / "carbon.duckdb"), read_only=True)

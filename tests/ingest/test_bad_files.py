@@ -12,10 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import Workbook
 
-from carbon.codes import make_uscc
-from carbon.ingest import pipeline
-from carbon.ingest.readers import RejectedFile
-from carbon.lake import read_dataset
+from carbon.domain.codes import make_uscc
+from carbon.pipeline.ingest import pipeline
+from carbon.pipeline.ingest.readers import RejectedFile
+from carbon.pipeline.lake import read_dataset
 
 METER = "account_type,account_id,region_code,date,kwh,green_kwh"
 GRID = "province_code,ts,price_cny_per_kwh,carbon_intensity_kg_per_kwh"

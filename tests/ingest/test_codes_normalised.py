@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
-from carbon.codes import valid_uscc_mask
-from carbon.datasets import DATASETS
 from carbon.demo import generate
-from carbon.ingest import pipeline
-from carbon.ingest.readers import landing_files, read_landing
-from carbon.lake import read_dataset
+from carbon.domain.codes import valid_uscc_mask
+from carbon.domain.datasets import DATASETS
+from carbon.pipeline.ingest import pipeline
+from carbon.pipeline.ingest.readers import landing_files, read_landing
+from carbon.pipeline.lake import read_dataset
 
 SECRET = b"normalise-test"
 REGION_COLUMNS = ("region_code", "parent_code", "province_code")

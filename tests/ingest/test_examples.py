@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 
-from carbon.contracts.docs import example_file
-from carbon.datasets import DATASETS
-from carbon.ingest import pipeline
-from carbon.lake import read_dataset
+from carbon.demo.dataset_docs import example_file
+from carbon.domain.datasets import DATASETS
+from carbon.pipeline.ingest import pipeline
+from carbon.pipeline.lake import read_dataset
 
 
 @pytest.mark.parametrize("dataset", sorted(DATASETS))

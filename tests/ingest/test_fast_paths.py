@@ -1,6 +1,6 @@
 """The ingest hot path's shortcuts give exactly what the plain, checked paths give.
 
-- pseudonyms: the compiled HMAC-SHA256 kernel (``carbon.kernels``, every thread split, any message
+- pseudonyms: the compiled HMAC-SHA256 kernel (``carbon.pipeline.kernels``, every thread split, any message
   length, sliced arrays, nulls) equals Python's ``hmac``;
 - float parse: Arrow's whole-column cast equals the regex-checked parse, cell by cell;
 - date parse: Arrow's strict ISO cast, when it takes the whole column, and stopping after the first
@@ -26,9 +26,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from carbon import codes, config, kernels
-from carbon.contracts import schemas
-from carbon.ingest import parse, pipeline, pseudonym
+from carbon import config
+from carbon.domain import codes
+from carbon.pipeline import kernels
+from carbon.pipeline.contracts import schemas
+from carbon.pipeline.ingest import parse, pipeline, pseudonym
 
 SECRET = b"test-secret-fast"
 
@@ -284,7 +286,7 @@ def test_map_small_arrow_and_object_paths_agree():
 def test_both_kwh_checks_share_one_cap_per_frame(monkeypatch):
     """The daily kWh cap (by account type) is computed once per frame for kwh and green_kwh, and
     each check still reports its own column."""
-    from carbon.ingest.validate import run_contract
+    from carbon.pipeline.ingest.validate import run_contract
 
     calls = []
     real = schemas.map_small

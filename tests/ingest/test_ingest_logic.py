@@ -10,10 +10,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from carbon.contracts import CHECK_NAMES, schema
-from carbon.datasets import DATASETS
-from carbon.ingest import pipeline, pseudonym
-from carbon.lake import read_dataset
+from carbon.domain.datasets import DATASETS
+from carbon.pipeline.contracts import CHECK_NAMES, schema
+from carbon.pipeline.ingest import pipeline, pseudonym
+from carbon.pipeline.lake import read_dataset
 
 
 def _ingest_all(city) -> dict[str, dict]:
@@ -170,11 +170,11 @@ def test_future_dates_fail_date_in_period(city):
 
 
 def test_dataset_docs_follow_the_contracts():
-    from carbon.contracts.docs import DOCS, render
+    from carbon.demo.dataset_docs import DOCS, render
 
     for ds in DATASETS:
         assert (DOCS / f"{ds}.md").read_text(encoding="utf-8") == render(ds), (
-            f"docs/datasets/{ds}.md is stale: run `./run.sh python -m carbon.contracts.docs`"
+            f"docs/datasets/{ds}.md is stale: run `./run.sh python -m carbon.demo.dataset_docs`"
         )
 
 

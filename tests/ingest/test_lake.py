@@ -12,10 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 from fastparquet import ParquetFile
 
-from carbon.datasets import DATASETS
-from carbon.ingest import pipeline
-from carbon.ingest.readers import RejectedFile
-from carbon.lake import list_partitions, read_dataset, write_partition
+from carbon.domain.datasets import DATASETS
+from carbon.pipeline.ingest import pipeline
+from carbon.pipeline.ingest.readers import RejectedFile
+from carbon.pipeline.lake import list_partitions, read_dataset, write_partition
 
 
 def _ingest_all(city) -> None:

@@ -12,7 +12,7 @@ import os
 
 import pyarrow.parquet as pq
 
-from carbon.ingest import pipeline, pseudonym
+from carbon.pipeline.ingest import pipeline, pseudonym
 
 DS = "electricity_consumption"
 HEADER = "account_type,account_id,region_code,date,kwh,green_kwh\n"

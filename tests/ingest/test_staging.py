@@ -22,8 +22,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from carbon import lake
-from carbon.ingest import pipeline
+from carbon.pipeline import lake
+from carbon.pipeline.ingest import pipeline
 
 DS = "electricity_consumption"
 TODAY = dt.date(2026, 11, 21)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from carbon.codes import make_uscc
-from carbon.lake import write_partition
+from carbon.domain.codes import make_uscc
+from carbon.pipeline.lake import write_partition
 
 COUNTY = "320902"  # 亭湖区
 CITY = "320900"  # 盐城市
@@ -56,7 +56,7 @@ def tex_gas_quantity(tco2: float) -> float:
 
 
 def _writer(home: Path):
-    import carbon.lake as lake
+    import carbon.pipeline.lake as lake
 
     extras = getattr(lake, "EXTRA_COLUMNS", {})
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from carbon import ceads, ledgers
-from carbon.datasets import DATASETS
+from carbon.domain import ceads
+from carbon.domain.datasets import DATASETS
+from carbon.pipeline.warehouse import build as ledgers
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +51,11 @@ def test_generated_seeds_are_current():
 
 
 def test_sources_match_the_data_contracts():
-    """The dbt sources are generated from carbon/datasets.py: the committed file is the rendering."""
-    from carbon.contracts import sources
+    """The dbt sources are generated from carbon/domain/datasets.py: the committed file is the rendering."""
+    from carbon.pipeline.contracts import sources
 
     assert sources.SOURCES_YML.read_text(encoding="utf-8") == sources.render(), (
-        "models/staging/_lake__sources.yml is stale: run `./run.sh python -m carbon.contracts.sources`"
+        "models/staging/_lake__sources.yml is stale: run `./run.sh python -m carbon.pipeline.contracts.sources`"
     )
     assert ledgers.LAKE_SOURCES == sources.LAKE_SOURCES
     doc = yaml.safe_load(sources.SOURCES_YML.read_text(encoding="utf-8"))
@@ -73,8 +74,8 @@ def test_sources_staleness_check_catches_a_contract_change(monkeypatch):
     """A changed contract renders a different file, so the check above can fail."""
     import dataclasses
 
-    from carbon import datasets
-    from carbon.contracts import sources
+    from carbon.domain import datasets
+    from carbon.pipeline.contracts import sources
 
     before = sources.render()
     heat = datasets.DATASETS["heat_consumption"]
@@ -116,7 +117,7 @@ def test_every_mart_column_is_documented_in_english_and_chinese():
 
 
 def test_no_env_var_in_models_macros_or_sources():
-    """dbt learns the data home only through vars (lake_path, ...) that carbon.ledgers passes:
+    """dbt learns the data home only through vars (lake_path, ...) that carbon.pipeline.warehouse.build passes:
     no model, macro or source reads env_var (profiles.yml may: it names the warehouse file)."""
     import re
 

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from carbon.config import paths
-from carbon.orchestration import run_dag
+from carbon.orchestration.dagrun import run_dag
 
 pytestmark = pytest.mark.slow
 

@@ -11,10 +11,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from carbon import ledgers
-from carbon.codes import make_uscc
 from carbon.config import paths
-from carbon.lake import PART_FILE, partition_dir
+from carbon.domain.codes import make_uscc
+from carbon.pipeline.lake import PART_FILE, partition_dir
+from carbon.pipeline.warehouse import build as ledgers
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from carbon import factors as F
-from carbon.units import FUELS, PRODUCTS
+from carbon.domain import factors as F
+from carbon.domain.units import FUELS, PRODUCTS
 
 
 def test_every_row_cites_its_source():

@@ -11,9 +11,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from carbon import ledgers
-from carbon.codes import make_uscc
 from carbon.config import paths
+from carbon.domain.codes import make_uscc
+from carbon.pipeline.warehouse import build as ledgers
 
 pytestmark = pytest.mark.slow
 

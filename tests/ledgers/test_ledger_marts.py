@@ -10,8 +10,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from carbon import ledgers
 from carbon.config import paths
+from carbon.pipeline.warehouse import build as ledgers
 
 pytestmark = pytest.mark.slow
 

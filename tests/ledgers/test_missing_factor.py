@@ -7,8 +7,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from carbon import ledgers
 from carbon.config import paths
+from carbon.pipeline.warehouse import build as ledgers
 
 pytestmark = pytest.mark.slow
 

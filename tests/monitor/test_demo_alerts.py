@@ -8,12 +8,12 @@ import json
 import pandas as pd
 import pytest
 
-from carbon import ledgers
-from carbon.datasets import DATASETS
 from carbon.demo import generate
-from carbon.ingest import pipeline
+from carbon.domain.datasets import DATASETS
 from carbon.monitor import lifecycle as lc
 from carbon.monitor.engine import evaluate
+from carbon.pipeline.ingest import pipeline
+from carbon.pipeline.warehouse import build as ledgers
 
 KIND_RULE = {
     "flatline": "meter_flatline",

@@ -127,8 +127,8 @@ def test_meter_findings_take_a_quarantined_read_with_a_bad_check_digit_as_delive
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from carbon.codes import make_uscc
     from carbon.config import paths
+    from carbon.domain.codes import make_uscc
     from carbon.monitor.checks import meter_findings, open_context
     from carbon.monitor.rules import load_rules
 
@@ -168,7 +168,7 @@ def test_meter_findings_take_a_quarantined_read_with_a_bad_check_digit_as_delive
     rules = {r.check: r for r in load_rules().rules if r.check.startswith("meter_")}
     kinds = [f.kind for f in meter_findings(open_context(paths(tmp_path)), rules)["by_uscc"][uscc]]
     assert kinds == ["missing"]
-    from carbon.ingest.pseudonym import keyed_hash
+    from carbon.pipeline.ingest.pseudonym import keyed_hash
 
     # as ingest stores them: an account failing the check digit only as its pseudonym
     for d, acc, check in zip(
@@ -215,11 +215,11 @@ def test_meter_findings_see_a_spike_whose_read_is_quarantined_for_its_check_digi
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from carbon.codes import make_uscc
     from carbon.config import paths
-    from carbon.ingest.pseudonym import keyed_hash
+    from carbon.domain.codes import make_uscc
     from carbon.monitor.checks import meter_findings, open_context
     from carbon.monitor.rules import load_rules
+    from carbon.pipeline.ingest.pseudonym import keyed_hash
 
     uscc = make_uscc("320902", "MA000123")
     wrong = uscc[:-1] + ("1" if uscc[-1] != "1" else "2")

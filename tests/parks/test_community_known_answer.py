@@ -14,8 +14,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from carbon import ledgers
-from carbon.parks import DATA_DIR
+from carbon.domain.parks import DATA_DIR
+from carbon.pipeline.warehouse import build as ledgers
 
 MODEL = "community_indicators_monthly"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from carbon.contracts.docs import example_file
-from carbon.ingest import pipeline
-from carbon.lake import read_dataset
+from carbon.demo.dataset_docs import example_file
+from carbon.pipeline.ingest import pipeline
+from carbon.pipeline.lake import read_dataset
 
 
 def test_share_above_100_percent_is_quarantined(tmp_path):

@@ -9,11 +9,11 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from carbon import ledgers
-from carbon.datasets import DATASETS
 from carbon.demo import generate
 from carbon.demo.parks import NOT_REGISTERED
-from carbon.ingest.pipeline import ingest_dataset
+from carbon.domain.datasets import DATASETS
+from carbon.pipeline.ingest.pipeline import ingest_dataset
+from carbon.pipeline.warehouse import build as ledgers
 
 
 @pytest.fixture(scope="module")

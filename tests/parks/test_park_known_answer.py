@@ -27,8 +27,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from carbon import ledgers
-from carbon.parks import DATA_DIR
+from carbon.domain.parks import DATA_DIR
+from carbon.pipeline.warehouse import build as ledgers
 
 MODELS = [
     ("intermediate", "int_parks__membership"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from carbon.lake import write_partition
+from carbon.pipeline.lake import write_partition
 
 # pseudonymous keys only (as ingest writes them: hex HMAC digests); never raw IDs
 P1 = "p1" + "a" * 62

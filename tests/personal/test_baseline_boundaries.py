@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from test_personal_dbt import GRID_2023, SELECT, dbt_build
 
-from carbon.lake import write_partition
+from carbon.pipeline.lake import write_partition
 
 pytestmark = pytest.mark.slow
 

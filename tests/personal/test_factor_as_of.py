@@ -2,7 +2,7 @@
 factor follows the build's factor as-of date, region and year exactly as the enterprise and
 government ledgers do, and a changed factor version is restated by reversal + replacement.
 
-The real project (dbt-duckdb, ``carbon.ledgers.build``) on the personal fixture lake plus a
+The real project (dbt-duckdb, ``carbon.pipeline.warehouse.build.build``) on the personal fixture lake plus a
 household H3 whose meter is in Fuzhou (350102, Fujian: no provincial factor, so the region chain
 of the rule matters). The same lake is built six times:
 
@@ -39,10 +39,10 @@ from personal_fixture import (
     households_frame,
 )
 
-from carbon import ledgers
 from carbon.config import paths
-from carbon.factors import load_factors
-from carbon.lake import write_partition
+from carbon.domain.factors import load_factors
+from carbon.pipeline.lake import write_partition
+from carbon.pipeline.warehouse import build as ledgers
 
 pytestmark = pytest.mark.slow
 

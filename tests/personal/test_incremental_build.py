@@ -1,6 +1,6 @@
 """Night-by-night incremental ledger builds equal one full-refresh build of the same lake.
 
-The real project (dbt-duckdb, carbon.ledgers.build) on the personal fixture lake, grown one or
+The real project (dbt-duckdb, carbon.pipeline.warehouse.build.build) on the personal fixture lake, grown one or
 more days per night as ingest would, with an expiry (24-month term) and a redemption falling on
 incremental nights, a household snapshot month arriving after its first days were credited (with
 the previous month's members, or not at all for a household new in that snapshot), and a late
@@ -30,9 +30,9 @@ from personal_fixture import (
     households_frame,
 )
 
-from carbon import ledgers
 from carbon.config import paths
-from carbon.lake import write_partition
+from carbon.pipeline.lake import write_partition
+from carbon.pipeline.warehouse import build as ledgers
 
 pytestmark = pytest.mark.slow
 

@@ -1,7 +1,7 @@
 """Known-answer test: the real dbt project, built for real on the fixture lake (DuckDB).
 
 The expected credits below are worked out by hand from the methodology table
-(carbon/factors/data/crediting_methodologies.csv) and the factor library (Jiangsu 2023
+(carbon/domain/factors/data/crediting_methodologies.csv) and the factor library (Jiangsu 2023
 grid factor 0.5827 tCO2/MWh, MEE/NBS notice 2025 No. 47, used for 2026 by year fallback):
 
   travel  ER = (BE - PE) x quantity, each of BE and PE rounded to 1 g (t, 6 decimals)
@@ -91,7 +91,7 @@ EXPECTED_BALANCES = {
 
 _RUNNER = """
 import json, sys
-from carbon import ledgers
+from carbon.pipeline.warehouse import build as ledgers
 home, command, extra = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 select = json.loads(sys.argv[4])
 with ledgers.warehouse_lock(home):
@@ -114,7 +114,7 @@ def dbt_build(
 ) -> dict:
     """``dbt build`` of the personal graph of the real project, in a subprocess.
 
-    Runs through carbon.ledgers.run_dbt (project at the repo root, target/logs under the home)
+    Runs through carbon.pipeline.warehouse.build.run_dbt (project at the repo root, target/logs under the home)
     but skips ledgers.build's CEADs import, which this graph does not read. A subprocess keeps
     dbt's cached DuckDB connection and environment out of the test process.
     """

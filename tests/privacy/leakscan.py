@@ -1,4 +1,4 @@
-"""An outside scan of a data home for raw identifiers, written independently of carbon.ingest.
+"""An outside scan of a data home for raw identifiers, written independently of carbon.pipeline.ingest.
 
 ``raw_identifiers(landing)`` collects every raw person / household identifier of the landing
 files (households' 户号, low-carbon user ids, household meter account ids, and any value of
@@ -89,7 +89,7 @@ def raw_identifiers(landing: Path) -> set[str]:
                         m for m in ID18.findall(cell) if is_id_card(m)
                     }
     # an organisation's USCC is public; everything else in those columns is personal
-    from carbon.codes import is_valid_uscc
+    from carbon.domain.codes import is_valid_uscc
 
     out = {v for v in out if len(v) >= 7 and not is_valid_uscc(v)}
     return out | {v.upper() for v in out} | {v.lower() for v in out}  # a check char x / X

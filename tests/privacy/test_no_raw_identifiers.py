@@ -22,8 +22,8 @@ import pyarrow.parquet as pq
 import pytest
 from leakscan import id_card_check, raw_identifiers, scan
 
-from carbon.codes import make_uscc
-from carbon.lake import read_dataset
+from carbon.domain.codes import make_uscc
+from carbon.pipeline.lake import read_dataset
 
 
 def id_card(region: str, birth: str, seq: str) -> str:
@@ -200,7 +200,7 @@ def test_a_night_leaks_no_raw_identifier_and_warns_once(tmp_path, monkeypatch, c
 
     # the Airflow task logs of a personal dataset's DAG (rejections and tracebacks included):
     # the banner once, in its publish task, and no identifier
-    from carbon.orchestration import run_dag
+    from carbon.orchestration.dagrun import run_dag
 
     res = run_dag("ingest_low_carbon_activity", home)
     assert "publish" in res.task_states, res.output[-3000:]

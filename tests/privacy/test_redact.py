@@ -1,11 +1,11 @@
-"""``carbon.ingest.redact``: how identifiers are masked in what ingest writes and says."""
+"""``carbon.pipeline.ingest.redact``: how identifiers are masked in what ingest writes and says."""
 
 from __future__ import annotations
 
 import pyarrow as pa
 
-from carbon.ingest import redact
-from carbon.ingest.readers import RejectedFile
+from carbon.pipeline.ingest import redact
+from carbon.pipeline.ingest.readers import RejectedFile
 
 
 def test_mask_id_keeps_only_the_ends():

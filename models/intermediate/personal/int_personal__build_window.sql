@@ -2,7 +2,7 @@
 -- The personal account's build window: one row per build (a log), saying which dates this build
 -- recomputes. The personal models read the latest row through the macro personal_window().
 --
--- Inputs: <home>/dbt/build_params.json, written by carbon.ledgers.build from the lake partitions
+-- Inputs: <home>/dbt/build_params.json, written by carbon.pipeline.warehouse.build.build from the lake partitions
 -- that changed since the last successful build (sizes, mtimes, content hashes):
 --   personal_full               true -> recompute everything (null = no runner state: full too)
 --   personal_electricity_dates  electricity_consumption date partitions added, changed or removed

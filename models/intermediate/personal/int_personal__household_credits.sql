@@ -15,7 +15,7 @@
 -- members: the households snapshot of the consumption month, else the latest earlier snapshot. A
 -- household is credited from the month of its first snapshot on (it joins the scheme then), so a
 -- new or changed snapshot month moves only the days from that month to the next snapshot month
--- (carbon.ledgers.snapshot_electricity_dates), never earlier ones.
+-- (carbon.pipeline.warehouse.build.snapshot_electricity_dates), never earlier ones.
 -- trailing_avg_kwh / trailing_days are computed only for days at or above the baseline (the only
 -- ones that need them): null / 0 on city_baseline rows.
 -- Grid factor: the one every ledger uses, int_factors__selected (grid_electricity, location basis)

@@ -1,5 +1,5 @@
 -- Crediting methodologies (碳普惠方法学) for the configured city, typed.
--- Source data: carbon/factors/data/crediting_methodologies.csv (dbt seed `crediting_methodologies`),
+-- Source data: carbon/domain/factors/data/crediting_methodologies.csv (dbt seed `crediting_methodologies`),
 -- one row per behaviour_code × unit × version with its source document on every row.
 -- Rows valid for a year: valid_from_year <= year <= coalesce(valid_to_year, 9999); consumers take
 -- the highest methodology_version valid that year.

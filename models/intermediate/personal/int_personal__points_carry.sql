@@ -5,7 +5,7 @@
 -- Read from the previous build's per_account_balance (state at the previous as-of date) less the
 -- previous build's points events on or after s (a re-ingested past day moves s back). Empty for a
 -- full build. The previous per_account_balance must belong to the previous window; if not (a
--- build that stopped half-way), the build fails and asks for --full-refresh (carbon.ledgers.build
+-- build that stopped half-way), the build fails and asks for --full-refresh (carbon.pipeline.warehouse.build.build
 -- forces a full personal rebuild after any failed or partial build anyway).
 {%- set w = personal_window() %}
 {%- set old_balance = adapter.get_relation(database=this.database, schema='main', identifier='per_account_balance') if execute else none %}
