@@ -16,13 +16,12 @@ rendered one (edit ``carbon/domain/datasets.py``, then run this module).
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import yaml
 
+from carbon.config import REPO_ROOT
 from carbon.domain.datasets import DATASETS, Dataset
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCES_YML = REPO_ROOT / "models" / "staging" / "_lake__sources.yml"
 
 #: the lake datasets the dbt sources read, in file order (landing contracts, then project-written)
@@ -38,6 +37,9 @@ LAKE_SOURCES = (
     "low_carbon_activity",
     "reference_ceads",
     "ledger_closed_months",
+    "park_members",
+    "park_resource_use",
+    "community_energy",
 )
 
 #: contract dtype -> DuckDB type of the lake column
@@ -53,7 +55,7 @@ DUCKDB_TYPES = {
 #: datasets the project writes itself (not landing contracts): name -> (description, columns)
 PROJECT_TABLES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "reference_ceads": (
-        "CEADs published inventories (Mt CO2), imported by carbon.domain.ceads.import_reference",
+        "CEADs published inventories (Mt CO2), imported by carbon.pipeline.warehouse.reference.import_reference",
         (
             ("region_code", "varchar"),
             ("year", "bigint"),

@@ -31,25 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from carbon.config import REPO_ROOT, paths
+from carbon.pipeline.contracts.sources import LAKE_SOURCES  # the dbt sources, one list
 from carbon.pipeline.warehouse.reference import import_reference
-
-#: lake datasets the dbt sources read (models/staging/_lake__sources.yml)
-LAKE_SOURCES = (
-    "regions",
-    "enterprises",
-    "electricity_consumption",
-    "fuel_consumption",
-    "heat_consumption",
-    "industrial_activity",
-    "sector_energy_balance",
-    "households",
-    "low_carbon_activity",
-    "reference_ceads",
-    "ledger_closed_months",
-    "park_members",
-    "park_resource_use",
-    "community_energy",
-)
 
 #: the public marts (contract enforced)
 MARTS = (
