@@ -1,7 +1,7 @@
 """Codes: GB/T 2260 regions, GB 32100 unified social credit codes, GB/T 4754-2017 industries.
 
 The USCC check digit comes from python-stdnum (``stdnum.cn.uscc``), the field's maintained
-implementation; the region and industry tables ship as CSV under ``carbon/data``.
+implementation; the region and industry tables ship as CSV under ``carbon/domain/data``.
 """
 
 from __future__ import annotations

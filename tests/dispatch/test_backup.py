@@ -17,7 +17,7 @@ from optimizers import solve
 from optimizers.runner import KPIS, plan_group
 from optimizers.scenario import ScenarioError, build_problem, parse_scenario
 
-FACTORS = REPO / "carbon" / "factors" / "data" / "emission_factors.csv"
+FACTORS = REPO / "carbon" / "domain" / "factors" / "data" / "emission_factors.csv"
 OUTAGE = [{"start": "14:00", "end": "16:00", "import_max_kw": 0, "reason": "grid outage"}]
 
 
