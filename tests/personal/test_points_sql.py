@@ -5,8 +5,8 @@ day-by-day FIFO lot simulation and the closed form of the test oracle (personal_
 dbt builds the build-window model of a small fixture home once (so personal_window() reads a
 full-rebuild window with as-of 2026-06-30), then compiles the points models. The points term is
 compiled as the sentinel SENTINEL_TERM and each example substitutes its own term for that literal
-(what ``--vars '{personal_points_term_months: n}'`` would render; compiling six times would cost a
-minute of dbt parsing). The compiled SQL's refs are served by tables this test writes per example:
+(what ``--vars '{personal_points_term_months: n}'`` renders: the fixture checks it against a real
+compile with CHECK_TERM; compiling for each of the six terms would cost a minute of dbt parsing). The compiled SQL's refs are served by tables this test writes per example:
 per_credits_daily (the example's credits, a day's points split over several credits),
 int_personal__redemptions (its redemptions) and int_personal__points_carry (compiled: empty on a
 full build).
@@ -33,13 +33,14 @@ pytestmark = pytest.mark.slow
 D = dt.date
 AS_OF = D(2026, 6, 30)
 SENTINEL_TERM = 987  # months; a literal that appears nowhere else in the compiled SQL
+CHECK_TERM = 5  # compiled for real too, to check the substitution
 MODELS = ("int_personal__points_carry", "int_personal__points_lots", "int_personal__points_events")
 
 _RUNNER = """
 import json, sys
 from carbon.pipeline.warehouse import build as ledgers
 home, extra = sys.argv[1], json.loads(sys.argv[2])
-models = json.loads(sys.argv[3])
+models, check_term = json.loads(sys.argv[3]), int(sys.argv[4])
 out = {}
 with ledgers.warehouse_lock(home):
     v = ledgers.build_vars(home, extra=extra)
@@ -52,6 +53,13 @@ with ledgers.warehouse_lock(home):
         out["compile_ok"] = ok
         for r in (getattr(res.result, "results", None) or []):
             out[r.node.name] = r.node.compiled_code
+        # once with a real term: the sentinel substitution must give exactly this SQL
+        v["personal_points_term_months"] = check_term
+        ok, res = ledgers.run_dbt(["--quiet", "compile", "--vars", json.dumps(v),
+                                   "--select", *models], home)
+        out["check_ok"] = ok
+        for r in (getattr(res.result, "results", None) or []):
+            out["check/" + r.node.name] = r.node.compiled_code
 print("RESULT " + json.dumps(out))
 """
 
@@ -63,7 +71,15 @@ def compiled_sql(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     write_fixture_lake(home)
     extra = {"personal_as_of_date": AS_OF.isoformat(), "personal_points_term_months": SENTINEL_TERM}
     proc = subprocess.run(
-        [sys.executable, "-c", _RUNNER, str(home), json.dumps(extra), json.dumps(MODELS)],
+        [
+            sys.executable,
+            "-c",
+            _RUNNER,
+            str(home),
+            json.dumps(extra),
+            json.dumps(MODELS),
+            str(CHECK_TERM),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -72,11 +88,17 @@ def compiled_sql(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     assert lines, f"dbt runner crashed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     out = json.loads(lines[-1].removeprefix("RESULT "))
-    assert out.get("run_ok") and out.get("compile_ok"), (out, proc.stdout[-3000:])
+    assert out.get("run_ok") and out.get("compile_ok") and out.get("check_ok"), (
+        out,
+        proc.stdout[-3000:],
+    )
     sql = {m: out[m] for m in MODELS}
     # the window reached the SQL as a full build as of AS_OF, and the term as the sentinel
     assert f"interval {SENTINEL_TERM} month" in sql["int_personal__points_lots"]
     assert f"date '{AS_OF.isoformat()}'" in sql["int_personal__points_events"]
+    # substituting the term for the sentinel is what dbt renders for that term
+    for m in MODELS:
+        assert _with_term(sql[m], CHECK_TERM) == out[f"check/{m}"], m
     return sql
 
 
@@ -85,7 +107,7 @@ def _relations(sql: str) -> set[tuple[str, str, str]]:
 
 
 def _with_term(sql: str, term: int) -> str:
-    return re.sub(rf"\b{SENTINEL_TERM}\b", str(term), sql)
+    return re.sub(rf"(?<!\d){SENTINEL_TERM}(?!\d)", str(term), sql)  # also in 'term=987m'
 
 
 def _split(day: dt.date, pts: Decimal) -> list[tuple[str, Decimal]]:
@@ -150,7 +172,8 @@ def run_points_sql(
         con.execute(f"create table {by_name['int_personal__points_carry']} as {sql[MODELS[0]]}")
         con.execute(f"create table {by_name['int_personal__points_lots']} as {lots_sql}")
         return con.execute(
-            f"select account_id, event_date, entry_type, points, balance_after from ({events_sql}) "
+            "select account_id, event_date, entry_type, points, factor_version, balance_after "
+            f"from ({events_sql}) "
             # the model's event order (expiry, credit, redemption): the last row has the balance
             "order by account_id, event_date, "
             "case entry_type when 'expiry' then 0 when 'reduction_credit' then 1 else 2 end, "
@@ -162,7 +185,7 @@ def run_points_sql(
 
 def _expiries(rows: list[tuple], account: str) -> dict[dt.date, Decimal]:
     out: dict[dt.date, Decimal] = {}
-    for acct, day, kind, pts, _ in rows:
+    for acct, day, kind, pts, *_ in rows:
         if acct == account and kind == "expiry":
             assert day not in out, (account, day)  # one expiry entry per account and date
             out[day] = -pts
@@ -177,6 +200,7 @@ def test_points_sql_known_answer(compiled_sql) -> None:
     # as of 2026-06-30 the 04-01 lot has expired too (06-01): nothing is left
     assert _expiries(rows, "A") == {D(2026, 4, 20): Decimal(30), D(2026, 6, 1): Decimal(30)}
     assert rows[-1][-1] == Decimal(0)  # balance after the last event
+    assert {r[4] for r in rows if r[2] != "reduction_credit"} == {"1kg-per-point;term=2m"}
     # 3 months: on 04-10 the 100-point lot is gone (redeemed first-in first-out on 02-25); on
     # 05-20 the 30 points left of the 50-point lot (120 = 100 + 20 redeemed) expire
     rows = run_points_sql(compiled_sql, 3, {"A": earned}, {"A": redeemed})
