@@ -40,6 +40,7 @@ import pandas as pd
 METHODOLOGY_CSV = (
     Path(__file__).resolve().parents[2]
     / "carbon"
+    / "domain"
     / "factors"
     / "data"
     / "crediting_methodologies.csv"
