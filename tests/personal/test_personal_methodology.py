@@ -8,8 +8,6 @@ from decimal import Decimal
 import pandas as pd
 import personal_oracle as per
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 D = dt.date
 
@@ -147,40 +145,6 @@ def test_fifo_expiry_known_answer() -> None:
     }
     with pytest.raises(ValueError, match="exceeds the balance"):
         per.fifo_expiries(earned, {D(2026, 3, 15): Decimal(60)}, 2, D(2026, 5, 15))
-
-
-_days = st.integers(min_value=0, max_value=500).map(lambda n: D(2025, 1, 1) + dt.timedelta(n))
-_pts = st.integers(min_value=1, max_value=10_000).map(lambda n: Decimal(n) / 1000)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    earned=st.dictionaries(_days, _pts, min_size=1, max_size=12),
-    wants=st.lists(
-        st.tuples(_days, st.floats(min_value=0.05, max_value=1.0), st.booleans()), max_size=6
-    ),
-    term=st.integers(min_value=1, max_value=6),
-)
-def test_sql_closed_form_equals_lot_simulation(earned, wants, term) -> None:
-    """The closed form in int_personal__points_events == a day-by-day FIFO lot simulation."""
-    as_of = D(2026, 6, 30)
-    lots = sorted(earned)
-    # redemption days: random, or on an expiry date (same-day order: expiry before redemption)
-    days = [
-        (per.add_months(lots[i % len(lots)], term) if on_expiry else day, frac)
-        for i, (day, frac, on_expiry) in enumerate(wants)
-    ]
-    # feasible redemptions: each takes a fraction of the balance left at its date
-    redeemed: dict[dt.date, Decimal] = {}
-    for day, frac in sorted(days):
-        bal = per.balances(earned, redeemed, term, day)["balance"]
-        amount = (bal * Decimal(str(frac))).quantize(Decimal("0.001"), rounding="ROUND_DOWN")
-        if amount > 0:
-            redeemed[day] = redeemed.get(day, Decimal(0)) + amount
-    sim = per.fifo_expiries(earned, redeemed, term, as_of)
-    closed = per.fifo_expiries_closed_form(earned, redeemed, term, as_of)
-    assert closed == sim
-    assert per.balances(earned, redeemed, term, as_of)["balance"] >= 0
 
 
 def test_count_units_need_whole_positive_quantities() -> None:
