@@ -182,6 +182,12 @@ def write_plans(
         if png:
             site_jobs = result.jobs[result.jobs["site_id"] == site.site_id]
             max_kw = {j.job_id: j.max_kw for j in [*site.jobs, *problem.shared_jobs]}
+            ran_here = set(site_jobs["job_id"].astype(str))
+            windows = {j.job_id: (j.release, j.deadline) for j in site.jobs} | {
+                j.job_id: (j.release, j.deadline)
+                for j in problem.shared_jobs
+                if j.job_id in ran_here
+            }
             b = site.battery
             path = plot_schedule(
                 result.plan[result.plan["site_id"] == site.site_id],
@@ -191,6 +197,9 @@ def write_plans(
                 battery_kwh=b.energy_kwh if b else None,
                 soc_limits=(b.soc_min, b.soc_max) if b else None,
                 job_max_kw=max_kw,
+                job_windows=windows,
+                contract_kw=site.contract_kw,
+                import_max_kw=site.grid_import_max_kw,
             )
             pngs.append(str(path))
     return parts, pngs, kpis
