@@ -27,6 +27,11 @@ backup_on              min_load·kW·on ≤ backup ≤ kW·on          (MILP, on
                        where the backup may run, see backup_allowed)
 =====================  =====================================================================
 export_surplus         export[t] ≤ pv[t] + wind[t]                                (per step)
+demand_response        import[t] ≤ cap_kw[t] in the event's steps (item = event)  (per step)
+dr_reduction           dr_reduction[t] + import[t] ≤ baseline[t] (paid steps)     (per step)
+battery_cycles         Σ_day discharge·dt ≤ max_cycles_per_day · energy_kwh       (per day)
+backup_start           start[t] ≥ on[t] − on[t−1], cost startup_cny per start   (MILP, per step)
+backup_min_up          Σ_{τ=t}^{t+m−1} on[τ] ≥ m·start[t]  (within a run of allowed steps; MILP)
 """
 
 from __future__ import annotations
@@ -58,6 +63,11 @@ ELASTIC_WEIGHTS: dict[str, float] = {
     "job_start": 0.0,
     "job_min_run": 0.0,
     "backup_on": 0.0,
+    "demand_response": 1.0,
+    "dr_reduction": 0.0,
+    "battery_cycles": 1.0,
+    "backup_start": 0.0,
+    "backup_min_up": 0.0,
 }
 
 # A job that is "on" (MILP) draws at least its min_kw_when_running, or this fraction of max_kw
@@ -313,11 +323,17 @@ def add_job_integrality(m: LinearModel, problem: Problem) -> None:
                     m.add_coefs(r[sel], on[k[sel] + off], 1.0)
 
 
+def backup_needs_integers(site: Site) -> bool:
+    """The backup has a feature only a binary on/off can model (minimum load, start-up cost,
+    minimum up-time)."""
+    return site.backup_min_load > 0 or site.backup_startup_cny > 0 or site.backup_min_up_steps > 1
+
+
 def add_backup_min_load(m: LinearModel, site: Site, options: Options) -> None:
     """backup_on (MILP): a running backup generator carries at least its minimum load:
     min_load·kW·on ≤ backup ≤ kW·on, on binary, in the steps it may run."""
     x = m.cols("backup", site.site_id)
-    if x is None or site.backup_min_load <= 0 or not options.is_milp:
+    if x is None or not backup_needs_integers(site) or not options.is_milp:
         return
     sid = site.site_id
     kw = site.backup_gen_kw
@@ -325,6 +341,87 @@ def add_backup_min_load(m: LinearModel, site: Site, options: Options) -> None:
     r = m.add_rows("backup_on", sid, x.steps, -INF, 0.0, item="max")
     m.add_coefs(r, x.idx, 1.0)
     m.add_coefs(r, on, -kw)
+    # "on" draws at least its minimum load, or 1 % of kW without one (as a job, see
+    # JOB_MIN_RUNNING_FRACTION): an "on" at 0 kW would dodge a start-up cost
+    frac = site.backup_min_load if site.backup_min_load > 0 else JOB_MIN_RUNNING_FRACTION
     r = m.add_rows("backup_on", sid, x.steps, 0.0, INF, item="min_load")
     m.add_coefs(r, x.idx, 1.0)
-    m.add_coefs(r, on, -site.backup_min_load * kw)
+    m.add_coefs(r, on, -frac * kw)
+
+
+def add_backup_commitment(m: LinearModel, site: Site, options: Options) -> None:
+    """backup_start / backup_min_up (MILP): start[i] ≥ on[i] − on[i−1] (off before the first
+    allowed step of each run of consecutive allowed steps), each start costs ``startup_cny``;
+    a start keeps it on for ``min_up`` steps, Σ_{τ=i}^{i+m−1} on[τ] ≥ m'·start[i], with m' the
+    steps left in that run (the grid is back, or the horizon ends: the run cuts the up-time)."""
+    on_b = m.cols("backup_on", site.site_id)
+    if on_b is None or (site.backup_startup_cny <= 0 and site.backup_min_up_steps <= 1):
+        return
+    sid = site.site_id
+    steps = on_b.steps
+    k = len(steps)
+    on = on_b.idx
+    start = m.add_vars(
+        "backup_start", sid, steps, 0.0, 1.0, cost=site.backup_startup_cny
+    )  # integral at the optimum: on is binary and start is pushed down by its cost / the rows
+    r = m.add_rows("backup_start", sid, steps, 0.0, INF)
+    m.add_coefs(r, start, 1.0)
+    m.add_coefs(r, on, -1.0)
+    follows = np.flatnonzero(np.diff(steps) == 1) + 1  # allowed step right after an allowed one
+    m.add_coefs(r[follows], on[follows - 1], 1.0)
+    mu = site.backup_min_up_steps
+    if mu <= 1:
+        return
+    run_id = np.concatenate([[0], np.cumsum(np.diff(steps) != 1)])
+    run_end = np.zeros(k, dtype=np.int64)  # index one past the last step of i's run
+    for rid in np.unique(run_id):
+        idx = np.flatnonzero(run_id == rid)
+        run_end[idx] = idx[-1] + 1
+    i = np.arange(k)
+    span = np.minimum(mu, run_end - i)
+    rows = m.add_rows("backup_min_up", sid, steps, 0.0, INF)
+    m.add_coefs(rows, start, -span.astype(float))
+    for off in range(mu):
+        sel = i + off < run_end
+        m.add_coefs(rows[sel], on[i[sel] + off], 1.0)
+
+
+def add_demand_response(m: LinearModel, site: Site, n: int) -> None:
+    """demand_response: grid import ≤ the event's cap in each of its steps (one row block per
+    event, item = event id, so an event that cannot be met is named by the explanation);
+    dr_reduction: the paid kW below the baseline, dr_reduction + import ≤ baseline."""
+    sid = site.site_id
+    imp = m.cols("grid_import", sid)
+    if imp is None:
+        return
+    for ev in site.dr_events:
+        steps = np.arange(ev.start, ev.end)
+        rows = m.add_rows("demand_response", sid, steps, -INF, ev.cap_kw, item=ev.event_id)
+        m.add_coefs(rows, imp.idx[steps], 1.0)
+        red = m.cols("dr_reduction", sid, ev.event_id)
+        if red is None:
+            continue
+        base = ev.baseline_kw[red.steps - ev.start]
+        rr = m.add_rows("dr_reduction", sid, red.steps, -INF, base, item=ev.event_id)
+        m.add_coefs(rr, red.idx, 1.0)
+        m.add_coefs(rr, imp.idx[red.steps], 1.0)
+
+
+def add_battery_cycles(m: LinearModel, site: Site, n: int, steps_per_day: int) -> None:
+    """battery_cycles: equivalent full cycles per plan day (kWh discharged / energy_kwh) ≤
+    ``max_cycles_per_day``; a last, shorter day gets a prorated limit."""
+    b = site.battery
+    dis = m.cols("discharge", site.site_id)
+    if b is None or b.max_cycles_per_day is None or dis is None:
+        return
+    days = np.arange(n) // steps_per_day
+    n_days = int(days[-1]) + 1 if n else 0
+    share = np.bincount(days, minlength=n_days) / steps_per_day
+    rows = m.add_rows(
+        "battery_cycles",
+        site.site_id,
+        np.arange(n_days),
+        -INF,
+        b.max_cycles_per_day * b.energy_kwh * share,
+    )
+    m.add_coefs(rows[days], dis.idx, site.step_hours)

@@ -104,6 +104,8 @@ DISPATCH_KPIS = pa.schema(
         pa.field("backup_kg_per_kwh", pa.float64()),
         # backup_factor 因子版本: factor id and version of backup
         pa.field("backup_factor", pa.string()),
+        # backup_starts 备用发电启动次数: starts of the backup (MILP)
+        pa.field("backup_starts", pa.int64()),
         # demand_charge_cny (CNY) 需量电费: demand charge on the peak
         pa.field("demand_charge_cny", pa.float64()),
         # carbon_cost_cny (CNY) 碳成本: carbon price × emissions
@@ -134,6 +136,14 @@ DISPATCH_KPIS = pa.schema(
         pa.field("curtailment_kwh", pa.float64()),
         # battery_cycles (1) 储能循环次数: discharge kWh / capacity
         pa.field("battery_cycles", pa.float64()),
+        # battery_degradation_cny (CNY) 储能损耗成本: degradation cost: kWh discharged × cost per kWh of throughput
+        pa.field("battery_degradation_cny", pa.float64()),
+        # dr_events 需求响应事件数: demand-response / 有序用电 events
+        pa.field("dr_events", pa.int64()),
+        # dr_reduction_kwh (kWh) 需求响应削减电量: import below baseline
+        pa.field("dr_reduction_kwh", pa.float64()),
+        # dr_compensation_cny (CNY) 需求响应补偿: compensation earned
+        pa.field("dr_compensation_cny", pa.float64()),
         # soc_start_kwh (kWh) 初始电量: starting battery energy
         pa.field("soc_start_kwh", pa.float64()),
         # jobs_on_time 按时作业数: jobs given their energy

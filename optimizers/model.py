@@ -22,10 +22,13 @@ from __future__ import annotations
 from optimizers.constraints import (
     ELASTIC_WEIGHTS,
     JOB_MIN_RUNNING_FRACTION,
+    add_backup_commitment,
     add_backup_min_load,
     add_battery,
+    add_battery_cycles,
     add_battery_mode,
     add_contract_limit,
+    add_demand_response,
     add_emission_cap,
     add_export_limit,
     add_green_share,
@@ -68,6 +71,9 @@ def build_model(problem: Problem) -> LinearModel:
         add_green_share(m, site, n)
         add_battery_mode(m, site, n, problem.options)
         add_backup_min_load(m, site, problem.options)
+        add_backup_commitment(m, site, problem.options)
+        add_demand_response(m, site, n)
+        add_battery_cycles(m, site, n, max(1, round(24 / site.step_hours)))
     add_jobs(m, problem)
     add_job_integrality(m, problem)
     add_emission_cap(m, problem)

@@ -1,6 +1,7 @@
 """The objective of the dispatch model (CNY), set on the variables of ``optimizers.variables``:
 
-    Σ dt·(price·import − export_price·export + backup_cost·backup) + demand_charge·peak
+    Σ dt·(price·import − export_price·export + backup_cost·backup
+          + degradation_cost·discharge − compensation·dr_reduction) + demand_charge·peak
     + carbon_price/1000 · Σ emissions_kg,   emissions_kg = Σ dt·(carbon_intensity·import
                                                                + backup_kg·backup)
 
@@ -38,3 +39,15 @@ def add_site_objective(m: LinearModel, site: Site, n: int) -> None:
         )
     if m.cols("peak", sid) is not None:
         m.set_objective("peak", sid, cost=site.demand_charge_cny_per_kw)
+    b = site.battery
+    if (
+        b is not None
+        and b.degradation_cost_cny_per_kwh > 0
+        and m.cols("discharge", sid) is not None
+    ):
+        m.set_objective("discharge", sid, cost=b.degradation_cost_cny_per_kwh * dt)
+    for ev in site.dr_events:
+        if m.cols("dr_reduction", sid, ev.event_id) is not None:
+            m.set_objective(
+                "dr_reduction", sid, cost=-ev.compensation_cny_per_kwh * dt, item=ev.event_id
+            )

@@ -61,6 +61,11 @@ class Battery:
     soc_min: float = 0.1
     soc_max: float = 0.95
     soc_end_min: float | None = None  # ending SOC floor (fraction); None = soc_init (or cyclic)
+    # Degradation, chosen in the scenario (either, both or neither): a cost per kWh of throughput
+    # (kWh discharged, AC side) in the objective, and/or a cap on equivalent full cycles per plan
+    # day (kWh discharged / energy_kwh, row family ``battery_cycles``).
+    degradation_cost_cny_per_kwh: float = 0.0
+    max_cycles_per_day: float | None = None
 
     @property
     def cyclic(self) -> bool:
@@ -106,6 +111,45 @@ class Job:
 
 
 @dataclass
+class DemandResponseEvent:
+    """A demand-response / 有序用电 event at one site, over steps ``[start, end)``.
+
+    The site's grid import must stay at or below ``cap_kw`` (one value per step of the event:
+    a ``cap_kw`` event, or ``baseline − reduction_kw`` for a reduction event; row family
+    ``demand_response``, named in an infeasibility explanation). The energy below the baseline
+    is paid at ``compensation_cny_per_kwh`` (a negative cost in the objective; KPI
+    ``dr_compensation_cny``) — only in steps whose cap lies at or below the baseline: above it
+    ``max(0, baseline − import)`` is not linear, and no programme pays for load it did not ask
+    to be shed."""
+
+    event_id: str
+    start: int
+    end: int
+    cap_kw: np.ndarray
+    baseline_kw: np.ndarray
+    compensation_cny_per_kwh: float = 0.0
+    kind: Literal["cap", "reduction"] = "cap"
+    reason: str = ""
+
+    def clipped(self, a: int, b: int) -> DemandResponseEvent | None:
+        """The part of the event inside steps ``[a, b)``, re-indexed from ``a`` (rolling windows)."""
+        lo, hi = max(self.start, a), min(self.end, b)
+        if hi <= lo:
+            return None
+        sl = slice(lo - self.start, hi - self.start)
+        return DemandResponseEvent(
+            self.event_id,
+            lo - a,
+            hi - a,
+            self.cap_kw[sl],
+            self.baseline_kw[sl],
+            self.compensation_cny_per_kwh,
+            self.kind,
+            self.reason,
+        )
+
+
+@dataclass
 class Site:
     """One data-centre site with its own grid connection.  Arrays have one value per step."""
 
@@ -138,6 +182,10 @@ class Site:
     backup_cost_cny_per_kwh: float = 0.0
     backup_kg_per_kwh: float = 0.0
     backup_min_load: float = 0.0
+    # MILP unit commitment of the backup: a cost per start (CNY) and a minimum up-time (steps),
+    # enforced within each run of steps where it may run (``optimizers.constraints``)
+    backup_startup_cny: float = 0.0
+    backup_min_up_steps: int = 1
     backup_rule: Literal["grid_limited", "economic"] = "grid_limited"
     backup_available: np.ndarray | None = None
     backup_factor: str | None = None  # factor id and version behind backup_kg_per_kwh
@@ -146,6 +194,7 @@ class Site:
     # ``forecast: model`` asked for, but the lake forecast was missing or gappy: the inputs fell
     # back (reason in Problem.notes); reported as the KPI ``forecast_fallback``
     forecast_fallback: bool = False
+    dr_events: list[DemandResponseEvent] = field(default_factory=list)
 
     @property
     def n_steps(self) -> int:
@@ -235,6 +284,7 @@ KPI_COLUMNS: tuple[str, ...] = (
     "backup_tco2",
     "backup_kg_per_kwh",
     "backup_factor",
+    "backup_starts",
     "demand_charge_cny",
     "carbon_cost_cny",
     "tco2",
@@ -250,6 +300,10 @@ KPI_COLUMNS: tuple[str, ...] = (
     "grid_import_kwh",
     "curtailment_kwh",
     "battery_cycles",
+    "battery_degradation_cny",
+    "dr_events",
+    "dr_reduction_kwh",
+    "dr_compensation_cny",
     "soc_start_kwh",
     "jobs_on_time",
     "jobs_total",
@@ -265,7 +319,8 @@ class DispatchResult:
 
     - ``status``: ``optimal`` | ``infeasible`` | ``time_limit`` | ``unbounded`` | ``error``.
       ``time_limit`` with a plan means a feasible, not proven optimal, solution.
-    - ``objective``: CNY (energy − export revenue + demand charge + carbon cost + backup cost).
+    - ``objective``: CNY (energy − export revenue + demand charge + carbon cost + backup cost
+      + battery degradation − demand-response compensation).
     - ``plan``: one row per site × step, columns :data:`PLAN_COLUMNS` (kW, kWh, CNY/kWh, kg/kWh).
       ``marginal_price_cny_per_kwh`` is the dual of the site's power-balance row per kWh: the
       cost of one more kWh of facility load at that step (LP; for MILP from the LP with integers

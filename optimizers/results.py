@@ -244,7 +244,8 @@ def kpi_table(
         energy_cost = float(imp @ p["price_cny_per_kwh"]) * dt
         export_rev = float(p["grid_export_kw"] @ export_price) * dt
         backup_kwh = float(backup.sum()) * dt
-        backup_cost = backup_kwh * site.backup_cost_cny_per_kwh
+        starts = backup_starts(site, backup) if problem.options.is_milp else 0
+        backup_cost = backup_kwh * site.backup_cost_cny_per_kwh + starts * site.backup_startup_cny
         peak_kw = float(imp.max()) if n else 0.0
         demand = site.demand_charge_cny_per_kw * max(peak_kw, site.peak_floor_kw)
         kg = float(imp @ p["carbon_kg_per_kwh"]) * dt + backup_kwh * site.backup_kg_per_kwh
@@ -257,11 +258,18 @@ def kpi_table(
         )
         pue_realised = facility_kwh / it_kwh if it_kwh > 0 else float("nan")
         cap = site.battery.energy_kwh if site.battery is not None else 0.0
+        discharge_kwh = float(p["battery_discharge_kw"].sum()) * dt
+        degradation = discharge_kwh * (
+            site.battery.degradation_cost_cny_per_kwh if site.battery is not None else 0.0
+        )
+        dr_kwh, dr_cny = dr_settlement(site, imp)
         mine = [j for j, s in job_site.items() if s == sid]
         target = site.green_share_target
         row = {
             "site_id": sid,
-            "cost_cny": energy_cost - export_rev + backup_cost + demand + carbon_cost,
+            "cost_cny": (
+                energy_cost - export_rev + backup_cost + demand + carbon_cost + degradation - dr_cny
+            ),
             "energy_cost_cny": energy_cost,
             "export_revenue_cny": export_rev,
             "backup_cost_cny": backup_cost,
@@ -271,6 +279,7 @@ def kpi_table(
                 site.backup_kg_per_kwh if site.backup_gen_kw > 0 else float("nan")
             ),
             "backup_factor": site.backup_factor if site.backup_gen_kw > 0 else None,
+            "backup_starts": starts,
             "demand_charge_cny": demand,
             "carbon_cost_cny": carbon_cost,
             "tco2": kg / 1000.0,
@@ -285,9 +294,11 @@ def kpi_table(
             "it_kwh": it_kwh,
             "grid_import_kwh": float(imp.sum()) * dt,
             "curtailment_kwh": float((p["pv_curtailed_kw"] + p["wind_curtailed_kw"]).sum()) * dt,
-            "battery_cycles": (
-                float(p["battery_discharge_kw"].sum()) * dt / cap if cap > 0 else 0.0
-            ),
+            "battery_cycles": discharge_kwh / cap if cap > 0 else 0.0,
+            "battery_degradation_cny": degradation,
+            "dr_events": len(site.dr_events),
+            "dr_reduction_kwh": dr_kwh,
+            "dr_compensation_cny": dr_cny,
             "soc_start_kwh": (
                 soc_start_kwh[sid]
                 if soc_start_kwh is not None
@@ -312,7 +323,32 @@ def kpi_table(
     data["jobs_on_time"] = np.asarray(out["jobs_on_time"], dtype=np.int64)
     data["jobs_total"] = np.asarray(out["jobs_total"], dtype=np.int64)
     data["jobs_clipped"] = np.asarray(out["jobs_clipped"], dtype=np.int64)
+    data["dr_events"] = np.asarray(out["dr_events"], dtype=np.int64)
+    data["backup_starts"] = np.asarray(out["backup_starts"], dtype=np.int64)
     return pd.DataFrame({c: data[c] for c in KPI_COLUMNS})
+
+
+def backup_starts(site: Site, backup_kw: np.ndarray) -> int:
+    """Starts of the backup generator in the plan: a running step (above the 1 % / minimum-load
+    floor that "on" implies, MILP) after a step where it did not run."""
+    run = np.asarray(backup_kw, dtype=float) > 1e-6 * max(1.0, site.backup_gen_kw)
+    prev = np.concatenate([[False], run[:-1]])
+    return int((run & ~prev).sum())
+
+
+def dr_settlement(site: Site, grid_import_kw: np.ndarray) -> tuple[float, float]:
+    """kWh below the baseline and the compensation (CNY) of the site's demand-response events,
+    from the planned import (the paid steps of ``DemandResponseEvent``: cap ≤ baseline)."""
+    kwh = cny = 0.0
+    for ev in site.dr_events:
+        if ev.compensation_cny_per_kwh <= 0:
+            continue
+        imp = grid_import_kw[ev.start : ev.end]
+        paid = ev.cap_kw <= ev.baseline_kw + 1e-9
+        red = float(np.clip(ev.baseline_kw - imp, 0.0, None)[paid].sum()) * site.step_hours
+        kwh += red
+        cny += red * ev.compensation_cny_per_kwh
+    return kwh, cny
 
 
 _KPI_NON_FLOAT = frozenset(
@@ -322,6 +358,8 @@ _KPI_NON_FLOAT = frozenset(
         "jobs_on_time",
         "jobs_total",
         "jobs_clipped",
+        "dr_events",
+        "backup_starts",
         "backup_factor",
         "forecast_fallback",
     }

@@ -15,7 +15,7 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ import yaml
 from carbon.config import TZ
 from carbon.domain.codes import is_valid_uscc
 from optimizers import inputs
+
+if TYPE_CHECKING:
+    from optimizers.problem import DemandResponseEvent
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "yancheng_dc.yaml"
 
@@ -75,6 +78,7 @@ _SITE_KEYS = {
     "backup",
     "green_purchase_kwh_per_day",
     "jobs",
+    "demand_response",
 }
 _GRID_KEYS = {
     "import_max_kw",
@@ -92,6 +96,8 @@ _BACKUP_KEYS = {
     "min_load",
     "run",
     "factor_version",
+    "startup_cny",
+    "min_up",
 }
 # Defaults of a backup generator given only by its size (``backup_gen_kw: N`` or
 # ``backup: {kw: N}``); illustrative, not official: set them from the site's fuel contract and
@@ -112,6 +118,18 @@ _BATTERY_KEYS = {
     "soc_init",
     "soc_min",
     "soc_max",
+    "degradation_cost_cny_per_kwh",
+    "max_cycles_per_day",
+}
+_DR_KEYS = {
+    "event_id",
+    "start",
+    "end",
+    "cap_kw",
+    "reduction_kw",
+    "baseline_kw",
+    "compensation_cny_per_kwh",
+    "reason",
 }
 _JOB_KEYS = {
     "job_id",
@@ -283,6 +301,8 @@ def _validate_battery(b: Any, key: str) -> None:
         )
     else:
         soc_init = _num(b, "soc_init", key, default=0.5, lo=0, hi=1)
+    _num(b, "degradation_cost_cny_per_kwh", key, lo=0)
+    _num(b, "max_cycles_per_day", key, lo=0, lo_open=True)
     if soc_min >= soc_max:
         raise ScenarioError(f"{key}.soc_min", f"must be < soc_max ({soc_max:g}), got {soc_min:g}")
     if soc_init is not None and not soc_min <= soc_init <= soc_max:
@@ -393,6 +413,9 @@ def _validate_backup(s: dict, key: str) -> None:
     _num(b, "fuel_g_per_kwh", bk, lo=0, lo_open=True, hi=1000)
     _num(b, "om_cny_per_kwh", bk, lo=0)
     _num(b, "min_load", bk, lo=0, hi=1)
+    _num(b, "startup_cny", bk, lo=0)
+    if "min_up" in b and parse_duration_hours(b["min_up"], f"{bk}.min_up") <= 0:
+        raise ScenarioError(f"{bk}.min_up", "must be > 0")
     if b.get("run", "grid_limited") not in ("grid_limited", "economic"):
         raise ScenarioError(f"{bk}.run", f"must be grid_limited or economic, got {b['run']!r}")
     if "factor_version" in b and not isinstance(b["factor_version"], str):
@@ -438,6 +461,84 @@ def import_limit_kw(spec: dict, index: pd.DatetimeIndex, days: int) -> np.ndarra
             b = _when(lim["end"], index, day)
             hit = (starts < b) & (starts + step > a)
             out[hit] = np.minimum(out[hit], float(lim["import_max_kw"]))
+    return out
+
+
+def _validate_demand_response(events: Any, key: str) -> None:
+    if not isinstance(events, list):
+        raise ScenarioError(key, "must be a list of {event_id, start, end, cap_kw | reduction_kw}")
+    seen: set[str] = set()
+    for i, ev in enumerate(events):
+        k = f"{key}[{i}]"
+        ev = _mapping(ev, k)
+        _unknown(ev, _DR_KEYS, k)
+        eid = ev.get("event_id")
+        if not isinstance(eid, str) or not eid:
+            raise ScenarioError(f"{k}.event_id", "is required (a non-empty string)")
+        if eid in seen:
+            raise ScenarioError(f"{k}.event_id", f"duplicate event id {eid!r}")
+        seen.add(eid)
+        for t in ("start", "end"):
+            if t not in ev:
+                raise ScenarioError(f"{k}.{t}", "is required")
+            _check_time(ev[t], f"{k}.{t}")
+        a, b = _clock_hours(ev["start"]), _clock_hours(ev["end"])
+        if a is not None and b is not None and b <= a:
+            raise ScenarioError(f"{k}.end", f"must be after start {ev['start']}")
+        if ("cap_kw" in ev) == ("reduction_kw" in ev):
+            raise ScenarioError(k, "give exactly one of cap_kw (有序用电 cap) or reduction_kw")
+        _num(ev, "cap_kw", k, lo=0)
+        _num(ev, "reduction_kw", k, lo=0, lo_open=True)
+        _num(ev, "baseline_kw", k, lo=0)
+        _num(ev, "compensation_cny_per_kwh", k, lo=0)
+
+
+def demand_response_events(
+    spec: dict, index: pd.DatetimeIndex, days: int, fixed_kw: np.ndarray
+) -> list[DemandResponseEvent]:
+    """The site's ``demand_response`` events as steps of the plan (clock windows repeat every
+    plan day, as one event per day ``<id>@<date>``; ISO windows are one-off, and an event outside
+    the horizon is left out). The baseline is ``baseline_kw`` when given, else the fixed facility
+    load PUE·IT base of each step (docs/dispatch.md)."""
+    from optimizers.problem import DemandResponseEvent
+
+    out: list[DemandResponseEvent] = []
+    step = index[1] - index[0] if len(index) > 1 else pd.Timedelta(index.freq)
+    for ev in spec.get("demand_response", []) or []:
+        repeat = _is_clock(ev["start"]) and _is_clock(ev["end"])
+        for day in range(days if repeat else 1):
+            a = _when(ev["start"], index, day)
+            b = _when(ev["end"], index, day)
+            hit = np.flatnonzero((index < b) & (index + step > a))
+            if not len(hit):
+                continue
+            lo, hi = int(hit[0]), int(hit[-1]) + 1
+            base = (
+                np.full(hi - lo, float(ev["baseline_kw"]))
+                if ev.get("baseline_kw") is not None
+                else np.asarray(fixed_kw[lo:hi], dtype=float)
+            )
+            if "cap_kw" in ev:
+                cap, kind = np.full(hi - lo, float(ev["cap_kw"])), "cap"
+            else:
+                cap, kind = np.clip(base - float(ev["reduction_kw"]), 0.0, None), "reduction"
+            eid = (
+                ev["event_id"]
+                if not repeat or day == 0
+                else (f"{ev['event_id']}@{index[0].date() + pd.Timedelta(days=day)}")
+            )
+            out.append(
+                DemandResponseEvent(
+                    event_id=eid,
+                    start=lo,
+                    end=hi,
+                    cap_kw=cap,
+                    baseline_kw=base,
+                    compensation_cny_per_kwh=float(ev.get("compensation_cny_per_kwh", 0.0) or 0.0),
+                    kind=kind,
+                    reason=str(ev.get("reason", "") or ""),
+                )
+            )
     return out
 
 
@@ -488,6 +589,7 @@ def _validate_site(s: Any, key: str, tariffs: dict) -> None:
         if a is not None and b is not None and b <= a:
             raise ScenarioError(f"{lk}.end", f"must be after start {lim['start']}")
     _validate_backup(s, key)
+    _validate_demand_response(s.get("demand_response", []), f"{key}.demand_response")
 
     it = _mapping(s.get("it_load"), f"{key}.it_load")
     _unknown(it, {"source", "base_kw", "profile", "file", "column"}, f"{key}.it_load")
@@ -1084,7 +1186,7 @@ def plan_window(
     return d, days, inputs.step_index(d, days, scenario.freq)
 
 
-def _backup_fields(spec: dict, year: int, key: str) -> dict[str, Any]:
+def _backup_fields(spec: dict, year: int, key: str, step_h: float = 1.0) -> dict[str, Any]:
     """``Site`` fields of a site's backup generator: cost CNY/kWh = fuel price (CNY/t) × specific
     fuel consumption (g/kWh) / 10^6 + O&M; emissions kgCO2/kWh = g/kWh × diesel factor (tCO2/t)
     / 1000, the factor from the factor library (its id and version kept for traceability)."""
@@ -1102,6 +1204,10 @@ def _backup_fields(spec: dict, year: int, key: str) -> dict[str, Any]:
         + float(b["om_cny_per_kwh"]),
         "backup_kg_per_kwh": g * f.value / 1000.0,
         "backup_min_load": float(b["min_load"]),
+        "backup_startup_cny": float(b.get("startup_cny", 0.0) or 0.0),
+        "backup_min_up_steps": max(
+            1, math.ceil(parse_duration_hours(b.get("min_up", 0), f"{key}.min_up") / step_h - 1e-9)
+        ),
         "backup_rule": b["run"],
         "backup_factor": f"{f.factor_id} {f.factor_version}",
     }
@@ -1177,9 +1283,12 @@ def _build_problem(scenario, plan_date, horizon, home, milp, carbon_price):
                     keys=[scenario.job_key(j) for j in site_jobs],
                     notes=notes,
                 ),
-                **_backup_fields(spec, _d.year, f"sites.{spec['site_id']}"),
+                **_backup_fields(spec, _d.year, f"sites.{spec['site_id']}", sh),
                 green_purchase_kwh=float(spec.get("green_purchase_kwh_per_day", 0.0) or 0.0) * days,
                 forecast_fallback=bool(si.fallbacks),
+                dr_events=demand_response_events(
+                    spec, index, days, np.asarray(si.pue, dtype=float) * si.it_kw
+                ),
             )
         )
     opts = scenario.raw.get("options", {}) or {}

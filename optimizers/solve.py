@@ -364,6 +364,26 @@ def describe(
             f"emission_cap {problem.options.emission_cap_t} tCO2e ({where}): "
             f"needs {amount:,.3f} tCO2e more"
         )
+    if kind == "demand_response" and site is not None:
+        ev = next(e for e in sites[site].dr_events if e.event_id == item)
+        what = (
+            f"cap {float(ev.cap_kw.min()):,.1f} kW"
+            if ev.kind == "cap"
+            else f"reduction to {float(ev.cap_kw.min()):,.1f} kW below the baseline"
+        )
+        return (
+            f"demand_response event {item} at site {site} ({where}"
+            + (f", {ev.reason}" if ev.reason else "")
+            + f"): the {what} cannot be met, grid import over it by up to {peak:,.1f} kW "
+            "(the fixed load less PV, wind, battery and backup is higher)"
+        )
+    if kind == "battery_cycles":
+        s = sites[site] if site else None
+        lim = s.battery.max_cycles_per_day if s and s.battery else None
+        return (
+            f"battery_cycles at site {site} (days {step_ranges(steps)}): the limit of {lim:g} "
+            f"cycles/day is exceeded by {amount:,.1f} kWh of discharge"
+        )
     if kind == "battery_end_soc":
         return f"battery_end_soc at site {site}: ending SOC short by {amount:,.1f} kWh"
     label = f"{kind}" + (f" of {item}" if item else "") + (f" at site {site}" if site else "")
@@ -456,6 +476,7 @@ def window_problem(
                 carbon_kg_per_kwh=cut(s.carbon_kg_per_kwh),
                 export_price_cny_per_kwh=cut(s.export_price_cny_per_kwh),
                 battery=bat,
+                dr_events=[c for e in s.dr_events if (c := e.clipped(a, b)) is not None],
                 jobs=window_jobs(s.jobs),
                 green_purchase_kwh=s.green_purchase_kwh * (b - a) / n,
                 peak_floor_kw=max(s.peak_floor_kw, peak_kw[s.site_id]),

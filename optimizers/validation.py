@@ -76,6 +76,22 @@ def validate(problem: Problem) -> list[str]:
                 f"({s.backup_min_load:.0%} of {s.backup_gen_kw:g} kW) is relaxed; set "
                 "Options(milp=True) to enforce it"
             )
+        if s.backup_startup_cny < 0 or s.backup_min_up_steps < 1:
+            raise ValueError(f"site {s.site_id}: backup start-up cost < 0 or min up-time < 1")
+        if (
+            s.backup_gen_kw > 0
+            and (s.backup_startup_cny > 0 or s.backup_min_up_steps > 1)
+            and not problem.options.is_milp
+            and backup_allowed(s, n).any()
+        ):
+            warnings.append(
+                f"LP mode: the backup generator's start-up cost ({s.backup_startup_cny:g} CNY) "
+                f"and minimum up-time ({s.backup_min_up_steps} steps) at site {s.site_id} are "
+                "not modelled; set Options(milp=True) to enforce them"
+            )
+        for ev in s.dr_events:
+            if not 0 <= ev.start < ev.end <= n or len(ev.cap_kw) != ev.end - ev.start:
+                raise ValueError(f"site {s.site_id}: demand-response event {ev.event_id} steps")
         if s.green_share_target is not None and not 0 <= s.green_share_target <= 1:
             raise ValueError(f"site {s.site_id}: green_share_target must be in [0, 1]")
         b = s.battery

@@ -5,7 +5,8 @@ run, :func:`backup_allowed`), battery ``charge``, ``discharge`` and ``soc`` (kWh
 step); ``peak`` (kW, one per site, only with a demand charge); ``job`` (kW of each job at each
 allowed site and step of its window).  The MILP indicator variables (``battery_mode``,
 ``job_on``, ``job_start``, ``backup_on``) are added with their constraints in
-``optimizers.constraints``.
+``optimizers.constraints``. ``dr_reduction`` (kW below a demand-response event's baseline, paid
+at its compensation price) exists per event in the steps where it is paid.
 """
 
 from __future__ import annotations
@@ -74,6 +75,15 @@ def add_site_variables(m: LinearModel, site: Site, n: int) -> None:
         m.add_vars("soc", sid, steps, b.soc_min * b.energy_kwh, b.soc_max * b.energy_kwh)
     if site.demand_charge_cny_per_kw > 0:
         m.add_vars("peak", sid, np.array([-1]), site.peak_floor_kw, INF)
+    for ev in site.dr_events:
+        # kW below the event's baseline (paid): only in steps whose cap is at or below the
+        # baseline (DemandResponseEvent), bounded by the baseline
+        steps_ev = np.arange(ev.start, ev.end)
+        paid = (ev.cap_kw <= ev.baseline_kw + 1e-9) & (ev.compensation_cny_per_kwh > 0)
+        if paid.any():
+            m.add_vars(
+                "dr_reduction", sid, steps_ev[paid], 0.0, ev.baseline_kw[paid], item=ev.event_id
+            )
 
 
 def add_job_variables(m: LinearModel, problem: Problem) -> None:
