@@ -19,11 +19,15 @@ same columns (names and types, in order) and the same rows as a multiset (``EXCE
 ways), without the columns of ``WAREHOUSE_VOLATILE``: the run's build id and what is derived from it
 (``ledger_entries.entry_id`` hashes the build id), plan and alert wall-clock times.
 
-DOUBLE columns are compared exactly first. When only DOUBLE figures differ, the table is compared
-again with every DOUBLE rounded to 12 significant digits and reported as ``equal to 12 significant
-digits (DOUBLE sums)`` — DuckDB's parallel SUM adds in no fixed order, so two runs of the SAME code
-may differ in the last bits of a summed DOUBLE — but still counted as a difference, so the exit code
-stays honest; ``--double-digits 12`` accepts it.
+DOUBLE columns are compared exactly: two builds of the same code from the same lake give the same
+bits (docs/ledgers.md, "Determinism": every DOUBLE sum adds in a fixed order or exactly;
+``tests/ledgers/test_determinism.py`` runs this script on two builds and wants exit 0). When only
+DOUBLE figures differ, the table is compared again with every DOUBLE rounded to 12 significant
+digits and reported as ``equal to 12 significant digits (DOUBLE sums)`` — what a home built by code
+from before the determinism fixes shows against one built after (the old models added in whatever
+order DuckDB's threads finished) — but still counted as a difference, so the exit code stays
+honest; ``--double-digits 12`` accepts it. ``--rows N`` prints up to N differing rows per table
+(only in A / only in B), to see what differs.
 """
 
 from __future__ import annotations
@@ -124,7 +128,7 @@ def _rounded(relation: str, cols: list[tuple[str, str]], digits: int = 12) -> st
 
 
 def compare_warehouse(
-    a: Path, b: Path, schemas: list[str], double_digits: int | None = None
+    a: Path, b: Path, schemas: list[str], double_digits: int | None = None, rows: int = 0
 ) -> tuple[list[str], list[str]]:
     diffs: list[str] = []
     notes: list[str] = []
@@ -156,6 +160,10 @@ def compare_warehouse(
             (notes if double_digits and double_digits <= 12 else diffs).append(msg)
             continue
         diffs.append(f"{s}.{t}: {d[0]} rows only in A, {d[1]} only in B (of {n})")
+        if rows:
+            for side, (x, y) in (("A", (qa, qb)), ("B", (qb, qa))):
+                for r in con.execute(f"{x} except all {y} limit {int(rows)}").fetchall():
+                    diffs.append(f"  only in {side}: {r}")
     notes.insert(
         0,
         f"warehouse: {exact} of {len(set(ta) & set(tb))} tables in {','.join(schemas)}"
@@ -176,16 +184,18 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="accept DOUBLE columns equal to this many significant digits (at most 12)",
     )
+    ap.add_argument("--rows", type=int, default=0, help="print up to N differing rows per table")
     args = ap.parse_args(argv)
     d1, n1 = compare_lake(args.home_a, args.home_b)
     d2, n2 = compare_warehouse(
-        args.home_a, args.home_b, args.schemas.split(","), args.double_digits
+        args.home_a, args.home_b, args.schemas.split(","), args.double_digits, args.rows
     )
     for line in n1 + n2:
         print("  " + line)
     for line in d1 + d2:
         print("DIFF " + line)
-    print("identical" if not (d1 or d2) else f"{len(d1) + len(d2)} differences")
+    n = sum(not line.startswith("  ") for line in d1 + d2)
+    print("identical" if not (d1 or d2) else f"{n} differences")
     return 0 if not (d1 or d2) else 1
 
 
