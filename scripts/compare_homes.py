@@ -127,6 +127,39 @@ def _rounded(relation: str, cols: list[tuple[str, str]], digits: int = 12) -> st
     return f"select {', '.join(parts)} from {relation}"
 
 
+def _max_relative(con, ra: str, rb: str, cols: list[tuple[str, str]]) -> tuple[float, float] | None:
+    """When the non-DOUBLE columns identify the rows (unique, the same keys on both sides): the
+    largest relative and the largest absolute difference of a DOUBLE between the two sides; else
+    None."""
+    keys = [f'"{c}"' for c, typ in cols if typ != "DOUBLE"]
+    dbl = [f'"{c}"' for c, typ in cols if typ == "DOUBLE"]
+    if not keys or not dbl:
+        return None
+    k = ", ".join(keys)
+    for r in (ra, rb):
+        n, u = con.execute(f"select count(*), count(distinct ({k})) from {r}").fetchone()
+        if n != u:
+            return None
+    on = " and ".join(f"x.{c} is not distinct from y.{c}" for c in keys)
+    n_a, n_b, n_j = con.execute(
+        f"select (select count(*) from {ra}), (select count(*) from {rb}),"
+        f" (select count(*) from {ra} x join {rb} y on {on})"
+    ).fetchone()
+    if not n_a == n_b == n_j:
+        return None
+    terms = ", ".join(
+        f"coalesce(abs(x.{c} - y.{c}) / nullif(greatest(abs(x.{c}), abs(y.{c})), 0), 0)"
+        f" + case when (x.{c} is null) <> (y.{c} is null) then 1e300 else 0 end"
+        for c in dbl
+    )
+    absd = ", ".join(f"coalesce(abs(x.{c} - y.{c}), 0)" for c in dbl)
+    g = "greatest" if len(dbl) > 1 else ""
+    m, a = con.execute(
+        f"select max({g}({terms})), max({g}({absd})) from {ra} x join {rb} y on {on}"
+    ).fetchone()
+    return None if m is None or m >= 1e300 else (float(m), float(a))
+
+
 def compare_warehouse(
     a: Path, b: Path, schemas: list[str], double_digits: int | None = None, rows: int = 0
 ) -> tuple[list[str], list[str]]:
@@ -158,6 +191,14 @@ def compare_warehouse(
         ) == (0, 0):
             msg = f"{s}.{t}: {d[0]}/{d[1]} rows differ exactly, equal to 12 significant digits (DOUBLE sums)"
             (notes if double_digits and double_digits <= 12 else diffs).append(msg)
+            continue
+        rel = _max_relative(con, f"wa.{s}.{t}", f"wb.{s}.{t}", cols)
+        if rel is not None:
+            diffs.append(
+                f"{s}.{t}: {d[0]}/{d[1]} rows differ exactly; the same rows by every non-DOUBLE"
+                f" column, DOUBLEs differ by at most {rel[0]:.1e} relative, {rel[1]:.1e} absolute"
+                " (DOUBLE sums)"
+            )
             continue
         diffs.append(f"{s}.{t}: {d[0]} rows only in A, {d[1]} only in B (of {n})")
         if rows:
