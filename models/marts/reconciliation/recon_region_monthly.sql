@@ -51,21 +51,22 @@ top_down_ref as (
 ),
 meters as (
     select t.ancestor_code as region_code, e.month,
-        sum(e.kwh order by e.kwh) filter (where e.account_type = 'household') as household_kwh_metered,
-        sum(least(e.green_kwh, e.kwh) order by least(e.green_kwh, e.kwh)) filter (where e.account_type in ('enterprise', 'datacenter')) as green_kwh_metered
+        cast(sum(cast(e.kwh as {{ kwh_decimal() }})) filter (where e.account_type = 'household') as double) as household_kwh_metered,
+        cast(sum(cast(least(e.green_kwh, e.kwh) as {{ kwh_decimal() }})) filter (where e.account_type in ('enterprise', 'datacenter')) as double)
+            as green_kwh_metered
     from {{ ref('int_elec__account_monthly') }} as e join tree as t on t.region_code = e.region_code
     where e.missing is null  -- excluded rows: recon_exceptions
     group by all
 ),
 counted as (
     select t.ancestor_code as region_code, m.month,
-        sum(m.green_kwh_deducted order by m.green_kwh_deducted) as green_kwh_deducted
+        cast(sum(cast(m.green_kwh_deducted as {{ kwh_decimal() }})) as double) as green_kwh_deducted
     from {{ ref('ent_enterprise_emissions_monthly') }} as m join tree as t on t.region_code = m.region_code
     group by all
 ),
 household_counted as (
     -- household kWh the government ledger counts: one figure per county, from the same meters
-    select t.ancestor_code as region_code, e.month, sum(e.kwh order by e.kwh) as household_kwh_counted,
+    select t.ancestor_code as region_code, e.month, cast(sum(cast(e.kwh as {{ kwh_decimal() }})) as double) as household_kwh_counted,
         count(*) filter (where e.account_id in (select uscc from ent)) as household_ids_in_enterprise_ledger
     from {{ ref('int_elec__account_monthly') }} as e join tree as t on t.region_code = e.region_code
     where e.account_type = 'household' and e.missing is null
