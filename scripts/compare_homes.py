@@ -19,11 +19,15 @@ same columns (names and types, in order) and the same rows as a multiset (``EXCE
 ways), without the columns of ``WAREHOUSE_VOLATILE``: the run's build id and what is derived from it
 (``ledger_entries.entry_id`` hashes the build id), plan and alert wall-clock times.
 
-DOUBLE columns are compared exactly first. When only DOUBLE figures differ, the table is compared
-again with every DOUBLE rounded to 12 significant digits and reported as ``equal to 12 significant
-digits (DOUBLE sums)`` — DuckDB's parallel SUM adds in no fixed order, so two runs of the SAME code
-may differ in the last bits of a summed DOUBLE — but still counted as a difference, so the exit code
-stays honest; ``--double-digits 12`` accepts it.
+DOUBLE columns are compared exactly: two builds of the same code from the same lake give the same
+bits (docs/ledgers.md, "Determinism": every DOUBLE sum adds in a fixed order or exactly;
+``tests/ledgers/test_determinism.py`` runs this script on two builds and wants exit 0). When only
+DOUBLE figures differ, the table is compared again with every DOUBLE rounded to 12 significant
+digits and reported as ``equal to 12 significant digits (DOUBLE sums)`` — what a home built by code
+from before the determinism fixes shows against one built after (the old models added in whatever
+order DuckDB's threads finished) — but still counted as a difference, so the exit code stays
+honest; ``--double-digits 12`` accepts it. ``--rows N`` prints up to N differing rows per table
+(only in A / only in B), to see what differs.
 """
 
 from __future__ import annotations
@@ -123,8 +127,41 @@ def _rounded(relation: str, cols: list[tuple[str, str]], digits: int = 12) -> st
     return f"select {', '.join(parts)} from {relation}"
 
 
+def _max_relative(con, ra: str, rb: str, cols: list[tuple[str, str]]) -> tuple[float, float] | None:
+    """When the non-DOUBLE columns identify the rows (unique, the same keys on both sides): the
+    largest relative and the largest absolute difference of a DOUBLE between the two sides; else
+    None."""
+    keys = [f'"{c}"' for c, typ in cols if typ != "DOUBLE"]
+    dbl = [f'"{c}"' for c, typ in cols if typ == "DOUBLE"]
+    if not keys or not dbl:
+        return None
+    k = ", ".join(keys)
+    for r in (ra, rb):
+        n, u = con.execute(f"select count(*), count(distinct ({k})) from {r}").fetchone()
+        if n != u:
+            return None
+    on = " and ".join(f"x.{c} is not distinct from y.{c}" for c in keys)
+    n_a, n_b, n_j = con.execute(
+        f"select (select count(*) from {ra}), (select count(*) from {rb}),"
+        f" (select count(*) from {ra} x join {rb} y on {on})"
+    ).fetchone()
+    if not n_a == n_b == n_j:
+        return None
+    terms = ", ".join(
+        f"coalesce(abs(x.{c} - y.{c}) / nullif(greatest(abs(x.{c}), abs(y.{c})), 0), 0)"
+        f" + case when (x.{c} is null) <> (y.{c} is null) then 1e300 else 0 end"
+        for c in dbl
+    )
+    absd = ", ".join(f"coalesce(abs(x.{c} - y.{c}), 0)" for c in dbl)
+    g = "greatest" if len(dbl) > 1 else ""
+    m, a = con.execute(
+        f"select max({g}({terms})), max({g}({absd})) from {ra} x join {rb} y on {on}"
+    ).fetchone()
+    return None if m is None or m >= 1e300 else (float(m), float(a))
+
+
 def compare_warehouse(
-    a: Path, b: Path, schemas: list[str], double_digits: int | None = None
+    a: Path, b: Path, schemas: list[str], double_digits: int | None = None, rows: int = 0
 ) -> tuple[list[str], list[str]]:
     diffs: list[str] = []
     notes: list[str] = []
@@ -155,7 +192,19 @@ def compare_warehouse(
             msg = f"{s}.{t}: {d[0]}/{d[1]} rows differ exactly, equal to 12 significant digits (DOUBLE sums)"
             (notes if double_digits and double_digits <= 12 else diffs).append(msg)
             continue
+        rel = _max_relative(con, f"wa.{s}.{t}", f"wb.{s}.{t}", cols)
+        if rel is not None:
+            diffs.append(
+                f"{s}.{t}: {d[0]}/{d[1]} rows differ exactly; the same rows by every non-DOUBLE"
+                f" column, DOUBLEs differ by at most {rel[0]:.1e} relative, {rel[1]:.1e} absolute"
+                " (DOUBLE sums)"
+            )
+            continue
         diffs.append(f"{s}.{t}: {d[0]} rows only in A, {d[1]} only in B (of {n})")
+        if rows:
+            for side, (x, y) in (("A", (qa, qb)), ("B", (qb, qa))):
+                for r in con.execute(f"{x} except all {y} limit {int(rows)}").fetchall():
+                    diffs.append(f"  only in {side}: {r}")
     notes.insert(
         0,
         f"warehouse: {exact} of {len(set(ta) & set(tb))} tables in {','.join(schemas)}"
@@ -176,16 +225,18 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="accept DOUBLE columns equal to this many significant digits (at most 12)",
     )
+    ap.add_argument("--rows", type=int, default=0, help="print up to N differing rows per table")
     args = ap.parse_args(argv)
     d1, n1 = compare_lake(args.home_a, args.home_b)
     d2, n2 = compare_warehouse(
-        args.home_a, args.home_b, args.schemas.split(","), args.double_digits
+        args.home_a, args.home_b, args.schemas.split(","), args.double_digits, args.rows
     )
     for line in n1 + n2:
         print("  " + line)
     for line in d1 + d2:
         print("DIFF " + line)
-    print("identical" if not (d1 or d2) else f"{len(d1) + len(d2)} differences")
+    n = sum(not line.startswith("  ") for line in d1 + d2)
+    print("identical" if not (d1 or d2) else f"{n} differences")
     return 0 if not (d1 or d2) else 1
 
 

@@ -189,11 +189,12 @@ def meter_series(ctx: Context, window_days: int) -> tuple[list[dt.date], pd.Data
     ctx.con.register("_keys", keys)
     df = ctx.con.execute(
         f"""
-        select e.account_id as uscc, cast(e.date as date) as date, sum(e.kwh) as kwh
+        select e.account_id as uscc, cast(e.date as date) as date, sum(e.kwh order by e.kwh) as kwh
         from read_parquet('{g}', hive_partitioning=true) e
         join _keys k on k.uscc = e.account_id
         where cast(e.date as date) between ? and ?
         group by all
+        order by uscc, date
         """,
         [first, last],
     ).df()
@@ -249,6 +250,7 @@ def _quarantined_reads(
         join _cand c on c.account_id = q.account_id
         where try_cast(q.date as date) between ? and ?
         group by c.uscc, d{row}
+        order by c.uscc, d{row}
         """,
         [first, last],
     ).df()
@@ -600,6 +602,7 @@ def _plans(ctx: Context, rule: Rule) -> pd.DataFrame:
         f"""
         select * from dispatch_site_daily
         where plan_date >= (select max(plan_date) from dispatch_site_daily) - interval {rule.window_days - 1} day
+        order by site_id, plan_date
         """
     )
 
@@ -648,6 +651,7 @@ def green_share_low(rule: Rule, ctx: Context) -> list[Hit]:
                         "green_share_target": r.green_share_target,
                     },
                     f"dispatch_site_daily?site_id={r.site_id}&plan_date={p}",
+                    episode=p,  # a plan day is its own finding (as plan_failed), not the run's clock
                     subject_name=str(r.uscc),
                 )
             )
@@ -670,6 +674,7 @@ def pue_high(rule: Rule, ctx: Context) -> list[Hit]:
                     p,
                     {"pue_planned": round(r.pue_realised, 4), "pue_target": r.pue_target},
                     f"dispatch_site_daily?site_id={r.site_id}&plan_date={p}",
+                    episode=p,  # a plan day is its own finding (as plan_failed), not the run's clock
                     subject_name=str(r.uscc),
                 )
             )

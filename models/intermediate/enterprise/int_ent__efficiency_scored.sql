@@ -6,7 +6,7 @@ with base as (
 ),
 industry as (
     select industry_code, period,
-        sum(tco2e_net) / nullif(sum(value_added_10k_cny), 0) as industry_avg_l,
+        sum(tco2e_net order by tco2e_net) / nullif(sum(value_added_10k_cny order by value_added_10k_cny), 0) as industry_avg_l,
         count(*) as industry_n
     from base group by all
 )

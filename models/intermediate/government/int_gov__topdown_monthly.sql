@@ -84,12 +84,12 @@ select
     e.sector_code,
     'process' as fuel_code,
     'scope1_process' as scope,
-    sum(p.quantity) as quantity,
-    any_value(p.unit) as unit,
+    sum(p.quantity order by p.quantity) as quantity,
+    min(p.unit) as unit,
     p.factor_id,
-    any_value(p.factor_version) as factor_version,
-    sum(p.tco2) as tco2,
-    any_value(p.missing) as missing,
+    min(p.factor_version) as factor_version,
+    sum(p.tco2 order by p.tco2) as tco2,
+    min(p.missing) as missing,
     'industrial_activity/month=' || p.month || '/process|' || t.ancestor_code || '|'
         || e.sector_code || '|' || p.product_code as activity_ref
 from {{ ref('int_ent__process_emissions') }} as p

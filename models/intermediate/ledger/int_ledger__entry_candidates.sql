@@ -72,10 +72,11 @@ government as (
     where account_type = 'public' and missing is null
     union all
     select 'government', region_code, month, 'emission', 'scope2_electricity', 'CO2',
-        sum({%- if basis == 'location' %} tco2_location {%- else %} tco2_market_gross {%- endif %}),
+        {%- set hh_tco2 = 'tco2_location' if basis == 'location' else 'tco2_market_gross' %}
+        sum({{ hh_tco2 }} order by {{ hh_tco2 }}),
         'electricity_consumption/month=' || month || '/household|' || region_code,
-        any_value(factor_id),
-        any_value({%- if basis == 'location' %} location_factor_version {%- else %} market_factor_version {%- endif %})
+        min(factor_id),
+        min({%- if basis == 'location' %} location_factor_version {%- else %} market_factor_version {%- endif %})
     from {{ ref('int_elec__account_monthly') }}
     where account_type = 'household' and missing is null
     group by region_code, month

@@ -28,18 +28,18 @@ boundary as (
     where m.status = 'accepted'
 ),
 heat as (
-    select uscc, month, sum(gj_purchased) - sum(gj_exported) as heat_net_gj
+    select uscc, month, sum(gj_purchased order by gj_purchased) - sum(gj_exported order by gj_exported) as heat_net_gj
     from {{ ref('stg_lake__heat_consumption') }} group by all
 ),
 res as (
     select park_id, uscc, month,
-        sum(solid_waste_generated_t) as solid_waste_generated_t,
-        sum(solid_waste_utilised_t) as solid_waste_utilised_t,
-        sum(waste_heat_recoverable_gj) as waste_heat_recoverable_gj,
-        sum(waste_heat_recovered_gj) as waste_heat_recovered_gj,
-        sum(water_withdrawn_t) as water_withdrawn_t,
-        sum(water_reused_t) as water_reused_t,
-        sum(green_direct_kwh) as green_direct_kwh
+        sum(solid_waste_generated_t order by solid_waste_generated_t) as solid_waste_generated_t,
+        sum(solid_waste_utilised_t order by solid_waste_utilised_t) as solid_waste_utilised_t,
+        sum(waste_heat_recoverable_gj order by waste_heat_recoverable_gj) as waste_heat_recoverable_gj,
+        sum(waste_heat_recovered_gj order by waste_heat_recovered_gj) as waste_heat_recovered_gj,
+        sum(water_withdrawn_t order by water_withdrawn_t) as water_withdrawn_t,
+        sum(water_reused_t order by water_reused_t) as water_reused_t,
+        sum(green_direct_kwh order by green_direct_kwh) as green_direct_kwh
     from {{ ref('stg_lake__park_resource_use') }} group by all
 ),
 joined as (

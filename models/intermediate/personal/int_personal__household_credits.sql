@@ -132,7 +132,7 @@ trailing_mean as (
     select
         w.household_key,
         w.date,
-        sum(cast(e.kwh as {{ kwh_decimal() }})) as trailing_sum_kwh,
+        sum(cast(e.kwh as {{ kwh_decimal() }}) order by cast(e.kwh as {{ kwh_decimal() }})) as trailing_sum_kwh,
         count(e.kwh) as trailing_days
     from with_methodology as w
     inner join electricity as e

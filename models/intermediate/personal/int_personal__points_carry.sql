@@ -32,10 +32,10 @@ tail as (
     -- the previous build's events from s on (recomputed now)
     select
         account_id,
-        coalesce(sum(points) filter (where entry_type = 'reduction_credit'), 0) as earned,
-        coalesce(-sum(points) filter (where entry_type = 'redemption'), 0) as redeemed,
-        coalesce(-sum(points) filter (where entry_type = 'expiry'), 0) as expired,
-        sum(points) as net
+        coalesce(sum(points order by points) filter (where entry_type = 'reduction_credit'), 0) as earned,
+        coalesce(-sum(points order by points) filter (where entry_type = 'redemption'), 0) as redeemed,
+        coalesce(-sum(points order by points) filter (where entry_type = 'expiry'), 0) as expired,
+        sum(points order by points) as net
     from {{ old_events }}
     where event_date >= date '{{ w.from_date }}'
     group by account_id

@@ -40,7 +40,7 @@ carry as (
 ),
 
 accounts as (
-    select account_id, any_value(account_kind) as account_kind
+    select account_id, min(account_kind) as account_kind
     from (
         select account_id, account_kind from carry where account_kind <> 'unknown'
         union all
@@ -63,7 +63,7 @@ expiry_exposure as (
         e.account_id,
         e.expires_on,
         e.cum_earned - coalesce((
-            select sum(r.points)
+            select sum(r.points order by r.points)
             from redemptions as r
             where r.account_id = e.account_id and r.redemption_date < e.expires_on
         ), 0) as exposure

@@ -39,9 +39,9 @@ daily as (
         methodology_version,
         methodology_factor_id,
         pe_basis,
-        any_value(be_kgco2e_per_unit) as be_kgco2e_per_unit,
-        any_value(pe_kgco2e_per_unit) as pe_kgco2e_per_unit,
-        sum(quantity) as quantity,
+        min(be_kgco2e_per_unit) as be_kgco2e_per_unit,
+        min(pe_kgco2e_per_unit) as pe_kgco2e_per_unit,
+        sum(quantity order by quantity) as quantity,
         count(*) as n_records
     from credited
     group by all

@@ -11,7 +11,7 @@ with snap as (
     qualify row_number() over (partition by h.household_key, m.month order by h.snapshot_month desc) = 1
 ),
 elec as (
-    select account_id as household_key, month, sum(kwh) as kwh
+    select account_id as household_key, month, cast(sum(cast(kwh as {{ kwh_decimal() }})) as double) as kwh
     from {{ ref('int_elec__account_monthly') }} where account_type = 'household' group by all
 ),
 participants as (
@@ -19,10 +19,10 @@ participants as (
     where account_kind = 'household' and points_earned > 0
 ),
 hh as (
-    select s.community_id, s.month, any_value(s.region_code) as region_code,
+    select s.community_id, s.month, min(s.region_code) as region_code,
         count(*) as households,
         count(p.household_key) as participants,
-        coalesce(sum(e.kwh), 0) as household_kwh
+        coalesce(cast(sum(cast(e.kwh as {{ kwh_decimal() }})) as double), 0) as household_kwh
     from snap as s
     left join elec as e using (household_key, month)
     left join participants as p using (household_key)
@@ -32,7 +32,7 @@ rules as (
     select
         max(case when rule = 'net_electricity_balance' then value end) as balance_max,
         max(case when rule = 'participant_share' then value end) as share_min,
-        any_value(rule_version) as rule_version
+        min(rule_version) as rule_version
     from {{ ref('community_rules') }}
 ),
 j as (

@@ -12,9 +12,9 @@ with planned as (
         month,
         count(distinct site_id) as sites,
         count(distinct plan_date) as plan_days,
-        sum(planned_import_kwh) as planned_import_kwh,
-        sum(tco2) as planned_tco2,
-        sum(cost_cny) as planned_cost_cny
+        sum(planned_import_kwh order by planned_import_kwh) as planned_import_kwh,
+        sum(tco2 order by tco2) as planned_tco2,
+        sum(cost_cny order by cost_cny) as planned_cost_cny
     from {{ ref('dispatch_site_daily') }}
     where horizon_days = 1
     group by uscc, month

@@ -18,10 +18,10 @@ with steps as (
     select
         site_id,
         plan_date,
-        sum(grid_import_kw * step_hours) as planned_import_kwh,
-        sum(grid_export_kw * step_hours) as planned_export_kwh,
-        sum(facility_kw * step_hours) as planned_facility_kwh,
-        sum((pv_used_kw + wind_used_kw) * step_hours) as planned_onsite_re_kwh,
+        sum(grid_import_kw * step_hours order by grid_import_kw * step_hours) as planned_import_kwh,
+        sum(grid_export_kw * step_hours order by grid_export_kw * step_hours) as planned_export_kwh,
+        sum(facility_kw * step_hours order by facility_kw * step_hours) as planned_facility_kwh,
+        sum((pv_used_kw + wind_used_kw) * step_hours order by (pv_used_kw + wind_used_kw) * step_hours) as planned_onsite_re_kwh,
         count(*) as n_steps
     from {{ source('dispatch_lake', 'dispatch_plans') }}
     group by site_id, plan_date

@@ -9,7 +9,7 @@ with s as (
     select * from {{ ref('int_ent__efficiency_scored') }}
 ),
 region_tot as (
-    select region_code, period, sum(greatest(tco2e_net, 0)) as region_tco2e from s group by all
+    select region_code, period, sum(greatest(tco2e_net, 0) order by greatest(tco2e_net, 0)) as region_tco2e from s group by all
 ),
 hist as (
     select s.*, coalesce(y.l_value, m.l_value) as l_previous

@@ -8,31 +8,31 @@
 -- added / output value and per unit of the main product (largest output value in the month).
 {%- set basis = var('scope2_basis', 'location') %}
 with fuel as (
-    select uscc, month, sum(tco2) as tco2, sum(energy_gj) as energy_gj
+    select uscc, month, sum(tco2 order by tco2) as tco2, sum(energy_gj order by energy_gj) as energy_gj
     from {{ ref('int_ent__fuel_emissions') }} where missing is null group by all
 ),
 process as (
-    select uscc, month, sum(tco2) as tco2 from {{ ref('int_ent__process_emissions') }}
+    select uscc, month, sum(tco2 order by tco2) as tco2 from {{ ref('int_ent__process_emissions') }}
     where missing is null group by all
 ),
 heat as (
-    select uscc, month, sum(tco2_purchased) as tco2_purchased, sum(tco2_exported) as tco2_exported
+    select uscc, month, sum(tco2_purchased order by tco2_purchased) as tco2_purchased, sum(tco2_exported order by tco2_exported) as tco2_exported
     from {{ ref('int_ent__heat_emissions') }}
     where missing is null group by all
 ),
 elec as (
-    select account_id as uscc, month, sum(kwh) as kwh, sum(green_kwh_deducted) as green_kwh_deducted,
-        sum(tco2_location) as tco2_location, sum(tco2_market) as tco2_market
+    select account_id as uscc, month, sum(kwh order by kwh) as kwh, sum(green_kwh_deducted order by green_kwh_deducted) as green_kwh_deducted,
+        sum(tco2_location order by tco2_location) as tco2_location, sum(tco2_market order by tco2_market) as tco2_market
     from {{ ref('int_elec__account_monthly') }}
     where account_type in ('enterprise', 'datacenter') and missing is null
     group by all
 ),
 activity as (
-    select uscc, month, sum(output_value_10k_cny) as output_value_10k_cny,
-        sum(value_added_10k_cny) as value_added_10k_cny,
-        arg_max(product_code, output_value_10k_cny) as main_product_code,
-        arg_max(quantity, output_value_10k_cny) as main_product_quantity,
-        arg_max(unit, output_value_10k_cny) as main_product_unit
+    select uscc, month, sum(output_value_10k_cny order by output_value_10k_cny) as output_value_10k_cny,
+        sum(value_added_10k_cny order by value_added_10k_cny) as value_added_10k_cny,
+        arg_max(product_code, (output_value_10k_cny, product_code, quantity, unit)) as main_product_code,
+        arg_max(quantity, (output_value_10k_cny, product_code, quantity, unit)) as main_product_quantity,
+        arg_max(unit, (output_value_10k_cny, product_code, quantity, unit)) as main_product_unit
     from {{ ref('stg_lake__industrial_activity') }}
     where uscc in (select uscc from {{ ref('int_enterprises__current') }})  -- others: recon_exceptions
     group by all

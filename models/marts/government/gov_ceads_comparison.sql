@@ -6,7 +6,7 @@
 -- on Yancheng 2019 = 44.99 Mt). Regions roll up (county -> city -> province).
 with ours as (
     select t.ancestor_code as region_code, d.year,
-        sum(d.tco2) filter (where d.scope in ('scope1_combustion', 'scope1_process')) as tco2e,
+        sum(d.tco2 order by d.tco2) filter (where d.scope in ('scope1_combustion', 'scope1_process')) as tco2e,
         count(distinct d.month) as months
     from {{ ref('int_gov__topdown_monthly') }} as d
     join {{ ref('int_gov__region_tree') }} as t on t.region_code = d.region_code
@@ -14,7 +14,7 @@ with ours as (
     group by all
 ),
 ceads as (
-    select region_code, year, sum(mt_co2) as mt_co2
+    select region_code, year, sum(mt_co2 order by mt_co2) as mt_co2
     from {{ ref('stg_lake__reference_ceads') }}
     where sector_code = 'TOTAL'
     group by all

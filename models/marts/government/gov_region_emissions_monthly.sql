@@ -13,13 +13,13 @@ select
     cast(tco2e as double) as tco2e
 from (
     select region_code, month, sector_code, fuel_code, scope, 'top_down' as method,
-        'statistics' as account_type, sum(tco2) as tco2e
+        'statistics' as account_type, sum(tco2 order by tco2) as tco2e
     from {{ ref('int_gov__topdown_monthly') }}
     where missing is null  -- rows without a factor are in recon_exceptions
     group by all
     union all
     select region_code, month, sector_code, fuel_code, scope, 'bottom_up', account_type,
-        sum(tco2)
+        sum(tco2 order by tco2)
     from {{ ref('int_gov__bottomup_monthly') }}
     group by all
 )

@@ -12,11 +12,11 @@
 -- Population and GDP: the region's statistics for the year, else its latest earlier year.
 with bu as (
     select t.ancestor_code as region_code, b.month,
-        sum(case when b.scope in ('scope1_combustion', 'scope1_process') then b.tco2 else 0 end) as scope1,
-        sum(case when b.scope = 'scope2_electricity' then b.tco2 else 0 end) as scope2_electricity,
-        sum(case when b.scope = 'scope2_heat' and b.fuel_code = 'heat_purchased' then b.tco2 else 0 end)
+        sum(case when b.scope in ('scope1_combustion', 'scope1_process') then b.tco2 else 0 end order by case when b.scope in ('scope1_combustion', 'scope1_process') then b.tco2 else 0 end) as scope1,
+        sum(case when b.scope = 'scope2_electricity' then b.tco2 else 0 end order by case when b.scope = 'scope2_electricity' then b.tco2 else 0 end) as scope2_electricity,
+        sum(case when b.scope = 'scope2_heat' and b.fuel_code = 'heat_purchased' then b.tco2 else 0 end order by case when b.scope = 'scope2_heat' and b.fuel_code = 'heat_purchased' then b.tco2 else 0 end)
             as scope2_heat_purchased,
-        -sum(case when b.scope = 'scope2_heat' and b.fuel_code = 'heat_exported' then b.tco2 else 0 end)
+        -sum(case when b.scope = 'scope2_heat' and b.fuel_code = 'heat_exported' then b.tco2 else 0 end order by case when b.scope = 'scope2_heat' and b.fuel_code = 'heat_exported' then b.tco2 else 0 end)
             as scope2_heat_exported
     from {{ ref('int_gov__bottomup_monthly') }} as b
     join {{ ref('int_gov__region_tree') }} as t on t.region_code = b.region_code

@@ -9,23 +9,23 @@ with m as (
     from {{ ref('ent_enterprise_emissions_monthly') }}
 ),
 ent as (
-    select m.uscc, m.year, any_value(m.region_code) as region_code,
-        any_value(m.industry_code) as industry_code,
+    select m.uscc, m.year, min(m.region_code) as region_code,
+        min(m.industry_code) as industry_code,
         count(distinct m.month) as months,
-        sum(m.tco2e_total) * 12.0 / count(distinct m.month) as annual_tco2e,
-        sum(m.fuel_energy_gj) / 29.3076 * 12.0 / count(distinct m.month) as annual_tce,
-        sum(m.tco2e_total) / nullif(sum(m.value_added_10k_cny), 0) as intensity,
-        sum(m.tco2e_total) as tco2e_sum,
-        sum(m.value_added_10k_cny) as va_sum,
+        sum(m.tco2e_total order by m.tco2e_total) * 12.0 / count(distinct m.month) as annual_tco2e,
+        sum(m.fuel_energy_gj order by m.fuel_energy_gj) / 29.3076 * 12.0 / count(distinct m.month) as annual_tce,
+        sum(m.tco2e_total order by m.tco2e_total) / nullif(sum(m.value_added_10k_cny order by m.value_added_10k_cny), 0) as intensity,
+        sum(m.tco2e_total order by m.tco2e_total) as tco2e_sum,
+        sum(m.value_added_10k_cny order by m.value_added_10k_cny) as va_sum,
         bool_or(coalesce(e.is_key_emitter, false)) as is_key_emitter
     from m left join {{ ref('int_enterprises__current') }} as e using (uscc)
     group by m.uscc, m.year
 ),
 ind as (
     select region_code, industry_code, year,
-        sum(annual_tco2e) as annual_tco2e,
-        sum(annual_tce) as annual_tce,
-        sum(tco2e_sum) / nullif(sum(va_sum), 0) as intensity
+        sum(annual_tco2e order by annual_tco2e) as annual_tco2e,
+        sum(annual_tce order by annual_tce) as annual_tce,
+        sum(tco2e_sum order by tco2e_sum) / nullif(sum(va_sum order by va_sum), 0) as intensity
     from ent
     group by all
 )

@@ -29,13 +29,13 @@ closed as (
 standing as (
     select
         md5(concat_ws('|', ledger, account_id, period, scope, gas, activity_ref)) as entry_key,
-        any_value(ledger) as ledger,
-        any_value(account_id) as account_id,
-        any_value(period) as period,
-        any_value(scope) as scope,
-        any_value(gas) as gas,
-        any_value(activity_ref) as activity_ref,
-        sum(tco2e) as net_tco2e,
+        min(ledger) as ledger,
+        min(account_id) as account_id,
+        min(period) as period,
+        min(scope) as scope,
+        min(gas) as gas,
+        min(activity_ref) as activity_ref,
+        sum(tco2e order by tco2e) as net_tco2e,
         arg_max(entry_type, build_id || entry_id) filter (where entry_type <> 'restatement') as live_entry_type,
         arg_max(factor_id, build_id || entry_id) filter (where entry_type <> 'restatement') as live_factor_id,
         arg_max(factor_version, build_id || entry_id) filter (where entry_type <> 'restatement') as live_factor_version

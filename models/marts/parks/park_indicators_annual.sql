@@ -5,15 +5,15 @@
 -- indicator's energy band follows the energy annualised from those months.
 with y as (
     select park_id, year, count(*) as months_covered,
-        sum(energy_tce) as energy_tce, sum(clean_tce) as clean_tce, sum(tco2) as tco2,
-        sum(ledger_tco2e) as ledger_tco2e, sum(green_direct_tco2) as green_direct_tco2,
-        sum(solid_waste_generated_t) as solid_waste_generated_t,
-        sum(solid_waste_utilised_t) as solid_waste_utilised_t,
-        sum(waste_heat_recoverable_gj) as waste_heat_recoverable_gj,
-        sum(waste_heat_recovered_gj) as waste_heat_recovered_gj,
-        sum(water_withdrawn_t) as water_withdrawn_t, sum(water_reused_t) as water_reused_t,
-        any_value(electricity_method) as electricity_method,
-        any_value(elec_coefficient_id) as elec_coefficient_id
+        sum(energy_tce order by energy_tce) as energy_tce, sum(clean_tce order by clean_tce) as clean_tce, sum(tco2 order by tco2) as tco2,
+        sum(ledger_tco2e order by ledger_tco2e) as ledger_tco2e, sum(green_direct_tco2 order by green_direct_tco2) as green_direct_tco2,
+        sum(solid_waste_generated_t order by solid_waste_generated_t) as solid_waste_generated_t,
+        sum(solid_waste_utilised_t order by solid_waste_utilised_t) as solid_waste_utilised_t,
+        sum(waste_heat_recoverable_gj order by waste_heat_recoverable_gj) as waste_heat_recoverable_gj,
+        sum(waste_heat_recovered_gj order by waste_heat_recovered_gj) as waste_heat_recovered_gj,
+        sum(water_withdrawn_t order by water_withdrawn_t) as water_withdrawn_t, sum(water_reused_t order by water_reused_t) as water_reused_t,
+        min(electricity_method) as electricity_method,
+        min(elec_coefficient_id) as elec_coefficient_id
     from {{ ref('int_parks__park_monthly') }}
     where is_covered
     group by park_id, year

@@ -6,15 +6,15 @@
 with ytd as (
     select m.park_id, m.month, m.year,
         count(*) as months_covered,
-        sum(c.energy_tce) as energy_tce, sum(c.clean_tce) as clean_tce, sum(c.tco2) as tco2,
-        sum(c.ledger_tco2e) as ledger_tco2e, sum(c.green_direct_tco2) as green_direct_tco2,
-        sum(c.solid_waste_generated_t) as solid_waste_generated_t,
-        sum(c.solid_waste_utilised_t) as solid_waste_utilised_t,
-        sum(c.waste_heat_recoverable_gj) as waste_heat_recoverable_gj,
-        sum(c.waste_heat_recovered_gj) as waste_heat_recovered_gj,
-        sum(c.water_withdrawn_t) as water_withdrawn_t, sum(c.water_reused_t) as water_reused_t,
-        any_value(c.electricity_method) as electricity_method,
-        any_value(c.elec_coefficient_id) as elec_coefficient_id
+        sum(c.energy_tce order by c.energy_tce) as energy_tce, sum(c.clean_tce order by c.clean_tce) as clean_tce, sum(c.tco2 order by c.tco2) as tco2,
+        sum(c.ledger_tco2e order by c.ledger_tco2e) as ledger_tco2e, sum(c.green_direct_tco2 order by c.green_direct_tco2) as green_direct_tco2,
+        sum(c.solid_waste_generated_t order by c.solid_waste_generated_t) as solid_waste_generated_t,
+        sum(c.solid_waste_utilised_t order by c.solid_waste_utilised_t) as solid_waste_utilised_t,
+        sum(c.waste_heat_recoverable_gj order by c.waste_heat_recoverable_gj) as waste_heat_recoverable_gj,
+        sum(c.waste_heat_recovered_gj order by c.waste_heat_recovered_gj) as waste_heat_recovered_gj,
+        sum(c.water_withdrawn_t order by c.water_withdrawn_t) as water_withdrawn_t, sum(c.water_reused_t order by c.water_reused_t) as water_reused_t,
+        min(c.electricity_method) as electricity_method,
+        min(c.elec_coefficient_id) as elec_coefficient_id
     from (select distinct park_id, month, year from {{ ref('int_parks__park_monthly') }} where is_covered) as m
     join {{ ref('int_parks__park_monthly') }} as c
       on c.park_id = m.park_id and c.year = m.year and c.month <= m.month and c.is_covered

@@ -10,11 +10,11 @@ with carry as (
 recent as (
     select
         account_id,
-        any_value(account_kind) as account_kind,
-        coalesce(sum(points) filter (where entry_type = 'reduction_credit'), 0) as earned,
-        coalesce(-sum(points) filter (where entry_type = 'redemption'), 0) as redeemed,
-        coalesce(-sum(points) filter (where entry_type = 'expiry'), 0) as expired,
-        sum(points) as net,
+        min(account_kind) as account_kind,
+        coalesce(sum(points order by points) filter (where entry_type = 'reduction_credit'), 0) as earned,
+        coalesce(-sum(points order by points) filter (where entry_type = 'redemption'), 0) as redeemed,
+        coalesce(-sum(points order by points) filter (where entry_type = 'expiry'), 0) as expired,
+        sum(points order by points) as net,
         max(event_date) filter (where entry_type = 'reduction_credit') as last_earned_on
     from {{ ref('int_personal__points_events') }}
     where {{ personal_since('event_date', w) }}

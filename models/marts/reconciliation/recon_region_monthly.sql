@@ -14,7 +14,7 @@ journal as (
     -- the journal's standing per account and month (all entries, restatements included)
     select j.ledger, j.account_id, substr(j.period, 1, 7) as month, j.activity_ref,
         case when j.ledger = 'enterprise' then ent.region_code else j.account_id end as county,
-        sum(j.tco2e) as tco2e
+        sum(j.tco2e order by j.tco2e) as tco2e
     from {{ ref('ledger_entries') }} as j
     left join ent on j.ledger = 'enterprise' and ent.uscc = j.account_id
     where j.ledger in ('enterprise', 'government')
@@ -24,18 +24,18 @@ journal as (
 ),
 accounts as (
     select t.ancestor_code as region_code, j.month,
-        sum(j.tco2e) filter (where j.ledger = 'enterprise') as enterprise_tco2e,
-        sum(j.tco2e) filter (where j.ledger = 'government' and j.activity_ref like '%/public|%') as public_tco2e,
-        sum(j.tco2e) filter (where j.ledger = 'government' and j.activity_ref like '%/household|%') as household_tco2e
+        sum(j.tco2e order by j.tco2e) filter (where j.ledger = 'enterprise') as enterprise_tco2e,
+        sum(j.tco2e order by j.tco2e) filter (where j.ledger = 'government' and j.activity_ref like '%/public|%') as public_tco2e,
+        sum(j.tco2e order by j.tco2e) filter (where j.ledger = 'government' and j.activity_ref like '%/household|%') as household_tco2e
     from journal as j join tree as t on t.region_code = j.county
     group by all
 ),
 gov as (
     select t.ancestor_code as region_code, g.month,
-        sum(g.tco2e) filter (where g.method = 'bottom_up') as bottom_up_tco2e,
-        sum(g.tco2e) filter (where g.method = 'bottom_up' and g.scope like 'scope1%') as bottom_up_scope1_tco2e,
-        sum(g.tco2e) filter (where g.method = 'top_down' and g.scope like 'scope1%') as top_down_scope1_tco2e,
-        sum(g.tco2e) filter (where g.method = 'top_down') as top_down_tco2e
+        sum(g.tco2e order by g.tco2e) filter (where g.method = 'bottom_up') as bottom_up_tco2e,
+        sum(g.tco2e order by g.tco2e) filter (where g.method = 'bottom_up' and g.scope like 'scope1%') as bottom_up_scope1_tco2e,
+        sum(g.tco2e order by g.tco2e) filter (where g.method = 'top_down' and g.scope like 'scope1%') as top_down_scope1_tco2e,
+        sum(g.tco2e order by g.tco2e) filter (where g.method = 'top_down') as top_down_tco2e
     from {{ ref('gov_region_emissions_monthly') }} as g join tree as t on t.region_code = g.region_code
     group by all
 ),
@@ -51,21 +51,22 @@ top_down_ref as (
 ),
 meters as (
     select t.ancestor_code as region_code, e.month,
-        sum(e.kwh) filter (where e.account_type = 'household') as household_kwh_metered,
-        sum(least(e.green_kwh, e.kwh)) filter (where e.account_type in ('enterprise', 'datacenter')) as green_kwh_metered
+        cast(sum(cast(e.kwh as {{ kwh_decimal() }})) filter (where e.account_type = 'household') as double) as household_kwh_metered,
+        cast(sum(cast(least(e.green_kwh, e.kwh) as {{ kwh_decimal() }})) filter (where e.account_type in ('enterprise', 'datacenter')) as double)
+            as green_kwh_metered
     from {{ ref('int_elec__account_monthly') }} as e join tree as t on t.region_code = e.region_code
     where e.missing is null  -- excluded rows: recon_exceptions
     group by all
 ),
 counted as (
     select t.ancestor_code as region_code, m.month,
-        sum(m.green_kwh_deducted) as green_kwh_deducted
+        cast(sum(cast(m.green_kwh_deducted as {{ kwh_decimal() }})) as double) as green_kwh_deducted
     from {{ ref('ent_enterprise_emissions_monthly') }} as m join tree as t on t.region_code = m.region_code
     group by all
 ),
 household_counted as (
     -- household kWh the government ledger counts: one figure per county, from the same meters
-    select t.ancestor_code as region_code, e.month, sum(e.kwh) as household_kwh_counted,
+    select t.ancestor_code as region_code, e.month, cast(sum(cast(e.kwh as {{ kwh_decimal() }})) as double) as household_kwh_counted,
         count(*) filter (where e.account_id in (select uscc from ent)) as household_ids_in_enterprise_ledger
     from {{ ref('int_elec__account_monthly') }} as e join tree as t on t.region_code = e.region_code
     where e.account_type = 'household' and e.missing is null
