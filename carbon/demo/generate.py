@@ -18,6 +18,7 @@ from carbon.demo.anomalies import KINDS, Injector, plan_anomalies, truth_frame
 from carbon.demo.defects import MANIFEST_COLUMNS, SPECS, inject
 from carbon.demo.factors import TARGET_TCO2_PER_YEAR, TCO2_PER_UNIT
 from carbon.demo.parks import park_files
+from carbon.demo.pcf import pcf_files
 from carbon.demo.plan import (
     CITY,
     COUNTIES,
@@ -499,6 +500,9 @@ def generate(
 
     # zero-carbon parks and communities (carbon.demo.parks): members, resource use, community energy, from the clean meter tables
     for f in park_files(plan, files["electricity_consumption"], end_d, files["households"]):
+        files[f.dataset].append(f)
+    # product carbon footprints (carbon.demo.pcf): material purchases from the clean activity tables
+    for f in pcf_files(plan, files["industrial_activity"]):
         files[f.dataset].append(f)
 
     records: list[dict] = []

@@ -328,6 +328,7 @@ def test_every_defect_kind_in_manifest(tiny):
         "park_members",
         "park_resource_use",
         "community_energy",
+        "material_purchases",
     }
     assert sum(s.defects.values()) == len(m)
     assert not (home / "landing" / "demo_manifest").exists()
