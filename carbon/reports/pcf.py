@@ -108,7 +108,7 @@ def declaration(con, uscc: str, product_code: str, period: str) -> dict:
         "period_type": r["period_type"],
         "months": r["months"],
         "is_provisional": r["is_provisional"],
-        "quantity": r["quantity"],
+        "quantity": r["output_quantity"],
         "system_boundary": BOUNDARY,
         "method": {
             "allocation_method": r["allocation_method"],

@@ -48,8 +48,10 @@ def test_nightly_builds_the_footprints(demo_build, con):
     assert len(fp) > 0 and {"month", "year"} == set(fp["period_type"])
     assert set(fp["allocation_method"]) <= {"physical", "economic", "economic / physical"}
     # a CHP plant's MWh + GJ cannot be allocated physically: economic, and the row says why
-    mixed = fp[fp["allocation_note"].fillna("").str.contains("physical allocation not possible")]
+    note = fp["allocation_note"].fillna("").str.contains("physical allocation not possible")
+    mixed = fp[note & (fp["period_type"] == "month")]
     assert len(mixed) and (mixed["allocation_method"] == "economic").all()
+    assert set(mixed["product_code"]) == {"electricity", "heat"}
     assert {"clinker", "cement", "crude_steel", "steel_products", "pig_iron"} <= set(
         fp["product_code"]
     )

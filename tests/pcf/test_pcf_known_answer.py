@@ -175,7 +175,7 @@ def test_month_without_purchases_is_not_zero_upstream(compiled, tmp_path):
 def test_cement_year_by_hand(compiled, tmp_path):
     con = run_models(compiled["physical"], tmp_path)
     r = _row(con, "cement", "2026")
-    assert r["period_type"] == "year" and r["months"] == 2 and close(r["quantity"], 1800.0)
+    assert r["period_type"] == "year" and r["months"] == 2 and close(r["output_quantity"], 1800.0)
     assert close(r["own_direct_kgco2e_per_unit"], 260.0)
     assert close(r["own_energy_kgco2e_per_unit"], 30.0)
     assert close(r["upstream_kgco2e_per_unit"], 2.4937792)

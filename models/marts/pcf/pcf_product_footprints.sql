@@ -105,7 +105,7 @@ select
     cast(p.period as varchar) as period,
     cast(p.period_type as varchar) as period_type,
     cast(p.unit as varchar) as product_unit,
-    cast(p.quantity as double) as quantity,
+    cast(p.quantity as double) as output_quantity,
     cast(p.allocation_method as varchar) as allocation_method,
     cast(p.allocation_note as varchar) as allocation_note,
     cast(p.allocation_share as double) as allocation_share,
