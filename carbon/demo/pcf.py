@@ -14,8 +14,9 @@ assumptions of the usual order of magnitude (documented in docs/pcf.md), not fac
 
 Nitrogen fertiliser (2621) buys its feedstock as fuel (natural gas / coal, in its ledger), so it
 has no material purchases here. Deliberate bad rows in the last month's file: one unknown
-material code and one unknown unit (both quarantined by the contract, the rest goes on), and the
-first cement works reports its gypsum in kg (converted to t at ingest).
+material code and one unknown unit (when the city has defects at all: both quarantined by the contract, the rest goes on; listed in
+``demo_manifest/defects.csv`` by ``manifest_records``), and the first cement works reports its
+gypsum in kg (converted to t at ingest).
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ def purchases(activity: pd.DataFrame, industry_of: dict[str, str]) -> pd.DataFra
     )
 
 
-def pcf_files(plan, activity_files: list[LandingFile]) -> list[LandingFile]:
+def pcf_files(plan, activity_files: list[LandingFile], bad_rows: bool = True) -> list[LandingFile]:
+    """One file per month; ``bad_rows``: add the two deliberate bad rows (not in a clean city)."""
     industry_of = dict(zip(plan.register["uscc"], plan.register["industry_code"], strict=True))
     files = []
     last = max((f.period for f in activity_files), default=None)
@@ -99,7 +101,7 @@ def pcf_files(plan, activity_files: list[LandingFile]) -> list[LandingFile]:
             i = cement[0]
             df.loc[i, "quantity"] = round(float(df.at[i, "quantity"]) * 1000.0, 3)
             df.loc[i, "unit"] = "kg"
-        if f.period == last:
+        if bad_rows and f.period == last:
             first = df.iloc[0]
             bad = [
                 {**first.to_dict(), "material_code": UNKNOWN_MATERIAL},
@@ -115,3 +117,29 @@ def pcf_files(plan, activity_files: list[LandingFile]) -> list[LandingFile]:
             )
         )
     return files
+
+
+def manifest_records(files: list[LandingFile]) -> list[dict]:
+    """The deliberate bad rows, as ``demo_manifest/defects.csv`` records (no duplicated rows here,
+    so a row's number in the file is its index + 1)."""
+    out = []
+    for f in files:
+        t = f.table.to_pandas()
+        for i, r in t.iterrows():
+            if r["material_code"] == UNKNOWN_MATERIAL:
+                check, col, val = "known_code", "material_code", UNKNOWN_MATERIAL
+            elif r["unit"] == UNKNOWN_UNIT:
+                check, col, val = "unit", "unit", UNKNOWN_UNIT
+            else:
+                continue
+            out.append(
+                {
+                    "dataset": "material_purchases",
+                    "file": f.relpath,
+                    "row_number": f.final_row(int(i)),
+                    "check": check,
+                    "column": col,
+                    "value": val,
+                }
+            )
+    return out
