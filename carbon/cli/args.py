@@ -58,6 +58,19 @@ def month(text: str) -> str:
     return f"{y:04d}-{mo:02d}"
 
 
+def year_or_month(text: str) -> str:
+    """``YYYY`` or ``YYYY-MM`` (a footprint's period: a year or a month)."""
+    t = str(text).strip()
+    if re.fullmatch(r"\d{4}", t):
+        _year(int(t), text)
+        return t
+    if re.fullmatch(r"\d{4}-\d{1,2}", t):
+        return month(t if len(t) == 7 else f"{t[:5]}0{t[5:]}")
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is not a year or month: use YYYY or YYYY-MM (e.g. 2026)"
+    )
+
+
 def day(text: str) -> str:
     """``YYYY-MM-DD``, a real calendar day."""
     t = str(text).strip()

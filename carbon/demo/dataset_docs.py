@@ -214,12 +214,14 @@ def render(dataset: str) -> str:
         "sector_energy_balance",
         "industrial_activity",
         "low_carbon_activity",
+        "material_purchases",
     ):
         what = {
             "fuel_consumption": "fuel (`carbon.domain.units.FUELS`)",
             "sector_energy_balance": "fuel (`carbon.domain.units.FUELS`)",
             "industrial_activity": "product (`carbon.domain.units.PRODUCTS`)",
             "low_carbon_activity": "behaviour (first unit listed below)",
+            "material_purchases": "material (`carbon/domain/pcf/data/pcf_materials.csv`, t)",
         }[dataset]
         notes.append(
             f"- **Units.** `unit` must be known to `carbon.domain.units` and convertible to the reporting"

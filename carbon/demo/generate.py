@@ -18,6 +18,7 @@ from carbon.demo.anomalies import KINDS, Injector, plan_anomalies, truth_frame
 from carbon.demo.defects import MANIFEST_COLUMNS, SPECS, inject
 from carbon.demo.factors import TARGET_TCO2_PER_YEAR, TCO2_PER_UNIT
 from carbon.demo.parks import park_files
+from carbon.demo.pcf import manifest_records, pcf_files
 from carbon.demo.plan import (
     CITY,
     COUNTIES,
@@ -500,11 +501,15 @@ def generate(
     # zero-carbon parks and communities (carbon.demo.parks): members, resource use, community energy, from the clean meter tables
     for f in park_files(plan, files["electricity_consumption"], end_d, files["households"]):
         files[f.dataset].append(f)
+    # product carbon footprints (carbon.demo.pcf): material purchases from the clean activity tables
+    for f in pcf_files(plan, files["industrial_activity"], bad_rows=defect_rate > 0):
+        files[f.dataset].append(f)
 
     records: list[dict] = []
     for name in DATASETS:
         if name in SPECS:  # the park datasets carry their own deliberate bad rows (demo/parks.py)
             records += inject(name, files[name], defect_rate, rng(seed, "defects", name))
+    records += manifest_records(files["material_purchases"])  # its own deliberate bad rows
     for fs in files.values():
         for f in fs:
             write(f, p.landing)

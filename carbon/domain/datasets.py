@@ -608,3 +608,60 @@ COMMUNITY_ENERGY = _add(
         source="street office / property management, grid company (街道、物业、电网)",
     )
 )
+
+
+# ---------------------------------------------------------------- product carbon footprints (issue 14 §2)
+
+MATERIAL_PURCHASES = _add(
+    Dataset(
+        name="material_purchases",
+        name_zh="原材料采购",
+        grain="enterprise × month × material",
+        partition_key="month",
+        partition_source="month",
+        landing_formats=("csv",),
+        columns=(
+            C("uscc", "string", None, "统一社会信用代码", "purchasing enterprise (GB 32100)"),
+            C("month", "string", None, "月份", "YYYY-MM of receipt at the gate"),
+            C(
+                "material_code",
+                "string",
+                None,
+                "物料代码",
+                "material of carbon/domain/pcf/data/pcf_materials.csv (kind material)",
+            ),
+            C(
+                "quantity",
+                "float64",
+                None,
+                "采购量",
+                "amount in `unit` (stored in the material's unit, t)",
+            ),
+            C(
+                "unit",
+                "string",
+                None,
+                "计量单位",
+                "t, kg, 万吨, …: converted to the material's unit",
+            ),
+            C(
+                "transport_mode",
+                "string",
+                None,
+                "运输方式",
+                "road / rail / waterway to the gate, if reported",
+                True,
+            ),
+            C(
+                "transport_km",
+                "float64",
+                "km",
+                "运输距离(公里)",
+                "distance from the supplier to the gate, if reported (with transport_mode)",
+                True,
+            ),
+        ),
+        key=("uscc", "month", "material_code"),
+        source="enterprise reports: purchase ledger (企业填报: 原材料采购台账)",
+    )
+)

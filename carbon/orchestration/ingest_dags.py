@@ -35,6 +35,7 @@ INGEST_ORDER: tuple[str, ...] = (
     "park_members",
     "park_resource_use",
     "community_energy",
+    "material_purchases",
 )
 START = pendulum.datetime(2026, 1, 1, tz=TZ)
 

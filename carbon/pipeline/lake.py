@@ -95,6 +95,7 @@ EXTRA_COLUMNS: dict[str, tuple[pa.Field, ...]] = {
         "industrial_activity",
         "sector_energy_balance",
         "low_carbon_activity",
+        "material_purchases",
     )
 }
 

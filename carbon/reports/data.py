@@ -55,6 +55,8 @@ class Report:
 
     @property
     def stem(self) -> str:
+        if self.kind == "pcf":  # key = USCC-PRODUCT (carbon.reports.pcf)
+            return f"carbon-pcf-declaration-{self.key}-{self.period}"
         if self.kind == "enterprise":
             return f"carbon-report-enterprise-{self.key}-{self.period}"
         if self.key != "320900":

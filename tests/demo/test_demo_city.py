@@ -399,6 +399,8 @@ def _expected_unit(row: pd.Series) -> str:
         return FUELS[row["fuel_code"]].unit
     if "product_code" in row:
         return PRODUCTS[row["product_code"]].unit
+    if "material_code" in row:  # material_purchases (carbon/domain/pcf): every material in t
+        return "t"
     return "kWh" if row["behaviour_code"] == "ev_charging" else "km"
 
 

@@ -103,6 +103,7 @@ RANGES: dict[str, dict[str, tuple[float, float]]] = {
         "pv_kwh": (0, 1e8),
         "green_purchase_kwh": (0, 1e8),
     },
+    "material_purchases": {"quantity": (0, 1e8), "transport_km": (0, 20_000)},
     "datacenter_telemetry": {
         "it_kw": (0, 1e6),
         "facility_kw": (0, 2e6),

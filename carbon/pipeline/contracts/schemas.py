@@ -243,6 +243,10 @@ def reporting_unit(spec_name: str, code: str) -> str | None:
     if spec_name == "low_carbon_activity":
         allowed = rules.BEHAVIOURS.get(code)
         return allowed[0] if allowed else None
+    if spec_name == "material_purchases":
+        from carbon.domain import pcf
+
+        return pcf.material_unit(code)
     return None
 
 
@@ -405,6 +409,28 @@ def not_before(late: str, early: str) -> pa.Check:
     return _frame_check(fn, "range", late)
 
 
+def both_or_neither(a: str, b: str) -> pa.Check:
+    """Two columns reported together or not at all (a distance without its mode): ``not_null`` on ``a``."""
+
+    def fn(df: pd.DataFrame) -> pd.DataFrame:
+        bad = (df[a].isna() != df[b].isna()).to_numpy(dtype=bool)
+        return pd.DataFrame({a: ~bad}, index=df.index)
+
+    return _frame_check(fn, "not_null", a)
+
+
+def _material_codes() -> frozenset[str]:
+    from carbon.domain import pcf
+
+    return pcf.material_codes()
+
+
+def _transport_modes() -> frozenset[str]:
+    from carbon.domain import pcf
+
+    return pcf.transport_modes()
+
+
 def _park_ids() -> frozenset[str]:
     from carbon.domain.parks import park_ids
 
@@ -418,6 +444,8 @@ _EXTRA_FRAME_CHECKS: dict[str, Callable[[], list]] = {
         part_of_whole("solid_waste_utilised_t", "solid_waste_generated_t"),
         part_of_whole("waste_heat_recovered_gj", "waste_heat_recoverable_gj"),
     ],
+    # issue 14 §2: a transport distance needs its mode and the other way round
+    "material_purchases": lambda: [both_or_neither("transport_km", "transport_mode")],
 }
 
 _KNOWN: dict[str, Callable[[], frozenset[str]]] = {
@@ -429,6 +457,8 @@ _KNOWN: dict[str, Callable[[], frozenset[str]]] = {
     "sector_code": rules.sector_codes,
     "level": lambda: frozenset(rules.LEVELS),
     "park_id": _park_ids,
+    "material_code": _material_codes,
+    "transport_mode": _transport_modes,
 }
 _REGION_COLUMNS = frozenset({"region_code", "parent_code", "province_code"})
 _USCC_COLUMNS = frozenset({"uscc"})
@@ -437,6 +467,7 @@ _UNIT_CODE = {
     "sector_energy_balance": "fuel_code",
     "industrial_activity": "product_code",
     "low_carbon_activity": "behaviour_code",
+    "material_purchases": "material_code",
 }
 
 

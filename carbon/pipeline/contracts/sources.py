@@ -40,6 +40,7 @@ LAKE_SOURCES = (
     "park_members",
     "park_resource_use",
     "community_energy",
+    "material_purchases",
 )
 
 #: contract dtype -> DuckDB type of the lake column
