@@ -9,15 +9,15 @@
     {{ exceptions.raise_compiler_error("pcf_allocation must be physical or economic, not " ~ method) }}
 {%- endif %}
 with act as (
-    select uscc, month, product_code, any_value(unit) as unit, sum(quantity) as quantity,
-        sum(output_value_10k_cny) as output_value_10k_cny
+    select uscc, month, product_code, min(unit) as unit, sum(quantity order by quantity) as quantity,
+        sum(output_value_10k_cny order by output_value_10k_cny) as output_value_10k_cny
     from {{ ref('stg_lake__industrial_activity') }}
     where uscc in (select uscc from {{ ref('int_enterprises__current') }}) and quantity > 0
     group by all
 ),
 tot as (
-    select uscc, month, count(distinct unit) as n_units, sum(quantity) as quantity_total,
-        sum(output_value_10k_cny) as value_total
+    select uscc, month, count(distinct unit) as n_units, sum(quantity order by quantity) as quantity_total,
+        sum(output_value_10k_cny order by output_value_10k_cny) as value_total
     from act group by all
 ),
 chosen as (

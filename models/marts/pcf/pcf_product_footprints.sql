@@ -21,10 +21,10 @@ lines as (select * from {{ ref('int_pcf__input_lines') }}),
 inp as (
     select
         uscc, month,
-        sum(quantity) as input_t,
-        coalesce(sum(quantity) filter (where covered), 0) as covered_input_t,
-        sum(upstream_kgco2e) as upstream_kg,
-        sum(transport_kgco2e) as transport_kg
+        sum(quantity order by quantity) as input_t,
+        coalesce(sum(quantity order by quantity) filter (where covered), 0) as covered_input_t,
+        sum(upstream_kgco2e order by upstream_kgco2e) as upstream_kg,
+        sum(transport_kgco2e order by transport_kgco2e) as transport_kg
     from lines group by all
 ),
 ledger_versions as (
@@ -89,12 +89,12 @@ periods as (
         case when input_t is null then 1 else 0 end as months_without_inputs
     from monthly
     union all
-    select uscc, year, 'year', product_code, any_value(unit), sum(quantity),
+    select uscc, year, 'year', product_code, min(unit), sum(quantity order by quantity),
         string_agg(distinct allocation_method, ' / ' order by allocation_method),
         string_agg(distinct allocation_note, '; ' order by allocation_note),
         null,
-        sum(own_direct_kg), sum(own_energy_kg), sum(upstream_kg), sum(transport_kg),
-        sum(input_t), sum(covered_input_t),
+        sum(own_direct_kg order by own_direct_kg), sum(own_energy_kg order by own_energy_kg), sum(upstream_kg order by upstream_kg), sum(transport_kg order by transport_kg),
+        sum(input_t order by input_t), sum(covered_input_t order by covered_input_t),
         string_agg(distinct scope2_basis, ' / '), bool_or(is_provisional), count(*),
         count(*) filter (where input_t is null)
     from monthly group by uscc, year, product_code
