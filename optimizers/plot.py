@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 import matplotlib
 
@@ -125,6 +126,18 @@ def _grid_lines(ax, imp: np.ndarray, contract_kw: float | None, x=None, limit=No
         )
 
 
+class _Opts(NamedTuple):
+    """What a schedule chart is drawn with besides the plan (see :func:`schedule_figure`)."""
+
+    title: str
+    battery_kwh: float | None
+    soc_limits: tuple[float, float] | None
+    job_max_kw: Mapping[str, float]
+    job_windows: Mapping[str, tuple[int, int]]
+    contract_kw: float | None
+    import_max_kw: float | np.ndarray | None
+
+
 def schedule_figure(
     plan: pd.DataFrame,
     jobs: pd.DataFrame,
@@ -145,18 +158,18 @@ def schedule_figure(
     ts = pd.DatetimeIndex(plan["ts"]).tz_convert(TZ)
     step = (ts[1] - ts[0]) if len(ts) > 1 else pd.Timedelta("15min")
     span_days = (len(ts) * step) / pd.Timedelta(days=1)
-    kw = dict(
-        title=title,
-        battery_kwh=battery_kwh,
-        soc_limits=soc_limits,
-        job_max_kw=job_max_kw or {},
-        job_windows=job_windows or {},
-        contract_kw=contract_kw,
-        import_max_kw=import_max_kw,
+    o = _Opts(
+        title,
+        battery_kwh,
+        soc_limits,
+        job_max_kw or {},
+        job_windows or {},
+        contract_kw,
+        import_max_kw,
     )
     if span_days >= LONG_HORIZON_DAYS:
-        return _long_figure(plan, jobs, ts, step, **kw)
-    return _detail_figure(plan, jobs, ts, step, **kw)
+        return _long_figure(plan, jobs, ts, step, o)
+    return _detail_figure(plan, jobs, ts, step, o)
 
 
 def plot_schedule(plan: pd.DataFrame, jobs: pd.DataFrame, path: str | Path, **kwargs) -> Path:
@@ -165,20 +178,8 @@ def plot_schedule(plan: pd.DataFrame, jobs: pd.DataFrame, path: str | Path, **kw
 
 
 # ------------------------------------------------------------------------------ detail (< 30 d)
-def _detail_figure(
-    plan,
-    jobs,
-    ts,
-    step,
-    *,
-    title,
-    battery_kwh,
-    soc_limits,
-    job_max_kw,
-    job_windows,
-    contract_kw,
-    import_max_kw,
-) -> Figure:
+def _detail_figure(plan, jobs, ts, step, o: _Opts) -> Figure:
+    title, battery_kwh, soc_limits, job_max_kw, job_windows, contract_kw, import_max_kw = o
     edges = ts.append(pd.DatetimeIndex([ts[-1] + step]))
     x = edges.tz_localize(None).to_pydatetime()
     n = len(plan)
@@ -371,20 +372,8 @@ def _price_carbon(ax, x, price, carbon, *, step_where: str | None, band=None) ->
 
 
 # ---------------------------------------------------------------------------- long (>= 30 days)
-def _long_figure(
-    plan,
-    jobs,
-    ts,
-    step,
-    *,
-    title,
-    battery_kwh,
-    soc_limits,
-    job_max_kw,
-    job_windows,
-    contract_kw,
-    import_max_kw,
-) -> Figure:
+def _long_figure(plan, jobs, ts, step, o: _Opts) -> Figure:
+    title, battery_kwh, _, _, job_windows, contract_kw, import_max_kw = o
     h = step / pd.Timedelta(hours=1)
     local = ts.tz_localize(None)
     day = local.normalize()

@@ -14,9 +14,7 @@ English). Errors: ``data.BadRequest`` (malformed USCC, product or period) and ``
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from carbon.reports.data import BadRequest, NotFound, Report, Section, _build_id, _now
@@ -226,16 +224,10 @@ def report(decl: dict) -> Report:
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from carbon.pipeline.lake import atomic_path
+
+    with atomic_path(target, fsync=True) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_pcf_declaration(paths_or_home, uscc: str, product_code: str, period: str, out_dir):

@@ -7,8 +7,6 @@ headers). Files are written atomically: a temporary file in the target directory
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -178,14 +176,8 @@ def write(rep: Report, fmt: str, out_dir: Path) -> Path:
     data = render(rep, fmt)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{rep.stem}.{fmt}"
-    fd, tmp = tempfile.mkstemp(prefix=f".{rep.stem}.", suffix=".tmp", dir=out_dir)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from carbon.pipeline.lake import atomic_path
+
+    with atomic_path(target, fsync=True) as tmp:
+        tmp.write_bytes(data)
     return target

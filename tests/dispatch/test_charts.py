@@ -130,7 +130,7 @@ def test_long_horizon_aggregates_daily_and_never_draws_steps():
     img = [c for c in soc.get_children() if isinstance(c, AxesImage)]
     assert img and img[0].get_array().shape == (24, days)
     # panel 4: share of each job's window used = 3 / 8
-    mat = [c for c in share.get_children() if isinstance(c, AxesImage)][0].get_array()
+    mat = next(c for c in share.get_children() if isinstance(c, AxesImage)).get_array()
     vals = np.asarray(mat)[0]
     assert np.nanmax(np.abs(vals[: days - 1] - 3 / 8)) < 1e-12
     s = window_share(jobs, windows, pd.DatetimeIndex(plan["ts"]))

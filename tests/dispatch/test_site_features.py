@@ -73,7 +73,7 @@ def _dr(**event) -> dict:
 
 
 def test_cap_event_is_met_and_its_compensation_reported():
-    base_p, base = _solve(small_raw())
+    _, base = _solve(small_raw())
     hours = _local_hour(base.plan)
     before = base.plan.sort_values("ts")["grid_import_kw"].to_numpy()
     assert before[(hours >= 17) & (hours < 19)].max() > 900  # the cap below will bind
@@ -98,7 +98,7 @@ def test_cap_event_is_met_and_its_compensation_reported():
 
 
 def test_reduction_event_caps_at_baseline_less_the_reduction():
-    p, r = _solve(_dr(reduction_kw=400, baseline_kw=1500, compensation_cny_per_kwh=1.0))
+    _, r = _solve(_dr(reduction_kw=400, baseline_kw=1500, compensation_cny_per_kwh=1.0))
     assert r.ok, r.explanation
     hours = _local_hour(r.plan)
     imp = r.plan.sort_values("ts")["grid_import_kw"].to_numpy()
