@@ -98,6 +98,34 @@ def _import_limit(import_max_kw: float | np.ndarray | None, n: int) -> np.ndarra
     return lim if np.isfinite(lim).any() else None
 
 
+def _stairs(ax, edges, v, **style):
+    """A step line over the intervals ``[edges[i], edges[i+1])``: value ``i`` held to the next
+    edge (``len(edges) == len(v) + 1``)."""
+    v = np.asarray(v, dtype=float)
+    return ax.step(edges, np.append(v, v[-1]), where="post", **style)
+
+
+def _stack_supply(ax, edges, columns, eps: float, **style) -> None:
+    """The SUPPLY sources stacked as step areas over ``edges`` (sources never above ``eps`` are
+    left out of the stack and the legend)."""
+    base = np.zeros(len(edges) - 1)
+    for col, label, color in SUPPLY:
+        v = np.asarray(columns[col], dtype=float)
+        if not np.any(v > eps):
+            continue
+        top = base + v
+        ax.fill_between(
+            edges,
+            np.append(base, base[-1]),
+            np.append(top, top[-1]),
+            step="post",
+            color=color,
+            label=label,
+            **style,
+        )
+        base = top
+
+
 def _grid_lines(ax, imp: np.ndarray, contract_kw: float | None, x=None, limit=None) -> None:
     """Contract capacity, the plan's peak import and (per step) the import limit."""
     if contract_kw is not None and np.isfinite(contract_kw):
@@ -115,10 +143,10 @@ def _grid_lines(ax, imp: np.ndarray, contract_kw: float | None, x=None, limit=No
         )
     if limit is not None and x is not None:
         shown = np.where(np.isfinite(limit), limit, np.nan)
-        ax.step(
+        _stairs(
+            ax,
             x,
-            np.append(shown, shown[-1]),
-            where="post",
+            shown,
             color=LIMIT_COLOR,
             lw=1.0,
             ls=":",
@@ -184,31 +212,18 @@ def _detail_figure(plan, jobs, ts, step, o: _Opts) -> Figure:
     x = edges.tz_localize(None).to_pydatetime()
     n = len(plan)
 
-    def stairs(v: np.ndarray) -> np.ndarray:
-        return np.append(v, v[-1])
-
     fig, axes = plt.subplots(
         4, 1, figsize=(13, 11.5), sharex=True, gridspec_kw={"height_ratios": [3, 1.2, 1.8, 1.3]}
     )
     ax = axes[0]
-    base = np.zeros(n)
-    for col, label, color in SUPPLY:
-        v = _col(plan, col)
-        if not np.any(v > 1e-6):
-            continue
-        ax.fill_between(
-            x, stairs(base), stairs(base + v), step="post", color=color, alpha=0.85, label=label
-        )
-        base = base + v
+    _stack_supply(ax, x, {c: _col(plan, c) for c, _, _ in SUPPLY}, 1e-6, alpha=0.85)
     facility = _col(plan, "facility_kw")
     demand = facility + _col(plan, "battery_charge_kw") + _col(plan, "grid_export_kw")
-    ax.step(
-        x, stairs(facility), where="post", color="black", lw=1.6, label="facility load 设施负荷"
-    )
-    ax.step(
+    _stairs(ax, x, facility, color="black", lw=1.6, label="facility load 设施负荷")
+    _stairs(
+        ax,
         x,
-        stairs(demand),
-        where="post",
+        demand,
         color="black",
         lw=1.0,
         ls="--",
@@ -216,10 +231,10 @@ def _detail_figure(plan, jobs, ts, step, o: _Opts) -> Figure:
     )
     curtailed = _col(plan, "pv_curtailed_kw") + _col(plan, "wind_curtailed_kw")
     if np.any(curtailed > 1e-6):
-        ax.step(
+        _stairs(
+            ax,
             x,
-            stairs(curtailed),
-            where="post",
+            curtailed,
             color="#d62728",
             lw=1.0,
             label="curtailed RE 弃风弃光",
@@ -250,9 +265,9 @@ def _detail_figure(plan, jobs, ts, step, o: _Opts) -> Figure:
     _price_carbon(
         axes[3],
         x,
-        stairs(_col(plan, "price_cny_per_kwh")),
-        stairs(_col(plan, "carbon_kg_per_kwh")),
-        step_where="post",
+        _col(plan, "price_cny_per_kwh"),
+        _col(plan, "carbon_kg_per_kwh"),
+        stepped=True,
     )
     ax = axes[3]
     locator = mdates.AutoDateLocator()
@@ -345,16 +360,17 @@ def _job_gantt(ax, jobs, ts, step, job_max_kw, job_windows) -> None:
         )
 
 
-def _price_carbon(ax, x, price, carbon, *, step_where: str | None, band=None) -> None:
-    """Price on the left axis, carbon intensity on the right, each with its own legend."""
-    if step_where:
-        ax.step(x, price, where=step_where, color=PRICE_COLOR, label="price 电价 CNY/kWh")
+def _price_carbon(ax, x, price, carbon, *, stepped: bool, band=None) -> None:
+    """Price on the left axis, carbon intensity on the right, each with its own legend;
+    ``stepped``: one value per interval of the edges ``x`` (else a line through points ``x``)."""
+    if stepped:
+        _stairs(ax, x, price, color=PRICE_COLOR, label="price 电价 CNY/kWh")
     else:
         ax.plot(x, price, color=PRICE_COLOR, lw=1.2, label="price 电价 CNY/kWh (daily mean 日均)")
     ax.set_ylabel("CNY/kWh 电价", color=PRICE_COLOR)
     ax2 = ax.twinx()
-    if step_where:
-        ax2.step(x, carbon, where=step_where, color=CARBON_COLOR, label="carbon 碳强度 kgCO2/kWh")
+    if stepped:
+        _stairs(ax2, x, carbon, color=CARBON_COLOR, label="carbon 碳强度 kgCO2/kWh")
     else:
         ax2.plot(
             x, carbon, color=CARBON_COLOR, lw=1.2, label="carbon 碳强度 kgCO2/kWh (daily mean 日均)"
@@ -388,27 +404,13 @@ def _long_figure(plan, jobs, ts, step, o: _Opts) -> Figure:
         5, 1, figsize=(13, 14), gridspec_kw={"height_ratios": [2.4, 1.3, 1.6, 1.6, 1.3]}
     )
     ax = axes[0]
-    bottom = np.zeros(len(days))
-    for col, label, color in SUPPLY:
-        v = mwh[col].to_numpy()
-        if not np.any(v > 1e-9):
-            continue
-        # one step per day (an area, not 365 bars that alias into stripes)
-        ax.fill_between(
-            np.append(d_num, d_num[-1] + 1),
-            np.append(bottom, bottom[-1]),
-            np.append(bottom + v, (bottom + v)[-1]),
-            step="post",
-            color=color,
-            alpha=0.9,
-            label=label,
-            lw=0,
-        )
-        bottom = bottom + v
-    ax.step(
-        np.append(d_num, d_num[-1] + 1),
-        np.append(mwh["facility_kw"], mwh["facility_kw"].iloc[-1]),
-        where="post",
+    edges = np.append(d_num, d_num[-1] + 1)
+    # one step per day (an area, not 365 bars that alias into stripes)
+    _stack_supply(ax, edges, mwh, 1e-9, alpha=0.9, lw=0)
+    _stairs(
+        ax,
+        edges,
+        mwh["facility_kw"],
         color="black",
         lw=1.3,
         label="facility energy 设施用电",
@@ -421,10 +423,10 @@ def _long_figure(plan, jobs, ts, step, o: _Opts) -> Figure:
 
     ax = axes[1]
     imp = pd.Series(_col(plan, "grid_import_kw"), index=day).groupby(level=0).max().reindex(days)
-    ax.step(
-        np.append(d_num, d_num[-1] + 1),
-        np.append(imp.to_numpy(), imp.iloc[-1]),
-        where="post",
+    _stairs(
+        ax,
+        edges,
+        imp,
         color="#555555",
         lw=1.2,
         label="daily peak import 日最大购电",
@@ -433,10 +435,10 @@ def _long_figure(plan, jobs, ts, step, o: _Opts) -> Figure:
     limit = _import_limit(import_max_kw, len(plan))
     if limit is not None:
         lim = pd.Series(limit, index=day).groupby(level=0).min().reindex(days).to_numpy()
-        ax.step(
-            np.append(d_num, d_num[-1] + 1),
-            np.append(lim, lim[-1]),
-            where="post",
+        _stairs(
+            ax,
+            edges,
+            lim,
             color=LIMIT_COLOR,
             lw=1.0,
             ls=":",
@@ -529,7 +531,7 @@ def _long_figure(plan, jobs, ts, step, o: _Opts) -> Figure:
         xc,
         daily[("p", "mean")].to_numpy(),
         daily[("c", "mean")].to_numpy(),
-        step_where=None,
+        stepped=False,
         band=(
             (daily[("p", "min")], daily[("p", "max")]),
             (daily[("c", "min")], daily[("c", "max")]),

@@ -131,6 +131,14 @@ class DemandResponseEvent:
     kind: Literal["cap", "reduction"] = "cap"
     reason: str = ""
 
+    @property
+    def paid(self) -> np.ndarray:
+        """Steps of the event whose reduction below the baseline is paid (bool per step): a
+        compensation price, and a cap at or below the baseline."""
+        if self.compensation_cny_per_kwh <= 0:
+            return np.zeros(len(self.cap_kw), dtype=bool)
+        return self.cap_kw <= self.baseline_kw + 1e-9
+
     def clipped(self, a: int, b: int) -> DemandResponseEvent | None:
         """The part of the event inside steps ``[a, b)``, re-indexed from ``a`` (rolling windows)."""
         lo, hi = max(self.start, a), min(self.end, b)

@@ -341,11 +341,8 @@ def dr_settlement(site: Site, grid_import_kw: np.ndarray) -> tuple[float, float]
     from the planned import (the paid steps of ``DemandResponseEvent``: cap ≤ baseline)."""
     kwh = cny = 0.0
     for ev in site.dr_events:
-        if ev.compensation_cny_per_kwh <= 0:
-            continue
         imp = grid_import_kw[ev.start : ev.end]
-        paid = ev.cap_kw <= ev.baseline_kw + 1e-9
-        red = float(np.clip(ev.baseline_kw - imp, 0.0, None)[paid].sum()) * site.step_hours
+        red = float(np.clip(ev.baseline_kw - imp, 0.0, None)[ev.paid].sum()) * site.step_hours
         kwh += red
         cny += red * ev.compensation_cny_per_kwh
     return kwh, cny

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -452,16 +453,24 @@ def import_limit_kw(spec: dict, index: pd.DatetimeIndex, days: int) -> np.ndarra
     pass 24), ISO windows are one-off; a step is limited when it overlaps the window."""
     g = spec["grid"]
     out = np.full(len(index), float(g["import_max_kw"]))
-    step = index[1] - index[0] if len(index) > 1 else pd.Timedelta(index.freq)
-    starts = index
     for lim in g.get("import_limits", []) or []:
-        repeat = _is_clock(lim["start"]) and _is_clock(lim["end"])
-        for day in range(days if repeat else 1):
-            a = _when(lim["start"], index, day)
-            b = _when(lim["end"], index, day)
-            hit = (starts < b) & (starts + step > a)
+        for _day, hit in window_steps(lim, index, days):
             out[hit] = np.minimum(out[hit], float(lim["import_max_kw"]))
     return out
+
+
+def window_steps(
+    spec: dict, index: pd.DatetimeIndex, days: int
+) -> Iterator[tuple[int, np.ndarray]]:
+    """(day, bool mask of the steps overlapping the window) for a ``{start, end}`` window of a
+    scenario: clock windows repeat every plan day (``HH`` may pass 24), ISO windows are one-off
+    (day 0). Import limits and demand-response events share this rule."""
+    step = index[1] - index[0] if len(index) > 1 else pd.Timedelta(index.freq)
+    repeat = _is_clock(spec["start"]) and _is_clock(spec["end"])
+    for day in range(days if repeat else 1):
+        a = _when(spec["start"], index, day)
+        b = _when(spec["end"], index, day)
+        yield day, (index < b) & (index + step > a)
 
 
 def _validate_demand_response(events: Any, key: str) -> None:
@@ -503,13 +512,10 @@ def demand_response_events(
     from optimizers.problem import DemandResponseEvent
 
     out: list[DemandResponseEvent] = []
-    step = index[1] - index[0] if len(index) > 1 else pd.Timedelta(index.freq)
     for ev in spec.get("demand_response", []) or []:
         repeat = _is_clock(ev["start"]) and _is_clock(ev["end"])
-        for day in range(days if repeat else 1):
-            a = _when(ev["start"], index, day)
-            b = _when(ev["end"], index, day)
-            hit = np.flatnonzero((index < b) & (index + step > a))
+        for day, mask in window_steps(ev, index, days):
+            hit = np.flatnonzero(mask)
             if not len(hit):
                 continue
             lo, hi = int(hit[0]), int(hit[-1]) + 1

@@ -79,7 +79,7 @@ def add_site_variables(m: LinearModel, site: Site, n: int) -> None:
         # kW below the event's baseline (paid): only in steps whose cap is at or below the
         # baseline (DemandResponseEvent), bounded by the baseline
         steps_ev = np.arange(ev.start, ev.end)
-        paid = (ev.cap_kw <= ev.baseline_kw + 1e-9) & (ev.compensation_cny_per_kwh > 0)
+        paid = ev.paid
         if paid.any():
             m.add_vars(
                 "dr_reduction", sid, steps_ev[paid], 0.0, ev.baseline_kw[paid], item=ev.event_id
