@@ -98,6 +98,11 @@ def _import_limit(import_max_kw: float | np.ndarray | None, n: int) -> np.ndarra
     return lim if np.isfinite(lim).any() else None
 
 
+def _note(ax, text: str) -> None:
+    """A centred note in an empty panel."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center")
+
+
 def _stairs(ax, edges, v, **style):
     """A step line over the intervals ``[edges[i], edges[i+1])``: value ``i`` held to the next
     edge (``len(edges) == len(v) + 1``)."""
@@ -350,14 +355,7 @@ def _job_gantt(ax, jobs, ts, step, job_max_kw, job_windows) -> None:
     if job_windows:
         ax.legend(loc="upper right", fontsize=7, ncol=3, frameon=True, framealpha=0.8)
     if not job_ids:
-        ax.text(
-            0.5,
-            0.5,
-            "no flexible jobs 无柔性作业",
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-        )
+        _note(ax, "no flexible jobs 无柔性作业")
 
 
 def _price_carbon(ax, x, price, carbon, *, stepped: bool, band=None) -> None:
@@ -474,20 +472,13 @@ def _long_figure(plan, jobs, ts, step, o: _Opts) -> Figure:
             "battery state of charge 储能荷电状态 (day × time of day 日×时刻)", fontsize=10
         )
     else:
-        ax.text(0.5, 0.5, "no battery 无储能", transform=ax.transAxes, ha="center", va="center")
+        _note(ax, "no battery 无储能")
         ax.set_yticks([])
 
     ax = axes[3]
     share = window_share(jobs, job_windows, ts)
     if share.empty:
-        ax.text(
-            0.5,
-            0.5,
-            "no flexible jobs 无柔性作业",
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-        )
+        _note(ax, "no flexible jobs 无柔性作业")
         ax.set_yticks([])
     else:
         names = sorted(share["job"].unique())
