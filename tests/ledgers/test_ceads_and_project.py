@@ -8,6 +8,7 @@ import yaml
 from carbon.domain import ceads
 from carbon.domain.datasets import DATASETS
 from carbon.pipeline.warehouse import build as ledgers
+from carbon.pipeline.warehouse import seeds
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +46,9 @@ def test_sector_codes():
 
 
 def test_generated_seeds_are_current():
-    for name, df in ledgers.generated_seeds().items():
-        on_disk = (ledgers.SEEDS_DIR / name).read_text(encoding="utf-8")
-        assert on_disk == ledgers.seed_text(df), f"seeds/{name} is stale: run ledgers.write_seeds()"
+    for name, df in seeds.generated_seeds().items():
+        on_disk = (seeds.SEEDS_DIR / name).read_text(encoding="utf-8")
+        assert on_disk == seeds.seed_text(df), f"seeds/{name} is stale: run seeds.write_seeds()"
 
 
 def test_sources_match_the_data_contracts():
