@@ -122,52 +122,50 @@ def site_vcc(
     n = site.n_steps
     dt = site.step_hours
     jobs_df = result.jobs[result.jobs["site_id"].astype(str) == site_id]
-    # kW per job and step at this site
-    per_job: dict[str, np.ndarray] = {}
-    for jid, g in jobs_df.groupby(jobs_df["job_id"].astype(str), sort=True):
-        a = np.zeros(n)
-        np.add.at(a, g["step"].to_numpy(dtype=np.int64), g["kw"].to_numpy(dtype=float))
-        per_job[str(jid)] = a
-    for jid, a in per_job.items():
-        if a.min() < -NEG_TOL_KW:
-            raise ValueError(
-                f"VCC: site {site_id}: job {jid} has negative planned power "
-                f"({a.min():g} kW at step {int(a.argmin())})"
-            )
-        per_job[jid] = np.maximum(a, 0.0)  # solver noise (> -NEG_TOL_KW) to 0
-    step_kw = np.zeros(n)
-    for a in per_job.values():
-        step_kw = step_kw + a
+    jid_col = jobs_df["job_id"].astype(str).to_numpy()
+    step_col = jobs_df["step"].to_numpy(dtype=np.int64)
+    kw_col = jobs_df["kw"].to_numpy(dtype=float)
+    if len(kw_col) and kw_col.min() < -NEG_TOL_KW:
+        i = int(kw_col.argmin())
+        raise ValueError(
+            f"VCC: site {site_id}: job {jid_col[i]} has negative planned power "
+            f"({kw_col[i]:g} kW at step {int(step_col[i])})"
+        )
+    kw_col = np.maximum(kw_col, 0.0)  # solver noise (> -NEG_TOL_KW) to 0
+    step_kw = np.zeros(n)  # flexible kW per step, all jobs
+    np.add.at(step_kw, step_col, kw_col)
     n_hours = n // k
     # kWh in each hour = Σ step kW · dt over the hour's steps; / 1 h = mean kW
     hour_kwh = step_kw.reshape(n_hours, k).sum(axis=1) * dt
-    job_hour_kwh = {j: a.reshape(n_hours, k).sum(axis=1) * dt for j, a in per_job.items()}
-    planned = {j: float(v.sum()) for j, v in job_hour_kwh.items()}
+    # kWh per job and hour (its grant), and per job at this site
+    by = pd.DataFrame({"job": jid_col, "hour": step_col // k, "kw": kw_col})
+    per = by.groupby(["job", "hour"], sort=False)["kw"].sum() * dt
+    job_hour_kwh = {(str(j), int(h)): float(v) for (j, h), v in per.items()}
+    planned = {str(j): float(v) for j, v in by.groupby("job")["kw"].sum().mul(dt).items()}
     jobs = _site_jobs(problem, site, planned)
-    unknown = set(per_job) - {j.job_id for j in jobs}
+    unknown = set(planned) - {j.job_id for j in jobs}
     if unknown:
         raise ValueError(f"VCC: site {site_id}: planned jobs not in the problem: {sorted(unknown)}")
     kpg = site.kw_per_gpu
-    starts = [site.index[h * k] for h in range(n_hours)]
-    hours: list[dict[str, Any]] = []
-    for h, start in enumerate(starts):
-        lo, hi = h * k, (h + 1) * k
-        admitted = []
-        for j in jobs:
-            a, b = max(j.release, lo), min(j.deadline, hi)
-            if b <= a:
-                continue
-            admitted.append(
+    starts = site.index[::k]
+    admitted: list[list[dict[str, Any]]] = [[] for _ in range(n_hours)]
+    for j in jobs:  # each job into the hours its window overlaps
+        release, deadline = _iso(_bound(site, j.release)), _iso(_bound(site, j.deadline))
+        for h in range(j.release // k, -(-j.deadline // k)):
+            a, b = max(j.release, h * k), min(j.deadline, (h + 1) * k)
+            admitted[h].append(
                 {
                     "job_id": j.job_id,
-                    "release": _iso(_bound(site, j.release)),
-                    "deadline": _iso(_bound(site, j.deadline)),
+                    "release": release,
+                    "deadline": deadline,
                     "max_kw": float(j.max_kw),
                     "window_hours": (b - a) * dt,
-                    "planned_kw": float(job_hour_kwh[j.job_id][h]) if j.job_id in planned else 0.0,
+                    "planned_kw": job_hour_kwh.get((j.job_id, h), 0.0) / 1.0,
                 }
             )
-        admitted.sort(key=lambda r: (r["deadline"], r["job_id"]))
+    hours: list[dict[str, Any]] = []
+    for h, start in enumerate(starts):
+        admitted[h].sort(key=lambda r: (r["deadline"], r["job_id"]))
         cap = float(hour_kwh[h]) / 1.0  # kWh in one hour → mean kW
         hours.append(
             {
@@ -175,7 +173,7 @@ def site_vcc(
                 "end": _iso(start + HOUR),
                 "capacity_kw": cap,
                 "gpus": None if kpg is None else math.floor(cap / kpg + GPU_FLOOR_EPS),
-                "jobs_admitted": admitted,
+                "jobs_admitted": admitted[h],
             }
         )
     day_of = pd.DatetimeIndex(starts).tz_convert(TZ).date
