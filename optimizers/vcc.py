@@ -69,8 +69,8 @@ def _site(problem: Problem, site_id: str) -> Site:
 
 def _check_grid(site: Site) -> int:
     """Steps per hour; the steps must tile whole clock hours (Asia/Shanghai)."""
-    sph = 1.0 / site.step_hours
-    if site.step_hours <= 0 or abs(sph - round(sph)) > 1e-9:
+    sph = 1.0 / site.step_hours if site.step_hours > 0 else math.nan
+    if not math.isfinite(sph) or sph < 1 or abs(sph - round(sph)) > 1e-9:
         raise ValueError(
             f"VCC: site {site.site_id}: step of {site.step_hours} h does not divide one hour "
             "(the curve is hourly)"
