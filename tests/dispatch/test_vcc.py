@@ -106,6 +106,22 @@ def test_controller_under_the_curve_reproduces_the_demo_plan(demo, name):
     check_consistent(problem, result)
 
 
+@pytest.mark.parametrize(
+    ("path", "horizon", "window_days", "milp"),
+    [(YANCHENG, "7d", 2, False), (EAST_WEST, "7d", None, False), (YANCHENG, "1d", None, True)],
+    ids=["yancheng-7d-rolling-2d", "east-west-7d", "yancheng-milp"],
+)
+def test_controller_reproduces_multi_day_rolling_and_milp_plans(
+    tmp_path, path, horizon, window_days, milp
+):
+    problem = build_problem(load_scenario(path), None, horizon, tmp_path, milp=milp)
+    if window_days:
+        problem.options.rolling_window_steps = window_days * round(24 / problem.step_hours)
+    result = solve(problem)
+    assert result.status == "optimal"
+    check_consistent(problem, result)
+
+
 def _random_problem(seed: int) -> Problem:
     rng = np.random.default_rng(seed)
     freq, sh = [("1h", 1.0), ("15min", 0.25)][seed % 2]
