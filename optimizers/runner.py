@@ -10,6 +10,7 @@ Lake layout (documented in docs/dispatch.md)::
     <home>/lake/dispatch_plans/plan=<YYYY-MM-DD>__<site_id>/part-0.parquet   one row per step
     <home>/lake/dispatch_kpis/plan=<YYYY-MM-DD>__<site_id>/part-0.parquet    one row (the KPIs)
     <home>/outputs/dispatch/<YYYY-MM-DD>__<site_id>.png / .kpis.json
+    <home>/outputs/dispatch/vcc/<YYYY-MM-DD>__<site_id>.json / .csv   virtual capacity curves
 
 ``carbon.pipeline.lake.write_partition`` takes one partition key, and each mapped DAG task must own its own
 partition (no two tasks writing one file), so the key is ``plan`` with value
@@ -131,6 +132,7 @@ class GroupOutcome:
     partitions: list[str] = field(default_factory=list)
     pngs: list[str] = field(default_factory=list)
     kpis: list[dict] = field(default_factory=list)
+    vccs: list[str] = field(default_factory=list)  # VCC JSON and CSV paths (optimizers.vcc_io)
     result: Any = None
     problem: Any = None
 
@@ -148,6 +150,7 @@ class GroupOutcome:
             "partitions": self.partitions,
             "pngs": self.pngs,
             "kpis": self.kpis,
+            "vccs": self.vccs,
         }
 
 
@@ -219,12 +222,14 @@ def plan_group(
     progress=None,
     png: bool = True,
 ) -> GroupOutcome:
-    """Plan ``site_ids`` (default: all) of a scenario together and write the outputs.
+    """Plan ``site_ids`` (default: all) of a scenario together and write the outputs (lake
+    partitions, KPI JSON, PNGs and the virtual capacity curves, ``optimizers.vcc_io``).
 
     Never raises for an infeasible plan or bad input data: the outcome carries the status and
     the explanation (the DAG turns that into a failed task; the CLI into a non-zero exit)."""
     from optimizers import inputs, solve
     from optimizers.scenario import ScenarioError, build_problem, plan_window
+    from optimizers.vcc_io import write_site_vccs
 
     sc = scenario.subset(site_ids) if site_ids else scenario
     ids = sc.site_ids
@@ -247,6 +252,7 @@ def plan_group(
     out.partitions, out.pngs, out.kpis = write_plans(
         result, problem, sc.name, d, days, home, png=png
     )
+    out.vccs = write_site_vccs(result, problem, sc.name, d, home)
     return out
 
 
