@@ -26,17 +26,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-PLANS = "dispatch_plans"
-KPIS = "dispatch_kpis"
-PLAN_KEY = "plan"
+from optimizers.lake_keys import KPIS, PLAN_KEY, PLANS, partition_value
+
 DEFAULT_CARBON_PRICES = (0.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0)
 
 
 # ----------------------------------------------------------------------------- pure shaping
-def partition_value(plan_date: date | str, site_id: str) -> str:
-    return f"{plan_date}__{site_id}"
-
-
 def plans_schema():
     """Arrow schema of ``dispatch_plans`` (generated from ``carbon.domain.datasets.OUTPUTS``)."""
     from optimizers.lake_schemas import DISPATCH_PLANS

@@ -53,7 +53,7 @@ def write_site_vccs(
 ) -> list[str]:
     """The VCC of every site of a solved plan, written under ``vcc_dir(home)``; the paths
     (JSON, CSV per site)."""
-    from optimizers.runner import partition_value
+    from optimizers.lake_keys import partition_value
 
     out_dir = vcc_dir(home)
     paths: list[str] = []
