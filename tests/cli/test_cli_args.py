@@ -117,3 +117,18 @@ def test_help_of_every_command_lists_the_exit_codes():
         assert proc.returncode == 0, (cmd, proc.stderr)
         flat = " ".join(proc.stdout.replace("│", " ").split())  # rich's help boxes
         assert "2 bad command line" in flat and "3 the data home is busy" in flat, (cmd, flat)
+
+
+def test_the_data_home_is_passed_not_put_in_the_environment(tmp_path, monkeypatch, capsys):
+    """``--home`` is resolved once into ``Paths`` and passed: ``carbon`` writes no
+    ``CARBON_HOME`` (the home another home's run would then inherit)."""
+    import os
+
+    from carbon.cli import main
+    from carbon.pipeline.warehouse import months
+
+    monkeypatch.delenv("CARBON_HOME", raising=False)
+    assert main(["--home", str(tmp_path), "ledgers", "close-month", "2026-01", "--by", "t"]) == 0
+    assert "CARBON_HOME" not in os.environ
+    assert [e.month for e in months.history(tmp_path)] == ["2026-01"]  # written under --home
+    assert "2026-01" in capsys.readouterr().out

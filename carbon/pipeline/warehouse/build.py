@@ -24,6 +24,7 @@ mart ``ledger_headline``).
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -128,15 +129,19 @@ def build_vars(
 
 
 def profiles_dir(home: str | Path | None = None) -> Path:
-    """``<home>/dbt/``, holding ``profiles.yml``: the repo's profile with this home's warehouse.
+    """``<home>/dbt/``, holding ``profiles.yml``: the repo's profile with this home's warehouse
+    and, when ``CARBON_DUCKDB_MEMORY`` is set, its DuckDB memory limit (e.g. ``12GB``).
 
     Rewritten only when its text changes (partial parsing keys on the profile)."""
     import yaml
 
     p = paths(home)
     spec = yaml.safe_load((REPO_ROOT / "profiles.yml").read_text(encoding="utf-8"))
+    memory = os.environ.get("CARBON_DUCKDB_MEMORY", "").strip()  # read, never written
     for target in spec["carbon"]["outputs"].values():
         target["path"] = str(p.warehouse)
+        if memory:
+            target.setdefault("settings", {})["memory_limit"] = memory
     text = "# written by carbon.pipeline.warehouse.build from the repo's profiles.yml\n"
     text += yaml.safe_dump(spec, sort_keys=False, allow_unicode=True)
     d = dbt_dirs(p.home)[0].parent
