@@ -26,33 +26,15 @@ Conf (all optional): `scenario` (path), `date` (YYYY-MM-DD, default: logical dat
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 
 from carbon.monitor.notify import on_failure
 
+# tasks that write files: retried with backoff, except an infeasible plan (same answer again)
+from carbon.orchestration.taskconf import FILE_TASK_RETRIES
+
 DISPATCH_PLANS = Asset("carbon://lake/dispatch_plans")
-
-
-def _conf() -> dict:
-    ctx = get_current_context()
-    conf = dict(ctx["params"] or {})
-    dr = ctx.get("dag_run")
-    if dr is not None and dr.conf:
-        conf.update({k: v for k, v in dr.conf.items() if v is not None})
-    return conf
-
-
-# the tasks that write files (lake partitions, KPI JSON, PNG): retried on errors other than an
-# infeasible plan, 30 s, 60 s, ... (capped at 10 min)
-FILE_TASK_RETRIES = {
-    "retries": 2,
-    "retry_delay": timedelta(seconds=30),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=10),
-}
 
 
 @dag(
@@ -69,16 +51,12 @@ FILE_TASK_RETRIES = {
 def dispatch_day_ahead():
     @task
     def plan_groups() -> list[dict]:
-        from carbon.config import TZ
         from carbon.orchestration.airflow_logs import log
+        from carbon.orchestration.taskconf import dag_conf, target_date
         from optimizers.runner import list_groups
 
-        conf = _conf()
-        plan_date = conf.get("date")
-        if not plan_date:  # tomorrow (D+1) of the logical date
-            logical = get_current_context().get("logical_date")
-            now = pendulum.instance(logical) if logical else pendulum.now(TZ)
-            plan_date = now.in_timezone(TZ).add(days=1).to_date_string()
+        conf = dag_conf()
+        plan_date = target_date(conf)  # conf date, else tomorrow (D+1) of the logical date
         groups = list_groups(
             conf.get("scenario"),
             str(plan_date),

@@ -14,37 +14,35 @@ from __future__ import annotations
 import argparse
 import sys
 
-from optimizers.forecast import io as fio
-from optimizers.scenario import DEFAULT_SCENARIO, load_scenario
+from optimizers.scenario import DEFAULT_SCENARIO
 
 
 def main(argv: list[str] | None = None) -> int:
+    from optimizers.forecast.runner import DEFAULT_HISTORY_DAYS, issue_one, list_sites
+
     ap = argparse.ArgumentParser(prog="python -m optimizers.forecast", description=__doc__)
     ap.add_argument("--scenario", default=str(DEFAULT_SCENARIO))
     ap.add_argument("--date", required=True, help="target day YYYY-MM-DD (Asia/Shanghai)")
     ap.add_argument("--home", default=None)
-    ap.add_argument("--history-days", type=int, default=120)
+    ap.add_argument("--history-days", type=int, default=DEFAULT_HISTORY_DAYS)
     ap.add_argument("--sites", default=None, help="comma-separated site ids (default: all)")
     a = ap.parse_args(argv)
-    sc = load_scenario(a.scenario)
-    ids = a.sites.split(",") if a.sites else sc.site_ids
+    from carbon.config import paths
+
+    home = paths(a.home).home
+    items = list_sites(a.scenario, a.date, a.history_days)
+    if a.sites:
+        items = [i for i in items if i["site_id"] in set(a.sites.split(","))]
     failed = 0
-    for sid in ids:
-        site = sc.site(sid)
-        try:
-            paths, df = fio.issue_site(
-                sid,
-                a.date,
-                lat=site["lat"],
-                lon=site["lon"],
-                home=a.home,
-                history_days=a.history_days,
-            )
-        except ValueError as exc:
+    for item in items:
+        out = issue_one(item, home)
+        if not out["ok"]:
             failed += 1
-            print(f"{sid}: no forecast for {a.date}: {exc}", file=sys.stderr)
+            print(f"{item['site_id']}: no forecast for {a.date}: {out['reason']}", file=sys.stderr)
             continue
-        print(f"{sid}: {len(df)} rows → {paths[0]} ({df['model_version'].iloc[0]})")
+        print(
+            f"{item['site_id']}: {out['rows']} rows → {out['partitions'][0]} ({out['model_version']})"
+        )
     return 1 if failed else 0
 
 
