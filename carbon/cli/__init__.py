@@ -28,6 +28,7 @@ from carbon.cli.args import EXIT_CODES_HELP, home_dir
 COMMANDS: dict[str, str] = {
     "demo-data": "carbon.cli.demo_data",
     "nightly": "carbon.cli.nightly",
+    "forecast": "optimizers.forecast.cli",
     "dispatch": "optimizers.cli",
     "airflow": "carbon.cli.airflow",
     "ledgers": "carbon.cli.ledgers",

@@ -82,6 +82,8 @@ BAD = [
     ),
     (["--home", "README.md", "ledgers", "months"], "is not a directory"),
     (["frobnicate"], "No such command 'frobnicate'"),
+    (["forecast", "--date", "2026-13-01"], "not a calendar day"),
+    (["forecast", "--date", "2026-11-01", "--history-days", "0"], "must be at least 1"),
     (["ledgers", "reopen-month", "2026-10", "--by", "me"], "Missing option '--reason'"),
 ]
 

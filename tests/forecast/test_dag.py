@@ -24,7 +24,7 @@ def _telemetry(home, site, start, end):
 
 
 @pytest.mark.slow
-def test_dag_forecasts_every_site_and_isolates_a_stopped_feed(tmp_path):
+def test_dag_forecasts_every_site_and_isolates_a_stopped_feed(tmp_path, capsys):
     home = tmp_path / "home"
     good, stopped = demo_sites()
     _telemetry(home, good, "2026-09-01", "2026-10-31")  # up to the day before the target
@@ -58,3 +58,9 @@ def test_dag_forecasts_every_site_and_isolates_a_stopped_feed(tmp_path):
     fc2 = fio.read_forecasts(good.site_id, [TARGET], home=home)
     assert len(fc2) == len(fc)
     assert sorted(p.name for p in (home / "lake" / "dispatch_forecasts").iterdir()) == parts
+    # the command line: the stopped site gets none, exit 1, the reason in the table
+    from carbon.cli import main
+
+    rc = main(["--home", str(home), "forecast", "--date", TARGET, "--sites", stopped.site_id])
+    assert rc == 1
+    assert "feed stopped" in capsys.readouterr().out
