@@ -62,14 +62,21 @@ def adverse_series(site: Site, n: int) -> tuple[np.ndarray, np.ndarray]:
 
     Raises ``ValueError`` naming the site and series when a series has the wrong length, a NaN
     or a negative value."""
-    it = _arr(site.it_base_kw if site.it_adverse_kw is None else site.it_adverse_kw, n)
-    pv = _arr(site.pv_kw if site.pv_adverse_kw is None else site.pv_adverse_kw, n)
-    for name, a in (("it_adverse_kw", it), ("pv_adverse_kw", pv)):
+    out = []
+    for name, adverse, p50 in (
+        ("it_adverse_kw", site.it_adverse_kw, site.it_base_kw),
+        ("pv_adverse_kw", site.pv_adverse_kw, site.pv_kw),
+    ):
+        if adverse is None:
+            out.append(_arr(p50, n))
+            continue
+        a = np.asarray(adverse, dtype=float)
         if a.shape != (n,):
             raise ValueError(f"site {site.site_id}: {name} has {a.size} values, expected {n}")
         if not np.isfinite(a).all() or (a < 0).any():
             raise ValueError(f"site {site.site_id}: {name} must be finite and >= 0 kW")
-    return it, pv
+        out.append(a)
+    return out[0], out[1]
 
 
 def import_limit(site: Site, n: int) -> np.ndarray:

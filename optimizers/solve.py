@@ -346,6 +346,24 @@ def describe(
             f"green_share at site {site} ({where}): the target {s.green_share_target:.0%} "
             f"needs {amount:,.1f} kWh more renewable energy than PV/wind can supply"
         )
+    if kind == "adv_green_share" and site is not None:
+        s = sites[site]
+        return (
+            f"adv_green_share at site {site} ({where}): in the adverse scenario (forecast: "
+            f"risk_aware, P90 IT load, P10 PV) the target {s.green_share_target:.0%} needs "
+            f"{amount:,.1f} kWh more renewable energy than PV/wind can supply; buy green power "
+            "(green_purchase_kwh_per_day) or plan with forecast: model"
+        )
+    if kind == "adv_balance":
+        return (
+            f"adv_balance at site {site} ({where}): the adverse scenario's load (P90 IT load, "
+            f"P10 PV) cannot be met, short by up to {peak:,.1f} kW"
+        )
+    if kind == "adv_import_limit":
+        return (
+            f"adv_import_limit at site {site} ({where}): serving the adverse scenario (P90 IT "
+            f"load, P10 PV) needs up to {peak:,.1f} kW more import than the connection allows"
+        )
     if kind == "job_energy":
         job = next(j for j, _ in iter_jobs(problem) if j.job_id == item)
         cap = job.max_kw * (job.deadline - job.release) * problem.step_hours
