@@ -261,3 +261,36 @@ def test_demo_with_less_green_power_bought_is_infeasible_risk_aware_only(demo_ho
     assert model.kpis["green_share"].iloc[0] >= 0.8 - 1e-9
     assert aware.status == "infeasible"
     assert "adv_green_share at site YC-DC-01" in (aware.explanation or "")
+
+
+def test_demo_risk_aware_plan_written_to_the_lake(demo_home):
+    """The runner writes the mode, the adverse KPIs and the price of robustness to
+    ``dispatch_kpis`` and the KPI JSON; a rerun replaces the partition (idempotent)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from optimizers.runner import plan_group
+    from optimizers.scenario import parse_scenario
+
+    home, raw = demo_home
+    r = copy.deepcopy(raw)
+    r["forecast"] = "risk_aware"
+    sc = parse_scenario(yaml.safe_dump(r, allow_unicode=True))
+    for _ in range(2):
+        out = plan_group(sc, plan_date=DAY, home=home, png=False)
+        assert out.status == "optimal", out.error or out.explanation
+    files = sorted((home / "lake" / "dispatch_kpis").glob("*/part-0.parquet"))
+    assert [f.parent.name for f in files] == [f"plan={DAY}__YC-DC-01", f"plan={DAY}__YC-DC-02"]
+    rows = pq.read_table(files[0]).to_pylist()
+    assert len(rows) == 1
+    k = rows[0]
+    want = out.result.kpis.set_index("site_id").loc["YC-DC-01"]
+    assert k["forecast_mode"] == "risk_aware"
+    assert k["adverse_cost_cny"] == pytest.approx(want["adverse_cost_cny"], rel=1e-12)
+    assert k["adverse_jobs_on_time"] == int(want["adverse_jobs_on_time"])
+    assert k["robustness_cost_cny"] == pytest.approx(want["robustness_cost_cny"], abs=1e-9)
+    js = json.loads(
+        (home / "outputs" / "dispatch" / f"{DAY}__YC-DC-01.kpis.json").read_text(encoding="utf-8")
+    )
+    assert js["forecast_mode"] == "risk_aware" and js["adverse_green_share"] > 0.8 - 1e-9
