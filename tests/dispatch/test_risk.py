@@ -294,3 +294,22 @@ def test_demo_risk_aware_plan_written_to_the_lake(demo_home):
         (home / "outputs" / "dispatch" / f"{DAY}__YC-DC-01.kpis.json").read_text(encoding="utf-8")
     )
     assert js["forecast_mode"] == "risk_aware" and js["adverse_green_share"] > 0.8 - 1e-9
+
+
+def test_milp_risk_aware_plan_holds_in_the_adverse_scenario():
+    """MILP (a non-preemptible job with a minimum power): the adverse rows are added the same
+    way, and the plan still meets the contract and the green share with P90 load / P10 PV."""
+    p = hand_problem()
+    job = dataclasses.replace(p.sites[0].jobs[0], preemptible=False, min_kw_when_running=100.0)
+    p = dataclasses.replace(
+        p,
+        sites=[dataclasses.replace(p.sites[0], jobs=[job])],
+        options=Options(carbon_price_cny_per_t=90.0, job_integrality=True),
+    )
+    r = solve(p)
+    assert r.status == "optimal" and r.mip_gap is not None
+    imp, green = realised_adverse(r.plan)
+    assert imp.max() <= CONTRACT_KW + 1e-6 and green >= TARGET - 1e-9
+    on = r.jobs.groupby("step")["kw"].sum()
+    assert (on >= 100.0 - 1e-6).all() and on.index.max() - on.index.min() + 1 == len(on)
+    assert r.kpis["adverse_jobs_on_time"].iloc[0] == 1
