@@ -68,6 +68,10 @@ ELASTIC_WEIGHTS: dict[str, float] = {
     "battery_cycles": 1.0,
     "backup_start": 0.0,
     "backup_min_up": 0.0,
+    # the adverse scenario of a risk-aware plan (optimizers.risk)
+    "adv_balance": 1000.0,
+    "adv_import_limit": 1.0,
+    "adv_green_share": 1.0,
 }
 
 # A job that is "on" (MILP) draws at least its min_kw_when_running, or this fraction of max_kw

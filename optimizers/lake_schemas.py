@@ -154,6 +154,22 @@ DISPATCH_KPIS = pa.schema(
         pa.field("jobs_clipped", pa.int64()),
         # forecast_fallback 预测回退: model forecast fell back
         pa.field("forecast_fallback", pa.bool_()),
+        # forecast_mode 预测模式: scenario key forecast: perfect, model (P50) or risk_aware (P50 + P90 load / P10 PV)
+        pa.field("forecast_mode", pa.string()),
+        # adverse_cost_cny (CNY) 不利情景成本: cost if P90 IT load and P10 PV come true (risk_aware; else null)
+        pa.field("adverse_cost_cny", pa.float64()),
+        # adverse_tco2 (tCO2e) 不利情景排放: emissions in that scenario
+        pa.field("adverse_tco2", pa.float64()),
+        # adverse_green_share (1) 不利情景绿电占比: green share in it
+        pa.field("adverse_green_share", pa.float64()),
+        # adverse_unserved_kwh (kWh) 不利情景缺供电量: load above the grid limit in it (jobs shed first)
+        pa.field("adverse_unserved_kwh", pa.float64()),
+        # adverse_jobs_on_time 不利情景按时作业数: jobs given their energy in it
+        pa.field("adverse_jobs_on_time", pa.int64()),
+        # robustness_cost_cny (CNY) 鲁棒性代价: P50 cost minus that of the risk-neutral (model) plan (risk_aware; else null)
+        pa.field("robustness_cost_cny", pa.float64()),
+        # robustness_tco2 (tCO2e) 鲁棒性排放代价: P50 tCO2e minus that of the risk-neutral plan
+        pa.field("robustness_tco2", pa.float64()),
         # planned_at 计划时刻: when the plan was made
         pa.field("planned_at", pa.timestamp("us", tz=TZ)),
     ]

@@ -5,6 +5,7 @@
 - ``optimizers.objective``: costs and emissions on those variables;
 - ``optimizers.constraints``: one function per constraint family (the battery is
   ``constraints.add_battery``; the families are listed in that module's docstring);
+- ``optimizers.risk``: the adverse scenario of a risk-aware plan (``forecast: risk_aware``);
 - ``optimizers.validation``: input checks.
 
 Nothing here does I/O.  The names used elsewhere are re-exported here.
@@ -41,6 +42,7 @@ from optimizers.constraints import (
 from optimizers.linear import INF, Block, LinearModel
 from optimizers.objective import add_site_objective
 from optimizers.problem import Problem
+from optimizers.risk import add_adverse_scenario
 from optimizers.validation import validate
 from optimizers.variables import (
     add_job_variables,
@@ -76,6 +78,7 @@ def build_model(problem: Problem) -> LinearModel:
         add_battery_cycles(m, site, n, max(1, round(24 / site.step_hours)))
     add_jobs(m, problem)
     add_job_integrality(m, problem)
+    add_adverse_scenario(m, problem)  # forecast: risk_aware only (optimizers.risk)
     add_emission_cap(m, problem)
     return m
 

@@ -202,6 +202,12 @@ class Site:
     # ``forecast: model`` asked for, but the lake forecast was missing or gappy: the inputs fell
     # back (reason in Problem.notes); reported as the KPI ``forecast_fallback``
     forecast_fallback: bool = False
+    # the scenario key ``forecast`` the inputs came from: "perfect", "model" or "risk_aware"
+    forecast_mode: str = "perfect"
+    # ``forecast: risk_aware``: the adverse scenario (P90 IT load, kW; P10 PV, kW) the plan must
+    # also serve (optimizers.risk); None = risk neutral (both None or both given)
+    it_adverse_kw: np.ndarray | None = None
+    pv_adverse_kw: np.ndarray | None = None
     dr_events: list[DemandResponseEvent] = field(default_factory=list)
     # IT kW drawn per GPU (server share included) where the site gives one: the virtual
     # capacity curve (optimizers.vcc) then also counts GPUs = floor(kW / kw_per_gpu); None = no GPU
@@ -229,6 +235,8 @@ class Options:
     - ``emission_cap_t``: cap on total tCO2e of all sites over the horizon.
     - ``rolling_window_steps``: solve in consecutive windows of this many steps, carrying state of
       charge, the peak and the remaining job energy forward (for very long horizons).
+    - ``adverse_weight``: weight of the adverse scenario's recourse cost (extra import, CNY incl.
+      carbon) in a risk-aware plan's objective (sites with ``it_adverse_kw``; ``optimizers.risk``).
     """
 
     milp: bool = False
@@ -237,6 +245,9 @@ class Options:
     carbon_price_cny_per_t: float = 0.0
     emission_cap_t: float | None = None
     rolling_window_steps: int | None = None
+    # weight (probability) of the adverse scenario's recourse cost in the objective of a
+    # risk-aware plan (optimizers.risk); the P50 scenario has the rest of the weight implicitly
+    adverse_weight: float = 0.1
 
     @property
     def is_milp(self) -> bool:
@@ -321,6 +332,14 @@ KPI_COLUMNS: tuple[str, ...] = (
     "jobs_total",
     "jobs_clipped",
     "forecast_fallback",
+    "forecast_mode",
+    "adverse_cost_cny",
+    "adverse_tco2",
+    "adverse_green_share",
+    "adverse_unserved_kwh",
+    "adverse_jobs_on_time",
+    "robustness_cost_cny",
+    "robustness_tco2",
 )
 BINDING_COLUMNS: tuple[str, ...] = ("family", "site_id", "step", "item", "dual", "slack")
 

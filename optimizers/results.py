@@ -40,7 +40,7 @@ def empty_jobs() -> pd.DataFrame:
 
 def empty_kpis() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="float64") for c in KPI_COLUMNS}).astype(
-        {"site_id": "string", "backup_factor": "string"}
+        {"site_id": "string", "backup_factor": "string", "forecast_mode": "string"}
     )
 
 
@@ -201,9 +201,14 @@ def kpi_table(
     delivered: dict[str, dict[str, float]],
     carbon_price_cny_per_t: float,
     soc_start_kwh: dict[str, float] | None = None,
+    jobs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per-site KPIs from the plan, the kWh delivered per job and site and the starting state of
-    charge per site (:func:`soc_start`; default: each battery's fixed ``soc_init``)."""
+    charge per site (:func:`soc_start`; default: each battery's fixed ``soc_init``).
+
+    With ``jobs`` (the jobs table) the risk-aware sites also get their adverse-scenario KPIs
+    (``optimizers.risk.adverse_kpis``); otherwise, and at risk-neutral sites, those are NaN, as
+    are ``robustness_*`` (set by ``optimizers.risk.with_robustness``)."""
     cp = carbon_price_cny_per_t
     n = problem.n_steps
     # jobs per site: own jobs, shared jobs at the site where most of their energy ran
@@ -310,6 +315,8 @@ def kpi_table(
             "jobs_total": len(mine),
             "jobs_clipped": int(sum(clipped[j] for j in mine)),
             "forecast_fallback": bool(site.forecast_fallback),
+            "forecast_mode": site.forecast_mode,
+            **dict.fromkeys(_RISK_COLUMNS, float("nan")),
         }
         for c in KPI_COLUMNS:
             out[c].append(row[c])
@@ -317,6 +324,7 @@ def kpi_table(
         c: np.asarray(v, dtype=float) for c, v in out.items() if c not in _KPI_NON_FLOAT
     }
     data["site_id"] = pd.array(out["site_id"], dtype="string")
+    data["forecast_mode"] = pd.array(out["forecast_mode"], dtype="string")
     data["backup_factor"] = pd.array(out["backup_factor"], dtype="string")
     data["pue_target_met"] = np.asarray(out["pue_target_met"], dtype=bool)
     data["forecast_fallback"] = np.asarray(out["forecast_fallback"], dtype=bool)
@@ -325,7 +333,26 @@ def kpi_table(
     data["jobs_clipped"] = np.asarray(out["jobs_clipped"], dtype=np.int64)
     data["dr_events"] = np.asarray(out["dr_events"], dtype=np.int64)
     data["backup_starts"] = np.asarray(out["backup_starts"], dtype=np.int64)
-    return pd.DataFrame({c: data[c] for c in KPI_COLUMNS})
+    kpis = pd.DataFrame({c: data[c] for c in KPI_COLUMNS})
+    if jobs is not None:
+        from optimizers.risk import adverse_kpis
+
+        for sid, vals in adverse_kpis(problem, plan, jobs, kpis, cp).items():
+            for c, v in vals.items():
+                kpis.loc[kpis["site_id"] == sid, c] = float(v)
+    return kpis
+
+
+# KPIs of a risk-aware plan (optimizers.risk): NaN unless the site has an adverse scenario
+_RISK_COLUMNS = (
+    "adverse_cost_cny",
+    "adverse_tco2",
+    "adverse_green_share",
+    "adverse_unserved_kwh",
+    "adverse_jobs_on_time",
+    "robustness_cost_cny",
+    "robustness_tco2",
+)
 
 
 def backup_starts(site: Site, backup_kw: np.ndarray) -> int:
@@ -359,6 +386,7 @@ _KPI_NON_FLOAT = frozenset(
         "backup_starts",
         "backup_factor",
         "forecast_fallback",
+        "forecast_mode",
     }
 )
 

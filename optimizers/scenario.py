@@ -57,7 +57,7 @@ _TOP_KEYS = {
     "jobs",
     "forecast",
 }
-FORECAST_MODES = ("perfect", "model")
+FORECAST_MODES = ("perfect", "model", "risk_aware")
 _SITE_KEYS = {
     "site_id",
     "uscc",
@@ -692,7 +692,9 @@ def validate(raw: Any) -> dict:
         raise ScenarioError("step", str(exc)) from exc
     _num(raw, "carbon_price_cny_per_t", "", lo=0)
     if raw.get("forecast", "perfect") not in FORECAST_MODES:
-        raise ScenarioError("forecast", f"must be perfect or model, got {raw.get('forecast')!r}")
+        raise ScenarioError(
+            "forecast", f"must be perfect, model or risk_aware, got {raw.get('forecast')!r}"
+        )
     opts = _mapping(raw.get("options", {}) or {}, "options")
     _unknown(opts, _OPTION_KEYS, "options")
     for b in ("milp", "job_integrality"):
@@ -857,6 +859,9 @@ class SiteInputs:
     sources: dict[str, str] = field(default_factory=dict)
     # ``forecast: model`` fell back for these series (reason each; logged and in the notes)
     fallbacks: list[str] = field(default_factory=list)
+    # ``forecast: risk_aware``: the adverse scenario, P90 IT load and P10 PV (kW); else None
+    it_adverse_kw: np.ndarray | None = None
+    pv_adverse_kw: np.ndarray | None = None
 
 
 def job_window(
@@ -1131,9 +1136,15 @@ def site_inputs(
             wind_kw = np.full(len(index), w["kw"] * float(w.get("capacity_factor", 0.3)))
             sources["wind_kw"] = "scenario constant capacity factor"
     fallbacks: list[str] = []
-    if scenario.raw.get("forecast", "perfect") == "model":
+    mode = scenario.raw.get("forecast", "perfect")
+    it_adv = pv_adv = None
+    if mode in ("model", "risk_aware"):
         it_kw, pv_kw = _model_forecast(site, index, home, it_kw, pv_kw, sources, fallbacks)
+    if mode == "risk_aware":
+        it_adv, pv_adv = _adverse_forecast(site, index, home, it_kw, pv_kw, sources, fallbacks)
     return SiteInputs(
+        it_adverse_kw=it_adv,
+        pv_adverse_kw=pv_adv,
         price=np.asarray(price, dtype=float),
         carbon=np.asarray(carbon, dtype=float),
         export_price=float(tariff.get("export_price_cny_per_kwh", 0.0) or 0.0),
@@ -1178,6 +1189,43 @@ def _model_forecast(site, index, home, it_kw, pv_kw, sources, fallbacks):
             continue
         r = rows[(rows["series"] == series) & (rows["quantile"] == "p50")]
         sources[series] = f"forecast model P50 ({r['model_version'].iloc[0]})"
+        out[series] = vals
+    return out["it_kw"], out["pv_kw"]
+
+
+def _adverse_forecast(site, index, home, it_kw, pv_kw, sources, fallbacks):
+    """``forecast: risk_aware``: the adverse scenario, P90 IT load and P10 PV of
+    ``dispatch_forecasts``.  A missing or gappy quantile falls back to the series the plan uses
+    (``it_kw`` / ``pv_kw``, i.e. no margin for that series), with the reason logged and kept in
+    ``fallbacks`` (→ warnings and ``forecast_fallback``), as :func:`_model_forecast` does."""
+    import logging
+
+    from optimizers.forecast import io as fio
+
+    log = logging.getLogger("optimizers.forecast")
+    sid = site["site_id"]
+    days = sorted({str(t.date()) for t in index})
+    try:
+        rows = fio.read_forecasts(sid, days, home)
+        err = None
+    except Exception as exc:  # a broken lake file is a fallback, not a crash
+        rows, err = pd.DataFrame(), f"lake read failed: {exc}"
+    out = {"it_kw": np.asarray(it_kw, dtype=float), "pv_kw": np.asarray(pv_kw, dtype=float)}
+    wanted = [("it_kw", "p90")]
+    pv = site.get("pv")
+    if pv and pv.get("kwp", 0) > 0:
+        wanted.append(("pv_kw", "p10"))
+    for series, q in wanted:
+        vals, reason = (None, err) if err else fio.quantile_on_steps(rows, series, index, q)
+        if vals is None:
+            msg = (
+                f"{sid} {series}: forecast: risk_aware has no adverse {q.upper()}, the plan "
+                f"guards no margin on it ({reason})"
+            )
+            log.warning(msg)
+            fallbacks.append(msg)
+            continue
+        sources[f"{series} adverse"] = f"forecast model {q.upper()}"
         out[series] = vals
     return out["it_kw"], out["pv_kw"]
 
@@ -1297,6 +1345,9 @@ def _build_problem(scenario, plan_date, horizon, home, milp, carbon_price):
                     float(spec["kw_per_gpu"]) if spec.get("kw_per_gpu") is not None else None
                 ),
                 forecast_fallback=bool(si.fallbacks),
+                forecast_mode=str(scenario.raw.get("forecast", "perfect")),
+                it_adverse_kw=si.it_adverse_kw,
+                pv_adverse_kw=si.pv_adverse_kw,
                 dr_events=demand_response_events(
                     spec, index, days, np.asarray(si.pue, dtype=float) * si.it_kw
                 ),

@@ -13,6 +13,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from optimizers import risk
 from optimizers.highs_bridge import RawSolution, solve_arrays
 from optimizers.model import (
     ELASTIC_WEIGHTS,
@@ -53,7 +54,25 @@ def solve(
     mip_gap: float | None = None,
     progress: ProgressFn | None = None,
 ) -> DispatchResult:
-    """See :func:`optimizers.solve` (the public function)."""
+    """See :func:`optimizers.solve` (the public function).
+
+    A risk-aware problem (``optimizers.risk``) is solved twice: as given, and without its
+    adverse scenario (the risk-neutral plan of the same day), for the price of robustness in the
+    KPIs ``robustness_cost_cny`` and ``robustness_tco2``."""
+    result = _solve(problem, solver, time_limit, mip_gap, progress)
+    if risk.risk_aware(problem) and result.ok:
+        neutral = _solve(risk.risk_neutral(problem), solver, time_limit, mip_gap, None)
+        result = risk.with_robustness(result, neutral)
+    return result
+
+
+def _solve(
+    problem: Problem,
+    solver: str,
+    time_limit: float | None,
+    mip_gap: float | None,
+    progress: ProgressFn | None,
+) -> DispatchResult:
     w = problem.options.rolling_window_steps
     if w is not None and w < problem.n_steps:
         return solve_rolling(problem, solver, time_limit, mip_gap, progress)
@@ -164,6 +183,7 @@ def make_result(
         job_delivery(problem, m, sol.x),
         m.carbon_price_cny_per_t,
         soc_start(problem, m, sol.x),
+        jobs,
     )
     binding = binding_table(m, sol.x, row_act, row_dual, col_dual)
     _progress(progress, "done", 1.0)
@@ -326,6 +346,24 @@ def describe(
             f"green_share at site {site} ({where}): the target {s.green_share_target:.0%} "
             f"needs {amount:,.1f} kWh more renewable energy than PV/wind can supply"
         )
+    if kind == "adv_green_share" and site is not None:
+        s = sites[site]
+        return (
+            f"adv_green_share at site {site} ({where}): in the adverse scenario (forecast: "
+            f"risk_aware, P90 IT load, P10 PV) the target {s.green_share_target:.0%} needs "
+            f"{amount:,.1f} kWh more renewable energy than PV/wind can supply; buy green power "
+            "(green_purchase_kwh_per_day) or plan with forecast: model"
+        )
+    if kind == "adv_balance":
+        return (
+            f"adv_balance at site {site} ({where}): the adverse scenario's load (P90 IT load, "
+            f"P10 PV) cannot be met, short by up to {peak:,.1f} kW"
+        )
+    if kind == "adv_import_limit":
+        return (
+            f"adv_import_limit at site {site} ({where}): serving the adverse scenario (P90 IT "
+            f"load, P10 PV) needs up to {peak:,.1f} kW more import than the connection allows"
+        )
     if kind == "job_energy":
         job = next(j for j, _ in iter_jobs(problem) if j.job_id == item)
         cap = job.max_kw * (job.deadline - job.release) * problem.step_hours
@@ -472,6 +510,8 @@ def window_problem(
                 pue=cut(s.pue),
                 pv_kw=cut(s.pv_kw),
                 wind_kw=cut(s.wind_kw),
+                it_adverse_kw=None if s.it_adverse_kw is None else cut(s.it_adverse_kw),
+                pv_adverse_kw=None if s.pv_adverse_kw is None else cut(s.pv_adverse_kw),
                 price_cny_per_kwh=cut(s.price_cny_per_kwh),
                 carbon_kg_per_kwh=cut(s.carbon_kg_per_kwh),
                 export_price_cny_per_kwh=cut(s.export_price_cny_per_kwh),
@@ -567,7 +607,9 @@ def solve_rolling(
     delivered: dict[str, dict[str, float]] = {}
     for (jid, sid), kw in jobs_df.groupby(["job_id", "site_id"])["kw"].sum().items():
         delivered.setdefault(str(jid), {})[str(sid)] = float(kw) * dt
-    kpis = kpi_table(problem, plan, delivered, problem.options.carbon_price_cny_per_t, start)
+    kpis = kpi_table(
+        problem, plan, delivered, problem.options.carbon_price_cny_per_t, start, jobs_df
+    )
     missed = [
         j.job_id
         for j, _ in iter_jobs(problem)

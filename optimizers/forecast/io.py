@@ -139,11 +139,19 @@ def p50_on_steps(
 ) -> tuple[np.ndarray | None, str]:
     """The P50 of ``series`` on the plan steps, or (None, reason) when the forecast is missing,
     has a gap (a plan step with no finite forecast covering it) or a negative value. Pure."""
+    return quantile_on_steps(rows, series, index, "p50")
+
+
+def quantile_on_steps(
+    rows: pd.DataFrame, series: str, index: pd.DatetimeIndex, quantile: str
+) -> tuple[np.ndarray | None, str]:
+    """The ``quantile`` (``p10``, ``p50``, ``p90``) of ``series`` on the plan steps, or
+    (None, reason) as :func:`p50_on_steps`. Pure."""
     if rows.empty:
         return None, "no forecast in the lake"
-    r = rows[(rows["series"] == series) & (rows["quantile"] == "p50")]
+    r = rows[(rows["series"] == series) & (rows["quantile"] == quantile)]
     if r.empty:
-        return None, f"no P50 forecast of {series}"
+        return None, f"no {quantile.upper()} forecast of {series}"
     s = pd.Series(r["value"].to_numpy(dtype=float), index=pd.DatetimeIndex(r["target_ts"]))
     s = s[~s.index.duplicated(keep="last")].sort_index()
     if not np.isfinite(s.to_numpy()).all():

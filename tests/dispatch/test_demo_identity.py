@@ -20,14 +20,24 @@ GOLDEN = Path(__file__).resolve().parent / "golden" / "demo_dispatch.json"
 SCENARIOS = ("yancheng_dc", "east_west_shared")
 SKIP = {"planned_at"}
 # KPI columns added after the golden file was written, for features the demo scenarios do not
-# use (issue 13 §5: battery degradation, demand response): they must hold their "off" value,
-# and are then left out of the comparison.
+# use (issue 13 §5: battery degradation, demand response; §3: risk-aware plans): they must hold
+# their "off" value, and are then left out of the comparison.
 ADDED_OFF = {
     "battery_degradation_cny": 0.0,
     "dr_events": 0,
     "backup_starts": 0,
     "dr_reduction_kwh": 0.0,
     "dr_compensation_cny": 0.0,
+    # issue 13 §3, risk-aware plans: the demo plans are `forecast: perfect`, so no adverse
+    # scenario and no price of robustness (null in the lake and the KPI JSON)
+    "forecast_mode": "perfect",
+    "adverse_cost_cny": None,
+    "adverse_tco2": None,
+    "adverse_green_share": None,
+    "adverse_unserved_kwh": None,
+    "adverse_jobs_on_time": None,
+    "robustness_cost_cny": None,
+    "robustness_tco2": None,
 }
 
 

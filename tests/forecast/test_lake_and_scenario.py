@@ -113,5 +113,28 @@ def test_gappy_or_missing_forecast_falls_back_with_flag(tmp_path, caplog, drop, 
 def test_forecast_key_validated():
     raw = small_raw()
     raw["forecast"] = "crystal-ball"
-    with pytest.raises(ScenarioError, match="forecast: must be perfect or model"):
+    with pytest.raises(ScenarioError, match="forecast: must be perfect, model or risk_aware"):
         parse_scenario(yaml.safe_dump(raw))
+
+
+def test_forecast_risk_aware_takes_p90_load_and_p10_pv(tmp_path, caplog):
+    fio.write_forecasts(_forecast(), home=tmp_path)
+    aware = build_problem(_scenario(tmp_path, "risk_aware"), DAY, home=tmp_path)
+    fc = fio.read_forecasts("S1", [DAY], home=tmp_path).set_index(["series", "quantile"])
+    s = aware.sites[0]
+    np.testing.assert_allclose(s.it_base_kw, fc.loc[("it_kw", "p50"), "value"].to_numpy())
+    np.testing.assert_allclose(s.it_adverse_kw, fc.loc[("it_kw", "p90"), "value"].to_numpy())
+    np.testing.assert_allclose(s.pv_adverse_kw, fc.loc[("pv_kw", "p10"), "value"].to_numpy())
+    assert s.forecast_mode == "risk_aware" and not s.forecast_fallback
+    # no P10 of PV in the lake: no margin on PV, said in the notes, flagged
+    rows = _forecast()
+    rows = rows[~((rows["series"] == "pv_kw") & (rows["quantile"] == "p10"))]
+    fio.write_forecasts(rows, home=tmp_path)
+    with caplog.at_level(logging.WARNING, logger="optimizers.forecast"):
+        gap = build_problem(_scenario(tmp_path, "risk_aware"), DAY, home=tmp_path)
+    g = gap.sites[0]
+    np.testing.assert_allclose(g.pv_adverse_kw, g.pv_kw)
+    assert g.forecast_fallback
+    assert any("no P10 forecast of pv_kw" in n for n in gap.notes)
+    r = solve(gap)
+    assert r.ok and r.kpis["forecast_mode"].iloc[0] == "risk_aware"
