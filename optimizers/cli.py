@@ -12,8 +12,10 @@ from typing import Annotated
 import typer
 
 from carbon.cli import args as cliargs
+from optimizers.scenario import FORECAST_MODES
 
 Solver = cliargs.choice("highs", "cbc")
+ForecastMode = cliargs.choice(*FORECAST_MODES)
 
 HELP = "plan 源网荷储 dispatch for data-centre sites from a scenario YAML (day-ahead … 1 year)"
 
@@ -35,6 +37,12 @@ def _kpi_table(kpis: list[dict], title: str):
         ("battery_cycles", "cycles 循环", "{:.2f}"),
         ("jobs_on_time", "jobs 作业", "{}"),
     ]
+    if any(k.get("robustness_cost_cny") is not None for k in kpis):  # forecast: risk_aware
+        cols += [
+            ("adverse_cost_cny", "adverse 不利情景 CNY", "{:,.0f}"),
+            ("robustness_cost_cny", "robust 鲁棒代价 CNY", "{:+,.0f}"),
+            ("robustness_tco2", "robust tCO2", "{:+,.2f}"),
+        ]
     t = Table(title=title)
     for _, head, _ in cols:
         t.add_column(head, justify="right" if not head.startswith("site") else "left")
@@ -102,6 +110,15 @@ def command(
     sites: Annotated[
         str | None, typer.Option(help="comma-separated site_ids (default: all)")
     ] = None,
+    forecast: Annotated[
+        str | None,
+        typer.Option(
+            parser=ForecastMode,
+            metavar=ForecastMode.metavar,
+            help="override the scenario's `forecast:` key: perfect foresight, the P50 forecast, "
+            "or risk-aware (two-stage against P90 load / P10 PV); the KPIs show the difference",
+        ),
+    ] = None,
 ) -> int:
     """Plan, print the KPIs, write the lake partitions and the charts."""
     from types import SimpleNamespace
@@ -116,6 +133,7 @@ def command(
         frontier=frontier,
         time_limit=time_limit,
         sites=sites,
+        forecast=forecast,
     )
     return _run(args, cliargs.paths_of(ctx))
 
@@ -130,6 +148,8 @@ def _run(args, p) -> int:
     console = Console(width=max(Console().width, 140))
     try:
         sc = load_scenario(args.scenario)
+        if args.forecast:  # the one key, from the command line
+            sc.raw["forecast"] = args.forecast
         d, days, index = plan_window(sc, args.date, args.horizon)
     except (ScenarioError, ValueError) as exc:
         console.print(f"[red]scenario error[/red] {exc}")

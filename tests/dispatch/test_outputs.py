@@ -244,3 +244,25 @@ def test_lake_schemas_cover_the_result_columns():
         c.unit or c.dtype in ("string", "bool", "date", "timestamp", "int64")
         for c in OUTPUTS["dispatch_plans"].columns
     )
+
+
+def test_cli_forecast_key_switches_the_mode(small_scenario_file, tmp_path, capsys):
+    """``carbon dispatch --forecast MODE`` overrides the scenario's one key; the KPIs say which
+    mode planned, and a missing forecast falls back, flagged and named (never silently)."""
+    kpis = {}
+    for mode in (None, "model", "risk_aware"):
+        home = tmp_path / (mode or "perfect")
+        argv = ["--home", str(home), "dispatch", "--scenario", str(small_scenario_file)]
+        assert carbon_main(argv + (["--forecast", mode] if mode else [])) == 0
+        out = " ".join(capsys.readouterr().out.split())
+        (f,) = (home / "outputs" / "dispatch").glob("*.kpis.json")
+        kpis[mode] = json.loads(f.read_text(encoding="utf-8"))
+        if mode:
+            assert "no forecast in the lake" in out, out
+    assert [kpis[m]["forecast_mode"] for m in kpis] == ["perfect", "model", "risk_aware"]
+    assert kpis[None]["forecast_fallback"] is False and kpis["model"]["forecast_fallback"] is True
+    assert kpis["risk_aware"]["robustness_cost_cny"] is not None
+    assert kpis[None]["robustness_cost_cny"] is None
+    assert (
+        carbon_main(["dispatch", "--scenario", str(small_scenario_file), "--forecast", "p50"]) == 2
+    )
