@@ -94,15 +94,25 @@ def add_power_balance(m: LinearModel, site: Site, n: int) -> None:
     pue = _arr(site.pue, n)
     rhs = pue * _arr(site.it_base_kw, n)
     rows = m.add_rows("balance", sid, np.arange(n), rhs, rhs)
-    for kind, sign in (
-        ("pv", 1.0),
-        ("wind", 1.0),
-        ("grid_import", 1.0),
-        ("grid_export", -1.0),
-        ("backup", 1.0),
-        ("discharge", 1.0),
-        ("charge", -1.0),
-    ):
+    supply_and_jobs(m, rows, sid, pue, BALANCE_SUPPLY)
+
+
+#: what supplies a site's facility load, with its sign in the power balance
+BALANCE_SUPPLY = (
+    ("pv", 1.0),
+    ("wind", 1.0),
+    ("grid_import", 1.0),
+    ("grid_export", -1.0),
+    ("backup", 1.0),
+    ("discharge", 1.0),
+    ("charge", -1.0),
+)
+
+
+def supply_and_jobs(m: LinearModel, rows, sid: str, pue, supply) -> None:
+    """The coefficients of a balance row per step: each ``(kind, sign)`` of ``supply`` at +sign,
+    every flexible job of the site at −PUE (its facility load)."""
+    for kind, sign in supply:
         b = m.cols(kind, sid)
         if b is not None:
             m.add_coefs(rows[b.steps], b.idx, sign)

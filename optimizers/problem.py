@@ -297,6 +297,16 @@ PLAN_COLUMNS: tuple[str, ...] = (
     "marginal_price_cny_per_kwh",
 )
 JOB_COLUMNS: tuple[str, ...] = ("job_id", "site_id", "step", "kw")
+#: KPIs of a risk-aware plan (``optimizers.risk``): NaN unless the site has an adverse scenario
+RISK_KPI_COLUMNS: tuple[str, ...] = (
+    "adverse_cost_cny",
+    "adverse_tco2",
+    "adverse_green_share",
+    "adverse_unserved_kwh",
+    "adverse_jobs_on_time",
+    "robustness_cost_cny",
+    "robustness_tco2",
+)
 KPI_COLUMNS: tuple[str, ...] = (
     "site_id",
     "cost_cny",
@@ -333,13 +343,7 @@ KPI_COLUMNS: tuple[str, ...] = (
     "jobs_clipped",
     "forecast_fallback",
     "forecast_mode",
-    "adverse_cost_cny",
-    "adverse_tco2",
-    "adverse_green_share",
-    "adverse_unserved_kwh",
-    "adverse_jobs_on_time",
-    "robustness_cost_cny",
-    "robustness_tco2",
+    *RISK_KPI_COLUMNS,
 )
 BINDING_COLUMNS: tuple[str, ...] = ("family", "site_id", "step", "item", "dual", "slack")
 

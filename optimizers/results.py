@@ -12,6 +12,7 @@ from optimizers.problem import (
     JOB_COLUMNS,
     KPI_COLUMNS,
     PLAN_COLUMNS,
+    RISK_KPI_COLUMNS,
     Problem,
     Site,
 )
@@ -316,7 +317,7 @@ def kpi_table(
             "jobs_clipped": int(sum(clipped[j] for j in mine)),
             "forecast_fallback": bool(site.forecast_fallback),
             "forecast_mode": site.forecast_mode,
-            **dict.fromkeys(_RISK_COLUMNS, float("nan")),
+            **dict.fromkeys(RISK_KPI_COLUMNS, float("nan")),
         }
         for c in KPI_COLUMNS:
             out[c].append(row[c])
@@ -341,18 +342,6 @@ def kpi_table(
             for c, v in vals.items():
                 kpis.loc[kpis["site_id"] == sid, c] = float(v)
     return kpis
-
-
-# KPIs of a risk-aware plan (optimizers.risk): NaN unless the site has an adverse scenario
-_RISK_COLUMNS = (
-    "adverse_cost_cny",
-    "adverse_tco2",
-    "adverse_green_share",
-    "adverse_unserved_kwh",
-    "adverse_jobs_on_time",
-    "robustness_cost_cny",
-    "robustness_tco2",
-)
 
 
 def backup_starts(site: Site, backup_kw: np.ndarray) -> int:

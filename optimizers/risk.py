@@ -38,6 +38,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from optimizers.constraints import supply_and_jobs
 from optimizers.linear import INF, LinearModel
 from optimizers.linear import broadcast as _arr
 from optimizers.problem import DispatchResult, Problem, Site
@@ -120,19 +121,20 @@ def add_adverse_balance(m: LinearModel, site: Site, n: int) -> None:
     pue = _arr(site.pue, n)
     rhs = pue * it
     rows = m.add_rows("adv_balance", sid, np.arange(n), rhs, rhs)
-    for kind, sign in (
-        ("adv_green", 1.0),
-        ("adv_import", 1.0),
-        ("grid_import", 1.0),
-        ("backup", 1.0),
-        ("discharge", 1.0),
-        ("charge", -1.0),
-    ):
-        b = m.cols(kind, sid)
-        if b is not None:
-            m.add_coefs(rows[b.steps], b.idx, sign)
-    for b in site_jobs(m, sid):
-        m.add_coefs(rows[b.steps], b.idx, -pue[b.steps])
+    supply_and_jobs(
+        m,
+        rows,
+        sid,
+        pue,
+        (
+            ("adv_green", 1.0),
+            ("adv_import", 1.0),
+            ("grid_import", 1.0),
+            ("backup", 1.0),
+            ("discharge", 1.0),
+            ("charge", -1.0),
+        ),
+    )
 
 
 def add_adverse_import_limit(m: LinearModel, site: Site, n: int) -> None:

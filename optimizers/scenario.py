@@ -9,6 +9,7 @@ and returns the optimiser's ``Problem``. The file format is documented in docs/d
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import warnings
@@ -1157,23 +1158,27 @@ def site_inputs(
     )
 
 
+def _forecast_rows(sid: str, index, home) -> tuple[pd.DataFrame, str | None]:
+    """The site's ``dispatch_forecasts`` rows for the plan's days, and why none could be read
+    (a broken lake file is a fallback, not a crash)."""
+    from optimizers.forecast import io as fio
+
+    days = sorted({str(t.date()) for t in index})
+    try:
+        return fio.read_forecasts(sid, days, home), None
+    except Exception as exc:
+        return pd.DataFrame(), f"lake read failed: {exc}"
+
+
 def _model_forecast(site, index, home, it_kw, pv_kw, sources, fallbacks):
     """``forecast: model``: IT load and PV from the P50 of ``dispatch_forecasts`` in the lake.
     A missing or gappy forecast (or an unreadable lake) falls back to what ``perfect`` would use
     (already in ``it_kw`` / ``pv_kw``), with the reason logged, kept in ``fallbacks`` (→ the
     plan's warnings and the KPI flag ``forecast_fallback``); never a silent assumption."""
-    import logging
-
     from optimizers.forecast import io as fio
 
-    log = logging.getLogger("optimizers.forecast")
-    sid = site["site_id"]
-    days = sorted({str(t.date()) for t in index})
-    try:
-        rows = fio.read_forecasts(sid, days, home)
-        err = None
-    except Exception as exc:  # a broken lake file is a fallback, not a crash
-        rows, err = pd.DataFrame(), f"lake read failed: {exc}"
+    log, sid = logging.getLogger("optimizers.forecast"), site["site_id"]
+    rows, err = _forecast_rows(sid, index, home)
     wanted = [("it_kw", it_kw)]
     pv = site.get("pv")
     if pv and pv.get("kwp", 0) > 0:
@@ -1198,18 +1203,10 @@ def _adverse_forecast(site, index, home, it_kw, pv_kw, sources, fallbacks):
     ``dispatch_forecasts``.  A missing or gappy quantile falls back to the series the plan uses
     (``it_kw`` / ``pv_kw``, i.e. no margin for that series), with the reason logged and kept in
     ``fallbacks`` (→ warnings and ``forecast_fallback``), as :func:`_model_forecast` does."""
-    import logging
-
     from optimizers.forecast import io as fio
 
-    log = logging.getLogger("optimizers.forecast")
-    sid = site["site_id"]
-    days = sorted({str(t.date()) for t in index})
-    try:
-        rows = fio.read_forecasts(sid, days, home)
-        err = None
-    except Exception as exc:  # a broken lake file is a fallback, not a crash
-        rows, err = pd.DataFrame(), f"lake read failed: {exc}"
+    log, sid = logging.getLogger("optimizers.forecast"), site["site_id"]
+    rows, err = _forecast_rows(sid, index, home)
     out = {"it_kw": np.asarray(it_kw, dtype=float), "pv_kw": np.asarray(pv_kw, dtype=float)}
     wanted = [("it_kw", "p90")]
     pv = site.get("pv")
