@@ -49,6 +49,15 @@ def test_dagbag_has_no_import_errors_and_one_dag_per_dataset(tmp_path):
         assert d["tz"] == "Asia/Shanghai" and d["doc"]
     assert dags["nightly_ingest"]["outlets"] == sorted(f"carbon://lake/{ds}" for ds in DATASETS)
     assert "smoke" not in dags
+    # the dispatch DAGs: day-ahead every morning, the intraday re-plan every hour at :05
+    for dag_id, cron, dataset in (
+        ("dispatch_day_ahead", "30 9 * * *", "dispatch_plans"),
+        ("dispatch_intraday", "5 * * * *", "dispatch_replans"),
+    ):
+        d = dags[dag_id]
+        assert d["outlets"] == [f"carbon://lake/{dataset}"], (dag_id, d)
+        assert cron in d["tt"] and d["tz"] == "Asia/Shanghai", (dag_id, d)
+        assert d["catchup"] is False and d["max_active_runs"] == 1 and d["doc"]
 
 
 def _keys_by_file(folder, key: list[str]) -> dict[tuple, set[str]]:
