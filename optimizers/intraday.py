@@ -13,7 +13,8 @@ the rest of the plan day, by :func:`optimizers.mpc.replan`:
 
   * SoC: the latest finite ``battery_soc`` (fraction × ``energy_kwh``) at or before ``now``,
     measured at the start of step ``s``, projected to the start of step ``k`` with the plan in
-    force's charge and discharge for steps ``s … k−1`` (``η_c·charge − discharge/η_d``, kWh).  The
+    force's charge and discharge for steps ``s … k−1`` (``η_c·charge − discharge/η_d``, kWh) when
+    it is recent (``k − s ≤ mpc.STALE_STEPS``; a stale one is passed as measured, at its step).  The
     last good state is the plan in force's SoC at the end of step ``k−1``.  A missing, stale
     (``k − s > mpc.STALE_STEPS``) or out-of-bounds SoC falls back in ``mpc.replan`` with a reason.
   * delivered energy per job: the plan in force's kW of each job × step hours over steps ``< k``
@@ -53,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from carbon.config import TZ
-from optimizers.mpc import MeasuredState, Replan
+from optimizers.mpc import STALE_STEPS, MeasuredState, Replan
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +235,7 @@ def measured_state(
                 s = int(np.floor((ts - index[0]) / (index[1] - index[0])))
                 soc = float(last["battery_soc"]) * b.energy_kwh
                 st.soc_measured_kwh, st.soc_measured_at = soc, ts
-                if 0 <= s < k:
+                if 0 <= s < k and k - s <= STALE_STEPS:  # a stale one is judged, not moved
                     ch, dis = f.charge_kw[s:k], f.discharge_kw[s:k]
                     if np.isfinite(ch).all() and np.isfinite(dis).all():
                         soc += float((b.eta_charge * ch - dis / b.eta_discharge).sum() * dt)
