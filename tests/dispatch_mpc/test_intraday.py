@@ -114,20 +114,47 @@ def test_stopped_telemetry_feed_falls_back_to_the_last_good_state(home):
     plans = read_dataset("dispatch_plans", home)
     plans = plans[plans["plan_date"].astype(str) == DAY]
     plans["ts"] = pd.to_datetime(plans["ts"]).dt.tz_convert(TZ)
-    replan57 = rp[rp["replan_k"] == 57]
-    replan57 = replan57.assign(ts=pd.to_datetime(replan57["ts"]).dt.tz_convert(TZ))
+    earlier = rp[rp["replan_k"] < 65]
+    earlier = earlier.assign(ts=pd.to_datetime(earlier["ts"]).dt.tz_convert(TZ))
     for sid in SITES:
         r = rp[rp["plan"] == f"{DAY}__{sid}__k65"].sort_values("ts")
         assert len(r) == 96 - 65  # still a plan
         assert r["state_fallback"].all()
         why = r["fallback_reason"].iloc[0]
-        assert "soc stale" in why and "last good state" in why, why
-        # the last good state: the SoC at the end of step 64 of the plan in force (the 14:05
-        # re-plan governs steps 57…)
-        gov = replan57[(replan57["site_id"] == sid)]
+        assert "soc stale (last measured at step 39, re-plan at step 65)" in why, why
+        assert "last good state" in why, why
+        # the last good state: the SoC at the end of step 64 (16:00) of the plan in force: the
+        # latest earlier re-plan of the day (the 14:05 one, when the test above ran), else the
+        # day-ahead plan
+        gov = earlier[earlier["site_id"] == sid]
+        if gov.empty:
+            gov = plans[plans["site_id"] == sid]
+        else:
+            gov = gov[gov["replan_k"] == gov["replan_k"].max()]
         end64 = gov.loc[gov["ts"] == pd.Timestamp(f"{DAY}T16:00", tz=TZ), "soc_kwh"].iloc[0]
         assert math.isclose(r["soc_start_kwh"].iloc[0], end64, abs_tol=1e-6)
     assert "soc stale" in res.output  # logged
+
+
+def test_no_day_ahead_plan_is_a_flagged_fallback_not_a_crash(home, tmp_path):
+    """In-process: a date without a day-ahead plan still re-plans, from the measured SoC, with
+    ``state_fallback`` and the reason; ``now`` after the plan day is an error naming it."""
+    sc = load_scenario(str(DEFAULT_SCENARIO))
+    scratch = tmp_path / "h"
+    shutil.copytree(
+        home / "lake" / "datacenter_telemetry", scratch / "lake" / "datacenter_telemetry"
+    )
+    day = "2026-10-30"
+    out = intraday.replan_group(sc, ["YC-DC-02"], day, f"{day}T09:05", scratch)
+    assert out["ok"] and out["k"] == 37, out
+    f = out["flags"]["YC-DC-02"]
+    assert (
+        f["state_fallback"] is True and "no day-ahead plan for 2026-10-30" in f["fallback_reason"]
+    )
+    rows = read_dataset("dispatch_replans", scratch)
+    assert set(rows["plan"]) == {f"{day}__YC-DC-02__k37"} and len(rows) == 96 - 37
+    bad = intraday.replan_group(sc, ["YC-DC-02"], day, "2026-11-02T09:05", scratch)
+    assert not bad["ok"] and "after the plan horizon" in bad["error"]
 
 
 # ----------------------------------------------------------------------------- pure parts
