@@ -49,29 +49,33 @@ LEDGERS = Asset("carbon://warehouse/ledgers")
 def build_ledgers():
     @task(outlets=[LEDGERS], max_active_tis_per_dag=1)
     def build() -> dict:
+        from carbon.config import paths
         from carbon.orchestration.airflow_logs import figures, journal_counts, ledger_figures
         from carbon.pipeline.warehouse import build as ledgers
 
+        home = paths().home  # resolved once: the task's CARBON_HOME (carbon.orchestration.dagrun)
         conf = get_current_context()["dag_run"].conf or {}
-        before = journal_counts()
+        before = journal_counts(home)
         r = ledgers.build(
+            home,
             months=conf.get("months"),
             as_of=conf.get("as_of"),
             full_refresh=bool(conf.get("full_refresh", False)),
         )
         tests = [k for k in r.statuses if k.startswith(("test.", "unit_test."))]
         out = {"seconds": round(r.seconds, 2), "nodes": len(r.statuses), "tests": len(tests)}
-        figs = ledger_figures(before=before)
+        figs = ledger_figures(home, before=before)
         figures("ledgers/build", **out, **figs)
         get_current_context()["outlet_events"][LEDGERS].extra = figs
         return {**out, **figs}
 
     @task
     def headline(summary: dict) -> str:
+        from carbon.config import paths
         from carbon.orchestration.airflow_logs import log
-        from carbon.pipeline.warehouse import build as ledgers
+        from carbon.pipeline.warehouse.headline import headline as headline_text
 
-        text = ledgers.headline()
+        text = headline_text(paths().home)
         log.info("ledger build: %s\n%s", summary, text)
         return text
 

@@ -93,12 +93,13 @@ def dispatch_day_ahead():
     def plan_sites(group: dict) -> dict:
         from airflow.exceptions import AirflowFailException
 
+        from carbon.config import paths
         from carbon.orchestration.airflow_logs import figures
         from optimizers.runner import run_group
 
         ctx = get_current_context()
         ctx["group_label"] = group["label"]
-        outcome = run_group(group)
+        outcome = run_group(group, paths().home)  # the home resolved once, in the task
         ctx["ti"].xcom_push(key="outcome", value=outcome)
         if not outcome["ok"]:
             why = outcome.get("explanation") or outcome["status"]

@@ -90,12 +90,13 @@ def dispatch_intraday():
     def replan_sites(group: dict) -> dict:
         from airflow.exceptions import AirflowFailException
 
+        from carbon.config import paths
         from carbon.orchestration.airflow_logs import figures
         from optimizers.intraday import run_replan_group
 
         ctx = get_current_context()
         ctx["group_label"] = group["label"]
-        outcome = run_replan_group(group)
+        outcome = run_replan_group(group, paths().home)  # the home resolved once, in the task
         ctx["ti"].xcom_push(key="outcome", value=outcome)
         if not outcome["ok"]:
             why = outcome.get("error") or outcome.get("explanation") or outcome["status"]

@@ -38,10 +38,11 @@ TZ = "Asia/Shanghai"
 def monitor_alerts():
     @task
     def evaluate() -> dict:
+        from carbon.config import paths
         from carbon.monitor.engine import evaluate as run
         from carbon.orchestration.airflow_logs import figures, log
 
-        res = run()
+        res = run(paths().home)  # the home resolved once, here (the task's CARBON_HOME)
         s = res.summary()
         a = res.alerts
         n_open = int((a["status"] == "open").sum()) if len(a) else 0
@@ -60,19 +61,22 @@ def monitor_alerts():
 
     @task
     def publish(summary: dict) -> dict:
+        from carbon.config import paths
         from carbon.pipeline.warehouse import build as ledgers
 
-        r = ledgers.build(select=["mon_alerts"])
+        r = ledgers.build(paths().home, select=["mon_alerts"])
         return {"seconds": round(r.seconds, 2), **summary}
 
     @task
     def notify(summary: dict) -> dict:
+        from carbon.config import paths
         from carbon.monitor import lifecycle as lc
         from carbon.monitor.notify import send_alerts
         from carbon.monitor.rules import load_rules
         from carbon.orchestration.airflow_logs import figures, log
 
-        out = send_alerts(None, lc.alert_table(), load_rules().notify_min_severity)
+        home = paths().home
+        out = send_alerts(home, lc.alert_table(home), load_rules().notify_min_severity)
         if out["previously_undelivered"]:
             log.warning(
                 "!! %s notification(s) undelivered last run: sent again",

@@ -7,58 +7,15 @@ module is the command line around it: arguments, progress and the console tables
 
 from __future__ import annotations
 
-import argparse
+from typing import Annotated
 
-from optimizers.runner import (  # noqa: F401  (re-exported for callers of the old names)
-    DEFAULT_CARBON_PRICES,
-    KPIS,
-    PLAN_KEY,
-    PLANS,
-    GroupOutcome,
-    kpis_schema,
-    plan_group,
-    plans_schema,
-    run_frontier,
-    write_plans,
-)
+import typer
+
+from carbon.cli import args as cliargs
+
+Solver = cliargs.choice("highs", "cbc")
 
 HELP = "plan 源网荷储 dispatch for data-centre sites from a scenario YAML (day-ahead … 1 year)"
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    from carbon.cli import args as cliargs
-
-    p.add_argument(
-        "--scenario",
-        required=True,
-        type=cliargs.existing_file,
-        help="scenario YAML (see scenarios/)",
-    )
-    p.add_argument(
-        "--date",
-        type=cliargs.day,
-        default=None,
-        help="plan date YYYY-MM-DD (default: the scenario's)",
-    )
-    p.add_argument(
-        "--horizon",
-        type=cliargs.horizon,
-        default=None,
-        help="1d | 7d | 30d | 365d (default: the scenario's)",
-    )
-    p.add_argument("--solver", default="highs", choices=("highs", "cbc"))
-    p.add_argument("--milp", action="store_true", help="enforce integer job features (MILP)")
-    p.add_argument(
-        "--window",
-        type=cliargs.horizon,
-        default=None,
-        help="rolling window for long horizons, e.g. 7d (default: scenario's, or 7d from 30d on)",
-    )
-    p.add_argument("--frontier", action="store_true", help="also trace the cost–carbon frontier")
-    p.add_argument(
-        "--time-limit", type=cliargs.positive_float, default=None, help="solver time limit (s)"
-    )
-    p.add_argument("--sites", default=None, help="comma-separated site_ids (default: all)")
 
 
 # ----------------------------------------------------------------------------- console
@@ -66,21 +23,21 @@ def _kpi_table(kpis: list[dict], title: str):
     from rich.table import Table
 
     cols = [
-        ("site_id", "site", "{}"),
-        ("cost_cny", "cost CNY", "{:,.0f}"),
-        ("tco2", "tCO2", "{:,.2f}"),
-        ("green_share", "green", "{:.1%}"),
+        ("site_id", "site 站点", "{}"),
+        ("cost_cny", "cost 成本 CNY", "{:,.0f}"),
+        ("tco2", "tCO2 排放", "{:,.2f}"),
+        ("green_share", "green 绿电", "{:.1%}"),
         ("cue_kg_per_kwh", "CUE kg/kWh", "{:.3f}"),
         ("pue_realised", "PUE", "{:.3f}"),
-        ("peak_kw", "peak kW", "{:,.0f}"),
-        ("grid_import_kwh", "import kWh", "{:,.0f}"),
-        ("curtailment_kwh", "curtail kWh", "{:,.0f}"),
-        ("battery_cycles", "cycles", "{:.2f}"),
-        ("jobs_on_time", "jobs", "{}"),
+        ("peak_kw", "peak 峰值 kW", "{:,.0f}"),
+        ("grid_import_kwh", "import 购电 kWh", "{:,.0f}"),
+        ("curtailment_kwh", "curtail 弃电 kWh", "{:,.0f}"),
+        ("battery_cycles", "cycles 循环", "{:.2f}"),
+        ("jobs_on_time", "jobs 作业", "{}"),
     ]
     t = Table(title=title)
     for _, head, _ in cols:
-        t.add_column(head, justify="right" if head != "site" else "left")
+        t.add_column(head, justify="right" if not head.startswith("site") else "left")
     for k in kpis:
         cells = []
         for key, _, fmt in cols:
@@ -96,11 +53,78 @@ def _kpi_table(kpis: list[dict], title: str):
     return t
 
 
-def run(args: argparse.Namespace) -> int:
+def command(
+    ctx: typer.Context,
+    scenario: Annotated[
+        str,
+        typer.Option(
+            parser=cliargs.existing_file, metavar="YAML", help="scenario YAML (see scenarios/)"
+        ),
+    ],
+    date: Annotated[
+        str | None,
+        typer.Option(
+            parser=cliargs.day, metavar="YYYY-MM-DD", help="plan date (default: the scenario's)"
+        ),
+    ] = None,
+    horizon: Annotated[
+        str | None,
+        typer.Option(
+            parser=cliargs.horizon,
+            metavar="<n>d",
+            help="days planned: 1d | 7d | 30d | 365d (default: the scenario's)",
+        ),
+    ] = None,
+    solver: Annotated[
+        str, typer.Option(parser=Solver, metavar=Solver.metavar, help="LP/MILP solver")
+    ] = "highs",
+    milp: Annotated[
+        bool,
+        typer.Option(help="enforce integer job features and backup start-ups (MILP)"),
+    ] = False,
+    window: Annotated[
+        str | None,
+        typer.Option(
+            parser=cliargs.horizon,
+            metavar="<n>d",
+            help="rolling window for long horizons, e.g. 7d (default: scenario's, or 7d from 30d on)",
+        ),
+    ] = None,
+    frontier: Annotated[
+        bool, typer.Option(help="also trace the cost–carbon frontier (成本-碳排前沿)")
+    ] = False,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            parser=cliargs.positive_float, metavar="SECONDS", help="solver time limit (s)"
+        ),
+    ] = None,
+    sites: Annotated[
+        str | None, typer.Option(help="comma-separated site_ids (default: all)")
+    ] = None,
+) -> int:
+    """Plan, print the KPIs, write the lake partitions and the charts."""
+    from types import SimpleNamespace
+
+    args = SimpleNamespace(
+        scenario=scenario,
+        date=date,
+        horizon=horizon,
+        solver=solver,
+        milp=milp,
+        window=window,
+        frontier=frontier,
+        time_limit=time_limit,
+        sites=sites,
+    )
+    return _run(args, cliargs.paths_of(ctx))
+
+
+def _run(args, p) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from carbon.config import paths
+    from optimizers.runner import PLAN_KEY, PLANS, plan_group, run_frontier
     from optimizers.scenario import ScenarioError, build_problem, load_scenario, plan_window
 
     console = Console(width=max(Console().width, 140))
@@ -109,14 +133,14 @@ def run(args: argparse.Namespace) -> int:
         d, days, index = plan_window(sc, args.date, args.horizon)
     except (ScenarioError, ValueError) as exc:
         console.print(f"[red]scenario error[/red] {exc}")
-        return 1
+        return cliargs.EXIT_FAILED
     site_ids = args.sites.split(",") if args.sites else None
     if site_ids:
         unknown = sorted(set(site_ids) - set(sc.site_ids))
         if unknown:
             console.print(f"[red]unknown site_id[/red] {unknown}; scenario has {sc.site_ids}")
-            return 1
-    home = paths().home
+            return cliargs.EXIT_FAILED
+    home = p.home
     long_run = len(index) > 3000 or days >= 7 or args.frontier or args.window is not None
     console.print(
         f"[bold]{sc.name}[/bold] {d} · {days} d · {len(index)} steps of {sc.freq} · "
@@ -150,11 +174,11 @@ def run(args: argparse.Namespace) -> int:
         )
     if outcome.error:
         console.print(f"[red]input error[/red] {outcome.error}")
-        return 1
+        return cliargs.EXIT_FAILED
     if not outcome.ok:
         console.print(f"[red]no plan: {outcome.status}[/red]")
         console.print(outcome.explanation or "(the solver gave no explanation)")
-        return 2
+        return cliargs.EXIT_FAILED
     r = outcome.result
     console.print(
         _kpi_table(outcome.kpis, f"{sc.name} {d}: {r.status}, objective {r.objective:,.0f} CNY")
@@ -168,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
     if r.explanation:
         console.print(r.explanation)
     for part in outcome.partitions:
-        console.print(f"lake: {paths(home).lake / PLANS / f'{PLAN_KEY}={part}'}")
+        console.print(f"lake: {p.lake / PLANS / f'{PLAN_KEY}={part}'}")
     for png in outcome.pngs:
         console.print(f"chart: {png}")
     if args.frontier:

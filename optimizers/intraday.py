@@ -54,19 +54,22 @@ import numpy as np
 import pandas as pd
 
 from carbon.config import TZ
+from optimizers.lake_keys import (
+    JOB_PLANS,
+    PLAN_KEY,
+    PLANS,
+    REPLANS,
+    partition_value,
+    replan_partition,
+)
 from optimizers.mpc import STALE_STEPS, MeasuredState, Replan
 
 log = logging.getLogger(__name__)
 
-REPLANS = "dispatch_replans"
 STATE_PREFIXES = ("soc", "jobs", "plan")  # reasons that make ``state_fallback`` true
 
 
 # ----------------------------------------------------------------------------- pure logic
-def replan_partition(plan_date: date | str, site_id: str, k: int) -> str:
-    return f"{plan_date}__{site_id}__k{k:02d}"
-
-
 def as_local(now: str | pd.Timestamp) -> pd.Timestamp:
     """``now`` as an Asia/Shanghai time stamp (a naive time is taken as Asia/Shanghai)."""
     try:
@@ -310,14 +313,7 @@ def replan_group(
     from optimizers import readers
     from optimizers.lake_schemas import DISPATCH_JOB_PLANS, DISPATCH_REPLANS
     from optimizers.mpc import replan
-    from optimizers.runner import (
-        JOB_PLANS,
-        PLAN_KEY,
-        PLANS,
-        GroupOutcome,
-        partition_value,
-        site_job_frame,
-    )
+    from optimizers.runner import GroupOutcome, site_job_frame
     from optimizers.scenario import ScenarioError, build_problem
 
     sc = scenario.subset(site_ids) if site_ids else scenario

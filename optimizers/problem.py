@@ -203,6 +203,10 @@ class Site:
     # back (reason in Problem.notes); reported as the KPI ``forecast_fallback``
     forecast_fallback: bool = False
     dr_events: list[DemandResponseEvent] = field(default_factory=list)
+    # IT kW drawn per GPU (server share included) where the site gives one: the virtual
+    # capacity curve (optimizers.vcc) then also counts GPUs = floor(kW / kw_per_gpu); None = no GPU
+    # count
+    kw_per_gpu: float | None = None
 
     @property
     def n_steps(self) -> int:

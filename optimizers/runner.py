@@ -11,6 +11,7 @@ Lake layout (documented in docs/dispatch.md)::
     <home>/lake/dispatch_kpis/plan=<YYYY-MM-DD>__<site_id>/part-0.parquet    one row (the KPIs)
     <home>/lake/dispatch_job_plans/plan=<YYYY-MM-DD>__<site_id>/part-0.parquet  job × step kW
     <home>/outputs/dispatch/<YYYY-MM-DD>__<site_id>.png / .kpis.json
+    <home>/outputs/dispatch/vcc/<YYYY-MM-DD>__<site_id>.json / .csv   virtual capacity curves
 
 ``carbon.pipeline.lake.write_partition`` takes one partition key, and each mapped DAG task must own its own
 partition (no two tasks writing one file), so the key is ``plan`` with value
@@ -26,18 +27,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-PLANS = "dispatch_plans"
-KPIS = "dispatch_kpis"
-JOB_PLANS = "dispatch_job_plans"
-PLAN_KEY = "plan"
+from optimizers.lake_keys import JOB_PLANS, KPIS, PLAN_KEY, PLANS, partition_value
+
 DEFAULT_CARBON_PRICES = (0.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0)
 
 
 # ----------------------------------------------------------------------------- pure shaping
-def partition_value(plan_date: date | str, site_id: str) -> str:
-    return f"{plan_date}__{site_id}"
-
-
 def plans_schema():
     """Arrow schema of ``dispatch_plans`` (generated from ``carbon.domain.datasets.OUTPUTS``)."""
     from optimizers.lake_schemas import DISPATCH_PLANS
@@ -167,6 +162,7 @@ class GroupOutcome:
     partitions: list[str] = field(default_factory=list)
     pngs: list[str] = field(default_factory=list)
     kpis: list[dict] = field(default_factory=list)
+    vccs: list[str] = field(default_factory=list)  # VCC JSON and CSV paths (optimizers.vcc_io)
     result: Any = None
     problem: Any = None
 
@@ -184,6 +180,7 @@ class GroupOutcome:
             "partitions": self.partitions,
             "pngs": self.pngs,
             "kpis": self.kpis,
+            "vccs": self.vccs,
         }
 
 
@@ -257,12 +254,14 @@ def plan_group(
     progress=None,
     png: bool = True,
 ) -> GroupOutcome:
-    """Plan ``site_ids`` (default: all) of a scenario together and write the outputs.
+    """Plan ``site_ids`` (default: all) of a scenario together and write the outputs (lake
+    partitions, KPI JSON, PNGs and the virtual capacity curves, ``optimizers.vcc_io``).
 
     Never raises for an infeasible plan or bad input data: the outcome carries the status and
     the explanation (the DAG turns that into a failed task; the CLI into a non-zero exit)."""
     from optimizers import inputs, solve
     from optimizers.scenario import ScenarioError, build_problem, plan_window
+    from optimizers.vcc_io import write_site_vccs
 
     sc = scenario.subset(site_ids) if site_ids else scenario
     ids = sc.site_ids
@@ -285,6 +284,7 @@ def plan_group(
     out.partitions, out.pngs, out.kpis = write_plans(
         result, problem, sc.name, d, days, home, png=png
     )
+    out.vccs = write_site_vccs(result, problem, sc.name, d, home)
     return out
 
 

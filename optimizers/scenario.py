@@ -80,6 +80,7 @@ _SITE_KEYS = {
     "green_purchase_kwh_per_day",
     "jobs",
     "demand_response",
+    "kw_per_gpu",
 }
 _GRID_KEYS = {
     "import_max_kw",
@@ -662,6 +663,7 @@ def _validate_site(s: Any, key: str, tariffs: dict) -> None:
     _num(s, "green_share_target", key, lo=0, hi=1)
     _num(s, "pue_target", key, lo=1.0, hi=3.0)
     _num(s, "green_purchase_kwh_per_day", key, lo=0)
+    _num(s, "kw_per_gpu", key, lo=0, lo_open=True)
     jobs = s.get("jobs", [])
     if not isinstance(jobs, list):
         raise ScenarioError(f"{key}.jobs", "must be a list")
@@ -1291,6 +1293,9 @@ def _build_problem(scenario, plan_date, horizon, home, milp, carbon_price):
                 ),
                 **_backup_fields(spec, _d.year, f"sites.{spec['site_id']}", sh),
                 green_purchase_kwh=float(spec.get("green_purchase_kwh_per_day", 0.0) or 0.0) * days,
+                kw_per_gpu=(
+                    float(spec["kw_per_gpu"]) if spec.get("kw_per_gpu") is not None else None
+                ),
                 forecast_fallback=bool(si.fallbacks),
                 dr_events=demand_response_events(
                     spec, index, days, np.asarray(si.pue, dtype=float) * si.it_kw

@@ -8,28 +8,19 @@ carbon alerts run            # evaluate the rules now (the monitor_alerts DAG do
 
 from __future__ import annotations
 
-import argparse
 import json
+from typing import Annotated
+
+import typer
+
+from carbon.cli import args as cliargs
 
 HELP = "Alerts (预警): list, acknowledge, resolve; evaluate the rules."
 
 SEVERITY = {1: "1 red 红色", 2: "2 orange 橙色", 3: "3 yellow 黄色"}
 
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    sub = p.add_subparsers(dest="alerts_cmd", required=True, metavar="ACTION")
-    ls = sub.add_parser("list", help="list alerts (default: open and acknowledged) / 预警列表")
-    ls.add_argument("--status", choices=["open", "acknowledged", "resolved", "expired"])
-    ls.add_argument("--severity", type=int, choices=[1, 2, 3])
-    ls.add_argument("--region", help="GB/T 2260 region code")
-    ls.add_argument("--all", action="store_true", help="every status")
-    ls.add_argument("--json", action="store_true", help="machine-readable output")
-    for name, zh in (("ack", "确认"), ("resolve", "解除")):
-        a = sub.add_parser(name, help=f"{name} an alert / {zh}预警")
-        a.add_argument("alert_id")
-        a.add_argument("--by", required=True, help="who (处置人)")
-        a.add_argument("--note", required=True, help="the response taken (处置措施)")
-    sub.add_parser("run", help="evaluate the rules now / 立即评估预警规则")
+app = typer.Typer(no_args_is_help=True)
+Status = cliargs.choice("open", "acknowledged", "resolved", "expired")
 
 
 def _format(df) -> str:
@@ -62,40 +53,86 @@ def _format(df) -> str:
     return "\n".join(lines)
 
 
-def run(args: argparse.Namespace) -> int:
+@app.command(
+    "run",
+    help="evaluate the rules now / 立即评估预警规则 (the monitor_alerts DAG does this nightly)",
+)
+def run_rules(ctx: typer.Context) -> int:
+    from carbon.monitor.engine import evaluate
+
+    res = evaluate(cliargs.paths_of(ctx).home)
+    print(json.dumps(res.summary(), ensure_ascii=False, indent=1))
+    return cliargs.EXIT_OK
+
+
+def _act(ctx: typer.Context, alert_id: str, action: str, by: str, note: str) -> int:
     from carbon.monitor import lifecycle as lc
 
-    if args.alerts_cmd == "run":
-        from carbon.monitor.engine import evaluate
+    try:
+        row = lc.record_action(cliargs.paths_of(ctx).home, alert_id, action, by, note)
+    except KeyError:
+        print(f"no alert {alert_id!r} / 无此预警")
+        return cliargs.EXIT_USAGE
+    zh = "确认" if action == "acknowledge" else "解除"
+    print(f"{alert_id}: {action}d by {row['by']} at {row['at']} / 已{zh}")
+    return cliargs.EXIT_OK
 
-        res = evaluate()
-        print(json.dumps(res.summary(), ensure_ascii=False, indent=1))
-        return 0
-    if args.alerts_cmd in ("ack", "resolve"):
-        action = "acknowledge" if args.alerts_cmd == "ack" else "resolve"
-        try:
-            row = lc.record_action(None, args.alert_id, action, args.by, args.note)
-        except KeyError:
-            print(f"no alert {args.alert_id!r} / 无此预警")
-            return 2
-        print(
-            f"{args.alert_id}: {action}d by {row['by']} at {row['at']} / 已{'确认' if action == 'acknowledge' else '解除'}"
-        )
-        return 0
-    df = lc.alert_table()
+
+AlertId = Annotated[
+    str, typer.Argument(help="the alert's id (预警编号), from `carbon alerts list`")
+]
+By = Annotated[str, typer.Option(parser=cliargs.name, help="who (处置人)")]
+Note = Annotated[str, typer.Option(parser=cliargs.reason, help="the response taken (处置措施)")]
+
+
+@app.command(help="acknowledge an alert / 确认预警")
+def ack(ctx: typer.Context, alert_id: AlertId, by: By, note: Note) -> int:
+    return _act(ctx, alert_id, "acknowledge", by, note)
+
+
+@app.command(help="resolve an alert / 解除预警")
+def resolve(ctx: typer.Context, alert_id: AlertId, by: By, note: Note) -> int:
+    return _act(ctx, alert_id, "resolve", by, note)
+
+
+@app.command("list", help="list alerts (default: open and acknowledged) / 预警列表")
+def list_alerts(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            parser=Status,
+            metavar=Status.metavar,
+            help="only this status (状态)",
+        ),
+    ] = None,
+    severity: Annotated[
+        int | None,
+        typer.Option(min=1, max=3, help="only this severity: 1 red 红, 2 orange 橙, 3 yellow 黄"),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(help="GB/T 2260 region code: the region and the counties under it (区县)"),
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="every status, resolved and expired too")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> int:
+    from carbon.monitor import lifecycle as lc
+
+    df = lc.alert_table(cliargs.paths_of(ctx).home)
     if not df.empty:
-        if args.status:
-            df = df[df["status"] == args.status]
-        elif not args.all:
+        if status:
+            df = df[df["status"] == status]
+        elif not all_:
             df = df[df["status"].isin(["open", "acknowledged"])]
-        if args.severity:
-            df = df[df["severity"] == args.severity]
-        if args.region:
-            df = df[
-                df["region_code"].astype(str).str.startswith(args.region.rstrip("0") or args.region)
-            ]
-    if args.json:
+        if severity:
+            df = df[df["severity"] == severity]
+        if region:
+            df = df[df["region_code"].astype(str).str.startswith(region.rstrip("0") or region)]
+    if as_json:
         print(df.to_json(orient="records", force_ascii=False))
     else:
         print(_format(df))
-    return 0
+    return cliargs.EXIT_OK

@@ -1,9 +1,10 @@
-"""Argument types and errors of the ``carbon`` command line (argparse ``type=`` validators).
+"""Argument types, errors and exit codes of the ``carbon`` command line (typer).
 
-Each validator returns the parsed value or raises ``argparse.ArgumentTypeError`` with one line
-saying what is wrong and what is expected; argparse then prints the command's usage and that line
-and exits with code 2. ``UsageError`` is the same for a check that needs several arguments or the
-clock (``carbon.cli.main`` turns it into the same one-line message and exit code 2).
+The values themselves are parsed by ``carbon.domain.periods`` (one meaning of "a month"
+everywhere). :func:`parser` turns such a parser into a typer ``parser=``: its ``BadValue``
+becomes click's ``BadParameter``, which ``carbon.cli.main`` prints as ONE line naming the option,
+with exit code 2, before anything runs. :class:`UsageError` is the same for a check that needs
+several arguments or the clock.
 
 Exit codes of every ``carbon`` command (``EXIT_*``):
 
@@ -15,13 +16,19 @@ Exit codes of every ``carbon`` command (``EXIT_*``):
 
 from __future__ import annotations
 
-import argparse
-import re
-from datetime import date, datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
+from typing import Any
 
-from carbon.config import TZ
+import typer
+
+# typer (0.29) vendors click: the exceptions and classes a command line raises are typer._click's,
+# not the click package's; carbon.cli catches these
+from typer import Abort  # noqa: F401
+from typer._click.exceptions import NoArgsIsHelpError  # noqa: F401
+from typer._click.exceptions import UsageError as ClickUsageError  # noqa: F401
+from typer.core import TyperGroup as Group  # noqa: F401
+
+from carbon.domain import periods
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
@@ -30,182 +37,75 @@ EXIT_CODES_HELP = (
     "ran; 3 the data home is busy (another run holds its lock, named in the message)"
 )
 
-MIN_YEAR, MAX_YEAR = 1990, 2100
 
-
-class UsageError(ValueError):
+class UsageError(periods.BadValue):
     """A command line that parsed but makes no sense (exit code 2, one line, no traceback)."""
 
 
-def today_local() -> date:
-    return datetime.now(ZoneInfo(TZ)).date()
+def parser(fn: Callable[[str], Any]) -> Callable[[Any], Any]:
+    """``fn`` (a ``carbon.domain.periods`` parser) as a typer ``parser=``."""
+
+    def parse(value: Any) -> Any:
+        if not isinstance(value, str):  # a default that is already a value
+            return value
+        try:
+            return fn(value)
+        except periods.BadValue as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+    parse.__name__ = fn.__name__
+    parse.__doc__ = fn.__doc__
+    return parse
 
 
-def _year(y: int, text: str) -> None:
-    if not MIN_YEAR <= y <= MAX_YEAR:
-        raise argparse.ArgumentTypeError(f"{text!r}: year must be in {MIN_YEAR}..{MAX_YEAR}")
+def choice(*values: str) -> Callable[[Any], Any]:
+    """A typer ``parser=`` for a closed list of values; its ``metavar`` lists them (help text).
 
+    A wrong value: ``'huge' is not one of 'tiny', 'small', 'city'``."""
 
-def month(text: str) -> str:
-    """``YYYY-MM`` (month 01-12)."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})", str(text).strip())
-    if not m:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a month: use YYYY-MM, e.g. 2026-10")
-    y, mo = int(m[1]), int(m[2])
-    if not 1 <= mo <= 12:
-        raise argparse.ArgumentTypeError(f"{text!r}: month {mo:02d} does not exist (01..12)")
-    _year(y, text)
-    return f"{y:04d}-{mo:02d}"
-
-
-def year_or_month(text: str) -> str:
-    """``YYYY`` or ``YYYY-MM`` (a footprint's period: a year or a month)."""
-    t = str(text).strip()
-    if re.fullmatch(r"\d{4}", t):
-        _year(int(t), text)
+    def pick(text: str) -> str:
+        t = str(text).strip()
+        if t not in values:
+            raise periods.BadValue(f"{text!r} is not one of {', '.join(map(repr, values))}")
         return t
-    if re.fullmatch(r"\d{4}-\d{1,2}", t):
-        return month(t if len(t) == 7 else f"{t[:5]}0{t[5:]}")
-    raise argparse.ArgumentTypeError(
-        f"{text!r} is not a year or month: use YYYY or YYYY-MM (e.g. 2026)"
-    )
+
+    fn = parser(pick)
+    fn.metavar = "[" + "|".join(values) + "]"  # type: ignore[attr-defined]
+    return fn
 
 
-def day(text: str) -> str:
-    """``YYYY-MM-DD``, a real calendar day."""
-    t = str(text).strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD, e.g. 2026-10-31")
+month = parser(periods.month)
+day = parser(periods.day)
+period = parser(periods.period)
+year_or_month = parser(periods.year_or_month)
+positive_int = parser(periods.positive_int)
+seed = parser(periods.seed)
+fraction = parser(periods.fraction)
+positive_float = parser(periods.positive_float)
+seconds = parser(periods.seconds)
+port = parser(periods.port)
+horizon = parser(periods.horizon)
+existing_file = parser(periods.existing_file)
+home_dir = parser(periods.home_dir)
+name = parser(periods.name)
+reason = parser(periods.reason)
+
+
+def ended_month(m: str) -> str:
+    """``m`` if it has ended (Asia/Shanghai), else :class:`UsageError`."""
     try:
-        d = date.fromisoformat(t)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a calendar day ({exc})") from None
-    _year(d.year, text)
-    return d.isoformat()
+        return periods.ended_month(m)
+    except periods.BadValue as exc:
+        raise UsageError(str(exc)) from None
 
 
-def period(text: str) -> str:
-    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
-    t = str(text).strip()
-    if re.fullmatch(r"\d{4}", t):
-        _year(int(t), text)
-        return t
-    if re.fullmatch(r"\d{4}-\d{1,2}", t):
-        return month(t)
-    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", t):
-        return day(t)
-    raise argparse.ArgumentTypeError(
-        f"{text!r} is not a period: use YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2026, 2026-10, 2026-10-31)"
-    )
+def paths_of(ctx: typer.Context):
+    """The ``carbon.config.Paths`` the root command resolved once (``--home`` or
+    ``$CARBON_HOME`` or ``./data``)."""
+    from carbon.config import Paths, paths
 
-
-def _number(text: str, kind):
-    try:
-        return kind(str(text).strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not {'an integer' if kind is int else 'a number'}"
-        ) from None
-
-
-def positive_int(text: str) -> int:
-    v = _number(text, int)
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be at least 1")
-    return v
-
-
-def nonnegative_int(text: str) -> int:
-    v = _number(text, int)
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be 0 or more")
-    return v
-
-
-def seed(text: str) -> int:
-    """A random seed: 0 .. 2**32-1 (what numpy's generators accept everywhere)."""
-    v = nonnegative_int(text)
-    if v >= 2**32:
-        raise argparse.ArgumentTypeError(f"{text!r}: a seed must be below 2**32")
-    return v
-
-
-def fraction(text: str) -> float:
-    """A share in [0, 1)."""
-    v = _number(text, float)
-    if not 0.0 <= v < 1.0:  # also rejects nan
-        raise argparse.ArgumentTypeError(f"{text!r}: must be a share in [0, 1), e.g. 0.01")
-    return v
-
-
-def positive_float(text: str) -> float:
-    v = _number(text, float)
-    if not v > 0 or v == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r}: must be a positive number")
-    return v
-
-
-def seconds(text: str) -> float:
-    """A wait in seconds, 0 or more."""
-    v = _number(text, float)
-    if not 0 <= v < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r}: must be 0 or more seconds")
-    return v
-
-
-def horizon(text: str) -> str:
-    """``<n>d``, n >= 1 (1d, 7d, 30d, 365d)."""
-    t = str(text).strip().lower()
-    if not re.fullmatch(r"\d+d", t) or int(t[:-1]) < 1:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a horizon: use <days>d, e.g. 1d, 7d, 30d"
-        )
-    if int(t[:-1]) > 3660:
-        raise argparse.ArgumentTypeError(f"{text!r}: at most 3660d (ten years)")
-    return t
-
-
-def existing_file(text: str) -> str:
-    p = Path(text)
-    if not p.is_file():
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: no such file" if not p.exists() else f"{text!r} is not a file"
-        )
-    return text
-
-
-def home_dir(text: str) -> str:
-    """A data home: an existing directory, or a path that can become one."""
-    p = Path(text)
-    if p.exists() and not p.is_dir():
-        raise argparse.ArgumentTypeError(f"{text!r} exists and is not a directory")
-    return text
-
-
-def name(text: str) -> str:
-    """A person's name or role for a record (non-empty, one line, at most 200 characters)."""
-    t = str(text).strip()
-    if not t or "\n" in t or len(t) > 200:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a non-empty name of one line (≤ 200)")
-    return t
-
-
-def reason(text: str) -> str:
-    t = str(text).strip()
-    if len(t) < 3 or len(t) > 2000:
-        raise argparse.ArgumentTypeError("give a reason of 3 to 2000 characters")
-    return t
-
-
-def ended_month(m: str, today: date | None = None) -> str:
-    """``m`` (YYYY-MM) if it has ended in Asia/Shanghai, else ``UsageError``."""
-    t = today or today_local()
-    current = f"{t.year:04d}-{t.month:02d}"
-    if m > current:
-        raise UsageError(f"month {m} is in the future (today is {t} {TZ}): nothing to close")
-    if m == current:
-        raise UsageError(
-            f"month {m} has not ended yet (today is {t} {TZ}): a month can be closed from the "
-            "first day of the next month"
-        )
-    return m
+    root = ctx.find_root()
+    p = root.obj
+    if not isinstance(p, Paths):
+        p = root.obj = paths()
+    return p

@@ -2,81 +2,109 @@
 
 from __future__ import annotations
 
-import argparse
+from typing import Annotated
+
+import typer
+
+from carbon.cli import args as cliargs
+
+Scale = cliargs.choice("tiny", "small", "city")
 
 HELP = "Generate the Yancheng-like demo city (landing files + defect manifest), deterministically."
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    from carbon.cli import args as cliargs
+def command(
+    ctx: typer.Context,
+    scale: Annotated[
+        str,
+        typer.Option(
+            parser=Scale,
+            metavar=Scale.metavar,
+            help="size of the city: tiny (tests, ~1 min), small, city (Yancheng: 2.5 M households)",
+        ),
+    ] = "tiny",
+    seed: Annotated[
+        int,
+        typer.Option(
+            parser=cliargs.seed,
+            metavar="INT",
+            help="random seed, 0 .. 2**32-1: the same seed writes the same files",
+        ),
+    ] = 42,
+    defect_rate: Annotated[
+        float,
+        typer.Option(
+            parser=cliargs.fraction,
+            metavar="SHARE",
+            help="share of deliberately bad rows, in [0, 1) (they must reach quarantine)",
+        ),
+    ] = 0.01,
+    start: Annotated[
+        str,
+        typer.Option(
+            parser=cliargs.month, metavar="YYYY-MM", help="first month of the monthly reports"
+        ),
+    ] = "2025-01",
+    end: Annotated[
+        str,
+        typer.Option(parser=cliargs.day, metavar="YYYY-MM-DD", help="last day of the window"),
+    ] = "2026-10-31",
+    daily_days: Annotated[
+        int | None,
+        typer.Option(
+            parser=cliargs.positive_int,
+            metavar="DAYS",
+            help="days of daily data ending at --end (default: 31 at tiny/small, 1 at city)",
+        ),
+    ] = None,
+    anomalies: Annotated[
+        bool,
+        typer.Option(
+            "--anomalies/--no-anomalies",
+            help="inject the labelled meter anomalies (demo_manifest/anomalies.csv)",
+        ),
+    ] = True,
+    home: Annotated[
+        str | None,
+        typer.Option(
+            parser=cliargs.home_dir, metavar="DIR", help="data home (overrides carbon --home)"
+        ),
+    ] = None,
+) -> int:
+    from rich.console import Console
+    from rich.table import Table
 
-    p.add_argument("--scale", choices=["tiny", "small", "city"], default="tiny")
-    p.add_argument("--seed", type=cliargs.seed, default=42, help="0 .. 2**32-1")
-    p.add_argument(
-        "--defect-rate", type=cliargs.fraction, default=0.01, help="share of bad rows, [0, 1)"
-    )
-    p.add_argument(
-        "--start",
-        type=cliargs.month,
-        default="2025-01",
-        help="first month of the monthly reports (YYYY-MM)",
-    )
-    p.add_argument(
-        "--end", type=cliargs.day, default="2026-10-31", help="last day of the window (YYYY-MM-DD)"
-    )
-    p.add_argument(
-        "--daily-days",
-        type=cliargs.positive_int,
-        default=None,
-        help="days of daily data ending at --end (default: 31 at tiny/small, 1 at city)",
-    )
-    p.add_argument(
-        "--no-anomalies",
-        dest="anomalies",
-        action="store_false",
-        help="do not inject the labelled meter anomalies (demo_manifest/anomalies.csv)",
-    )
-    p.add_argument(
-        "--home",
-        dest="demo_home",
-        type=cliargs.home_dir,
-        default=None,
-        help="data home (overrides carbon --home)",
-    )
-
-
-def run(args: argparse.Namespace) -> int:
-    import os
-
-    from carbon.cli.args import UsageError
-
-    if args.start > args.end[:7]:
-        raise UsageError(f"--start {args.start} is after --end {args.end}")
+    from carbon.config import paths
     from carbon.demo import generate
 
-    home = args.demo_home or getattr(args, "home", None) or None
-    if args.demo_home:
-        os.environ["CARBON_HOME"] = args.demo_home
-    s = generate(
-        home,
-        scale=args.scale,
-        seed=args.seed,
-        defect_rate=args.defect_rate,
-        start=args.start,
-        end=args.end,
-        daily_days=args.daily_days,
-        anomalies=getattr(args, "anomalies", True),
-    )
-    cal = s.calibration
-    print(f"demo city ({s.scale}, seed {s.seed}) written to {s.home}/landing in {s.seconds} s")
-    for name in sorted(s.files):
-        print(
-            f"  {name:<26} {s.files[name]:>5} files {s.rows[name]:>10} rows {s.defects[name]:>6} defects"
+    if start > end[:7]:
+        raise cliargs.UsageError(f"--start {start} is after --end {end}")
+    p = paths(home) if home else cliargs.paths_of(ctx)
+    console = Console()
+    with console.status(f"writing the demo city ({scale}, seed {seed}) to {p.landing} …"):
+        s = generate(
+            p.home,
+            scale=scale,
+            seed=seed,
+            defect_rate=defect_rate,
+            start=start,
+            end=end,
+            daily_days=daily_days,
+            anomalies=anomalies,
         )
-    print(
-        f"  Scope 1: {cal['city_scope1_tco2_per_year'] / 1e6:.2f} MtCO2/yr "
-        f"(bottom-up reported {cal['bottom_up_reported_tco2_per_year'] / 1e6:.2f}, "
-        f"top-down only {cal['top_down_only_tco2_per_year'] / 1e6:.2f}); "
+    cal = s.calibration
+    t = Table(
+        title=f"demo city 演示城市 ({s.scale}, seed {s.seed}): {s.home}/landing, {s.seconds} s"
+    )
+    for head in ("dataset 数据集", "files 文件", "rows 行", "defects 缺陷行"):
+        t.add_column(head, justify="left" if head.startswith("dataset") else "right")
+    for name in sorted(s.files):
+        t.add_row(name, f"{s.files[name]:,}", f"{s.rows[name]:,}", f"{s.defects[name]:,}")
+    console.print(t)
+    console.print(
+        f"Scope 1 范围一: {cal['city_scope1_tco2_per_year'] / 1e6:.2f} MtCO2/yr "
+        f"(bottom-up reported 企业上报 {cal['bottom_up_reported_tco2_per_year'] / 1e6:.2f}, "
+        f"top-down only 仅自上而下 {cal['top_down_only_tco2_per_year'] / 1e6:.2f}); "
         f"manifest: {s.home}/demo_manifest/"
     )
     return 0

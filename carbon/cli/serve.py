@@ -2,37 +2,47 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
+
+from carbon.cli import args as cliargs
+
 HELP = "Serve the carbon console (web app over the marts; read-only)."
 
 
-def add_arguments(p) -> None:
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8090)
-    p.add_argument(
-        "--demo-users",
-        action="store_true",
-        help="write one demo user per role (and a bank consent) and print how to log in",
-    )
-
-
-def run(args) -> int:
+def command(
+    ctx: typer.Context,
+    host: Annotated[
+        str, typer.Option(help="address to listen on (127.0.0.1: this machine only)")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(parser=cliargs.port, metavar="PORT", help="TCP port, 1..65535")
+    ] = 8090,
+    demo_users: Annotated[
+        bool,
+        typer.Option(
+            help="write one demo user per role (and a bank consent) and print how to log in"
+        ),
+    ] = False,
+) -> int:
     import uvicorn
 
-    from carbon.config import paths
     from carbon.console import auth
     from carbon.console.app import create_app
     from carbon.console.warehouse import Warehouse
 
-    if args.demo_users:
-        wh = Warehouse()
+    p = cliargs.paths_of(ctx)
+    if demo_users:
+        wh = Warehouse(p.home)
         cur = wh.cursor()
-        rows = auth.write_demo_users(paths().home, cur)
+        rows = auth.write_demo_users(p.home, cur)
         wh.close()
         print("demo users 演示用户 (passwords are new each time):")
         for role, login, pw in rows:
             if role == "resident":
-                print(f"  resident 居民: open http://{args.host}:{args.port}{pw}")
+                print(f"  resident 居民: open http://{host}:{port}{pw}")
             else:
                 print(f"  {role:<10} user {login!r} password {pw!r}")
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
-    return 0
+    uvicorn.run(create_app(p.home), host=host, port=port, log_level="warning")
+    return cliargs.EXIT_OK

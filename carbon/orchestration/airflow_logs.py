@@ -50,7 +50,8 @@ def journal_counts(home: str | Path | None = None) -> tuple[int, int]:
     """(entries, reversals) in ``ledger_entries`` now; (0, 0) before the first build. Reversals are
     the ``restatement`` entries with a negative figure (the reversal of a standing figure)."""
     from carbon.config import paths
-    from carbon.pipeline.warehouse.build import connect_ro, warehouse_lock
+    from carbon.pipeline.warehouse.build import warehouse_lock
+    from carbon.pipeline.warehouse.headline import connect_ro
 
     if not paths(home).warehouse.exists():
         return 0, 0
@@ -79,7 +80,8 @@ def ledger_figures(home: str | Path | None = None, before: tuple[int, int] = (0,
     ``recon_region_months`` / ``recon_hold``: region-months reconciled and those that hold;
     ``recon_exceptions``: activity rows left out of the ledgers (``recon_exceptions``).
     """
-    from carbon.pipeline.warehouse.build import connect_ro, warehouse_lock
+    from carbon.pipeline.warehouse.build import warehouse_lock
+    from carbon.pipeline.warehouse.headline import connect_ro
 
     n, rev = journal_counts(home)
     with warehouse_lock(home), connect_ro(home) as con:

@@ -56,6 +56,15 @@ def _period() -> str | None:
     return str(p) if p else None
 
 
+def _home():
+    """The data home, resolved once per task from the task's environment (``CARBON_HOME``, set
+    for the Airflow processes by ``carbon.orchestration.airflow_config.airflow_env``) and passed
+    explicitly to everything the task calls."""
+    from carbon.config import paths
+
+    return paths().home
+
+
 def ingest_tasks(dataset: str):
     """Add the ingest tasks of ``dataset`` to the DAG (or TaskGroup) being defined; return the last."""
 
@@ -64,9 +73,10 @@ def ingest_tasks(dataset: str):
         from carbon.orchestration.airflow_logs import figures, log
         from carbon.pipeline.ingest.pipeline import clean_temporaries, list_landing
 
-        for stale in clean_temporaries(dataset):  # left by a killed run
+        home = _home()
+        for stale in clean_temporaries(dataset, home):  # left by a killed run
             log.warning("%s: removed stale temporary %s", dataset, stale)
-        files = list_landing(dataset, None, _period())
+        files = list_landing(dataset, home, _period())
         figures(f"ingest/{dataset}/landing", files=len(files))
         return files
 
@@ -77,7 +87,9 @@ def ingest_tasks(dataset: str):
         from carbon.pipeline.ingest.redact import redact_message
 
         try:
-            res = stage_file(dataset, file_name)  # raises RejectedFile: this file's task fails
+            res = stage_file(
+                dataset, file_name, _home()
+            )  # raises RejectedFile: this file's task fails
         except RejectedFile:
             raise  # its reason is redacted already
         except Exception as exc:  # the task log must not quote a raw identifier either
@@ -117,7 +129,7 @@ def ingest_tasks(dataset: str):
     def write(item: dict) -> dict:
         from carbon.pipeline.ingest.pipeline import write_partition_value
 
-        return write_partition_value(dataset, item["value"], item["results"])
+        return write_partition_value(dataset, item["value"], item["results"], _home())
 
     @task(task_id="publish", trigger_rule="all_done", outlets=[lake_asset(dataset)])
     def publish(files, results, items, writes) -> dict:
@@ -127,8 +139,9 @@ def ingest_tasks(dataset: str):
         from carbon.orchestration.airflow_logs import figures, ingest_extra, log
         from carbon.pipeline.ingest.pipeline import finalize, unexplained_failures
 
+        home = _home()
         results, writes = list(results or []), list(writes or [])
-        summary = finalize(dataset, results, writes, None, _period())
+        summary = finalize(dataset, results, writes, home, _period())
         extra = ingest_extra(summary)
         figures(
             f"ingest/{dataset}",
@@ -145,7 +158,7 @@ def ingest_tasks(dataset: str):
         for r in summary["rejected"]:
             log.warning("!!! REJECTED %s/%s: %s %s", dataset, r["file"], r["reason"], r["columns"])
         # a failure that is not a whole-file rejection is an infrastructure error: fail loudly
-        lost = unexplained_failures(dataset, list(files or []), results)
+        lost = unexplained_failures(dataset, list(files or []), results, home)
         if lost or len(writes) < len(list(items or [])):
             raise RuntimeError(
                 f"{dataset}: ingest incomplete: files failed without a rejection report {lost}; "

@@ -30,6 +30,7 @@ Exit codes (``carbon.cli.args``):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,22 +149,35 @@ def format_summary(summaries: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def run_steps(args, steps: list[Step], home: Path, t0: float) -> list[tuple[str, dict]]:
+def run_steps(
+    steps: list[Step],
+    home: Path,
+    t0: float,
+    *,
+    period: str | None = None,
+    per_dataset: bool = False,
+    stream: bool = False,
+    on_dag: Callable[[str], None] | None = None,
+) -> list[tuple[str, dict]]:
+    """Run ``steps`` in order under Airflow on ``home``; return the failed tasks ``(dag_id,
+    failure)``. ``on_dag(dag_id)`` is called before each DAG run (the CLI's progress)."""
     from carbon.orchestration.dagrun import run_dag
     from carbon.orchestration.ingest_dags import INGEST_ORDER
 
-    conf = {"period": args.period} if args.period else None
+    conf = {"period": period} if period else None
     fatal: list[tuple[str, dict]] = []
     for step in steps:
         dag_ids = (
             [f"ingest_{ds}" for ds in INGEST_ORDER]
-            if step.ingest and args.per_dataset
+            if step.ingest and per_dataset
             else [step.dag_id]
         )
         step_ok = True
         for dag_id in dag_ids:
+            if on_dag is not None:
+                on_dag(dag_id)
             print(f"== {step.name}: running DAG {dag_id} under Airflow (home {home})", flush=True)
-            res = run_dag(dag_id, home, conf if step.takes_period else None, stream=args.stream)
+            res = run_dag(dag_id, home, conf if step.takes_period else None, stream=stream)
             bad, rejected = night_failures(res)
             state = res.state if not bad else "FAILED"
             notes = []
@@ -174,14 +188,14 @@ def run_steps(args, steps: list[Step], home: Path, t0: float) -> list[tuple[str,
             print(f"   {dag_id}: {state}" + (f" ({'; '.join(notes)})" if notes else ""), flush=True)
             for f in bad:
                 print(f"   !! {f['task']}: {f['error']}")
-            if res.state not in ("success", "failed") and not args.stream:
+            if res.state not in ("success", "failed") and not stream:
                 print(res.output[-5000:])  # the Airflow process itself broke
             fatal += [(dag_id, f) for f in bad]
             step_ok = step_ok and not bad
         if step.ingest:
-            print(format_summary(ingest_summaries(home, args.period, t0)))
+            print(format_summary(ingest_summaries(home, period, t0)))
         if step.headline and step_ok:
-            from carbon.pipeline.warehouse.build import headline
+            from carbon.pipeline.warehouse.headline import headline
 
             print(headline(home))
     return fatal

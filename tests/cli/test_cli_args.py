@@ -34,9 +34,8 @@ BAD = [
     # (argv, text the one-line error must contain)
     (
         ["nightly", "--skip", "bogus"],
-        "invalid choice: 'bogus' (choose from "
-        + ", ".join(repr(s.name) for s in NIGHTLY_STEPS)
-        + ")",
+        "Invalid value for '--skip': 'bogus' is not one of "
+        + ", ".join(repr(s.name) for s in NIGHTLY_STEPS),
     ),
     (["nightly", *(a for s in NIGHTLY_STEPS for a in ("--skip", s.name))], "nothing to run"),
     (["nightly", "--period", "2026-13"], "month 13 does not exist"),
@@ -48,15 +47,15 @@ BAD = [
     (["ledgers", "close-month", "2099-01"], "is in the future"),
     (
         ["ledgers", "reopen-month", "2026-10"],
-        "the following arguments are required: --by, --reason",
+        "Missing option '--by'",
     ),
     (["ledgers", "reopen-month", "2026-10", "--by", " ", "--reason", "typo"], "non-empty name"),
     (["ledgers", "build", "--months", "2026-1x"], "is not a month"),
-    (["ledgers", "build", "--months"], "expected at least one argument"),
+    (["ledgers", "build", "--months"], "Option '--months' requires an argument"),
     (["ledgers", "build", "--as-of", "2026-02-29"], "not a calendar day"),
     (["ledgers", "build", "--lock-timeout", "-1"], "0 or more seconds"),
-    (["ledgers", "build", "--basis", "spot"], "invalid choice"),
-    (["demo-data", "--scale", "huge"], "invalid choice"),
+    (["ledgers", "build", "--basis", "spot"], "'spot' is not one of 'location', 'market'"),
+    (["demo-data", "--scale", "huge"], "'huge' is not one of 'tiny', 'small', 'city'"),
     (["demo-data", "--seed", "-1"], "must be 0 or more"),
     (["demo-data", "--seed", "4.2"], "is not an integer"),
     (["demo-data", "--defect-rate", "1.5"], "share in [0, 1)"),
@@ -79,10 +78,11 @@ BAD = [
     ),
     (
         ["dispatch", "--scenario", "scenarios/yancheng_dc.yaml", "--solver", "gurobi"],
-        "invalid choice",
+        "'gurobi' is not one of 'highs', 'cbc'",
     ),
     (["--home", "README.md", "ledgers", "months"], "is not a directory"),
-    (["frobnicate"], "invalid choice"),
+    (["frobnicate"], "No such command 'frobnicate'"),
+    (["ledgers", "reopen-month", "2026-10", "--by", "me"], "Missing option '--reason'"),
 ]
 
 
@@ -99,7 +99,7 @@ def test_a_bad_argument_is_one_line_and_exit_2(tmp_path, argv, expect):
 
 
 def test_the_current_month_cannot_be_closed(tmp_path):
-    from carbon.cli.args import today_local
+    from carbon.domain.periods import today_local
 
     t = today_local()
     proc = carbon("ledgers", "close-month", f"{t.year:04d}-{t.month:02d}", home=tmp_path)
@@ -115,5 +115,20 @@ def test_help_of_every_command_lists_the_exit_codes():
             continue
         proc = carbon(*([cmd] if cmd else []), "--help")
         assert proc.returncode == 0, (cmd, proc.stderr)
-        flat = " ".join(proc.stdout.split())
+        flat = " ".join(proc.stdout.replace("│", " ").split())  # rich's help boxes
         assert "2 bad command line" in flat and "3 the data home is busy" in flat, (cmd, flat)
+
+
+def test_the_data_home_is_passed_not_put_in_the_environment(tmp_path, monkeypatch, capsys):
+    """``--home`` is resolved once into ``Paths`` and passed: ``carbon`` writes no
+    ``CARBON_HOME`` (the home another home's run would then inherit)."""
+    import os
+
+    from carbon.cli import main
+    from carbon.pipeline.warehouse import months
+
+    monkeypatch.delenv("CARBON_HOME", raising=False)
+    assert main(["--home", str(tmp_path), "ledgers", "close-month", "2026-01", "--by", "t"]) == 0
+    assert "CARBON_HOME" not in os.environ
+    assert [e.month for e in months.history(tmp_path)] == ["2026-01"]  # written under --home
+    assert "2026-01" in capsys.readouterr().out

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from carbon.cli import args as cliargs
 from carbon.config import REPO_ROOT
+from carbon.domain import periods
 from carbon.pipeline.warehouse import months
 
 
@@ -74,9 +74,9 @@ def test_a_month_can_be_closed_only_after_it_ended(tmp_path):
     today = dt.date(2026, 11, 1)
     months.close("2026-10", "x", home=tmp_path, today=today)  # ended yesterday
     for m, why in (("2026-11", "has not ended yet"), ("2026-12", "is in the future")):
-        with pytest.raises(cliargs.UsageError, match=why):
+        with pytest.raises(periods.BadValue, match=why):
             months.close(m, "x", home=tmp_path, today=today)
-    with pytest.raises(cliargs.UsageError, match="month 13 does not exist"):
+    with pytest.raises(periods.BadValue, match="month 13 does not exist"):
         months.close("2026-13", "x", home=tmp_path, today=today)
     assert months.closed_months(tmp_path) == ["2026-10"]
 

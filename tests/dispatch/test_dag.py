@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 import pytest
 import yaml
-from dispatch_helpers import YANCHENG
+from dispatch_helpers import REPO, YANCHENG
 
 from carbon.orchestration.dagrun import run_dag
 from carbon.pipeline.lake import read_dataset
@@ -65,6 +66,17 @@ def test_dag_plans_every_site_and_isolates_an_infeasible_one(tmp_path):
             f"figures dispatch/{site}: date=2026-07-16 status=optimal cost_cny={kpi['cost_cny']!r} "
             f"tco2={kpi['tco2']!r} green_share={kpi['green_share']!r}"
         ) in res.output, res.output[-3000:]
+    # the virtual capacity curves of the planned sites (issue 13 §4), none for the failed one
+    vcc = home / "outputs" / "dispatch" / "vcc"
+    assert sorted(p.name for p in vcc.iterdir()) == [
+        f"2026-07-16__{s}.{ext}" for s in ("YC-DC-01", "YC-DC-02") for ext in ("csv", "json")
+    ]
+    schema = json.loads((REPO / "docs" / "vcc.schema.json").read_text(encoding="utf-8"))
+    for site in ("YC-DC-01", "YC-DC-02"):
+        doc = json.loads((vcc / f"2026-07-16__{site}.json").read_text(encoding="utf-8"))
+        jsonschema.Draft202012Validator(schema).validate(doc)
+        assert doc["site_id"] == site and doc["plan_date"] == "2026-07-16"
+        assert len(doc["hours"]) == 24 and doc["total_flexible_kwh"] > 0
 
 
 def test_report_names_failed_sites_and_why():

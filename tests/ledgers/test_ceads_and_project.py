@@ -8,6 +8,7 @@ import yaml
 from carbon.domain import ceads
 from carbon.domain.datasets import DATASETS
 from carbon.pipeline.warehouse import build as ledgers
+from carbon.pipeline.warehouse import seeds
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +46,9 @@ def test_sector_codes():
 
 
 def test_generated_seeds_are_current():
-    for name, df in ledgers.generated_seeds().items():
-        on_disk = (ledgers.SEEDS_DIR / name).read_text(encoding="utf-8")
-        assert on_disk == ledgers.seed_text(df), f"seeds/{name} is stale: run ledgers.write_seeds()"
+    for name, df in seeds.generated_seeds().items():
+        on_disk = (seeds.SEEDS_DIR / name).read_text(encoding="utf-8")
+        assert on_disk == seeds.seed_text(df), f"seeds/{name} is stale: run seeds.write_seeds()"
 
 
 def test_sources_match_the_data_contracts():
@@ -118,7 +119,8 @@ def test_every_mart_column_is_documented_in_english_and_chinese():
 
 def test_no_env_var_in_models_macros_or_sources():
     """dbt learns the data home only through vars (lake_path, ...) that carbon.pipeline.warehouse.build passes:
-    no model, macro or source reads env_var (profiles.yml may: it names the warehouse file)."""
+    no model, macro, source, project or profile file reads env_var (the build writes each home's
+    profile from profiles.yml)."""
     import re
 
     root = ledgers.REPO_ROOT
@@ -127,6 +129,7 @@ def test_no_env_var_in_models_macros_or_sources():
         *(root / "models").rglob("*.yml"),
         *(root / "macros").rglob("*.sql"),
         root / "dbt_project.yml",
+        root / "profiles.yml",
     ]
     assert len(files) > 40
     hits = [
@@ -149,3 +152,23 @@ def test_dbt_project_names_only_existing_paths():
         for rel in doc.get(key, []):
             assert (ledgers.REPO_ROOT / rel).is_dir(), (key, rel)
     assert doc["test-paths"] == []  # not the default "tests": that is pytest's folder
+
+
+def test_each_home_gets_its_own_profile_and_the_environment_is_not_written(tmp_path, monkeypatch):
+    """The warehouse path reaches dbt through ``<home>/dbt/profiles.yml`` (written from the
+    repo's profiles.yml), never through a variable set in this process's environment."""
+    import os
+
+    import yaml
+
+    monkeypatch.delenv("CARBON_DUCKDB_MEMORY", raising=False)
+    before = dict(os.environ)
+    d = ledgers.profiles_dir(tmp_path)
+    out = yaml.safe_load((d / "profiles.yml").read_text(encoding="utf-8"))["carbon"]["outputs"]
+    assert out["dev"]["path"] == str(tmp_path.resolve() / "warehouse" / "carbon.duckdb")
+    assert out["dev"]["settings"]["memory_limit"] == "4GB"  # the repo's value
+    monkeypatch.setenv("CARBON_DUCKDB_MEMORY", "12GB")
+    out = yaml.safe_load((ledgers.profiles_dir(tmp_path) / "profiles.yml").read_text())
+    assert out["carbon"]["outputs"]["dev"]["settings"]["memory_limit"] == "12GB"
+    monkeypatch.delenv("CARBON_DUCKDB_MEMORY")
+    assert dict(os.environ) == before

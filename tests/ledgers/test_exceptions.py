@@ -15,6 +15,7 @@ from carbon.config import paths
 from carbon.domain.codes import make_uscc
 from carbon.pipeline.lake import PART_FILE, partition_dir
 from carbon.pipeline.warehouse import build as ledgers
+from carbon.pipeline.warehouse.headline import headline
 
 pytestmark = pytest.mark.slow
 
@@ -184,7 +185,7 @@ def test_other_figures_equal_a_build_without_the_bad_rows(builds):
 
 def test_headline_counts_the_exceptions(builds):
     _, dirty, _, _ = builds
-    text = ledgers.headline(dirty)
+    text = headline(dirty)
     assert "Reconciliation exceptions (对账异常): 6 activity rows" in text
     assert "unknown_enterprise: 5" in text and "missing_factor: 1" in text
 
@@ -192,7 +193,7 @@ def test_headline_counts_the_exceptions(builds):
 def test_headline_names_both_years_of_the_ceads_comparison(builds, lf):
     """Issue 9, item 11: our year and the CEADs year are both named, with the ratio's years."""
     _, dirty, _, _ = builds
-    text = ledgers.headline(dirty)
+    text = headline(dirty)
     line = next(ln for ln in text.splitlines() if lf.CITY in ln and "CEADs" in ln)
     assert "our 2022" in line
     assert "latest CEADs year on or before 2022" in line or "no CEADs figure" in line

@@ -14,6 +14,7 @@ import pytest
 from carbon.config import paths
 from carbon.domain.codes import make_uscc
 from carbon.pipeline.warehouse import build as ledgers
+from carbon.pipeline.warehouse.headline import headline_text
 
 pytestmark = pytest.mark.slow
 
@@ -115,7 +116,7 @@ def built(tmp_path_factory, lf):
             """select account_id, tco2e from main.ledger_entries
                where ledger = 'enterprise' and scope = 'scope2_heat'"""
         ).fetchall()
-        headline = ledgers._headline(con)
+        headline = headline_text(con)
     finally:
         con.close()
     return {

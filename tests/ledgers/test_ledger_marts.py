@@ -12,6 +12,8 @@ import pytest
 
 from carbon.config import paths
 from carbon.pipeline.warehouse import build as ledgers
+from carbon.pipeline.warehouse import months
+from carbon.pipeline.warehouse.headline import headline
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +43,7 @@ def built(fixture_home):
             "select uscc, period, l_value, industry_avg_l, k_value, grade, l_level from main.ent_carbon_efficiency",
         ),
     }
-    ledgers.close_month("2022-06", fixture_home)
+    months.close("2022-06", "carbon", home=fixture_home)
     r2 = ledgers.build(fixture_home)
     journal2 = _rows(fixture_home, f"select {COLS} from main.ledger_entries order by entry_id")
     ent2 = _rows(fixture_home, "select * from main.ent_enterprise_emissions_monthly order by all")
@@ -178,7 +180,7 @@ def test_closed_month_is_final_and_reconciliation_holds(built):
 
 
 def test_headline_mentions_every_section(built, lf):
-    text = ledgers.headline(built["home"])
+    text = headline(built["home"])
     for needle in (
         "CEADs",
         "亭湖区",

@@ -119,79 +119,94 @@ def test_quarantined_days_are_delivered_not_missing():
     ]
 
 
+class OneEmitter:
+    """A lake with ONE key emitter (and another meter, so the lake has every date): its daily
+    reads of ``_series()`` except ``absent`` days, plus quarantined rows written as ingest writes
+    them (an account failing the check digit only as its pseudonym)."""
+
+    def __init__(self, home, absent=()):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from carbon.domain.codes import make_uscc
+
+        self.home = home
+        self.uscc = make_uscc("320902", "MA000123")
+        self.wrong = self.uscc[:-1] + ("1" if self.uscc[-1] != "1" else "2")
+        self.dates, self.s = _series()
+        ent = home / "lake" / "enterprises" / "month=2026-10"
+        ent.mkdir(parents=True)
+        pq.write_table(
+            pa.table(
+                {
+                    "uscc": [self.uscc],
+                    "name": ["盐城测试"],
+                    "region_code": ["320902"],
+                    "is_key_emitter": [True],
+                    "is_datacenter": [False],
+                }
+            ),
+            ent / "part-0.parquet",
+        )
+        other = make_uscc("320902", "MA000456")
+        for d in self.dates:
+            part = home / "lake" / "electricity_consumption" / f"date={d.isoformat()}"
+            part.mkdir(parents=True)
+            ids = [other] + ([] if d in absent else [self.uscc])
+            kwh = [500.0] + ([] if d in absent else [float(self.s[d])])
+            pq.write_table(
+                pa.table(
+                    {"account_type": ["organisation"] * len(ids), "account_id": ids, "kwh": kwh}
+                ),
+                part / "part-0.parquet",
+            )
+
+    def quarantine(self, d, account_id, check, kwh, column=None):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        q = self.home / "quarantine" / "electricity_consumption" / f"date={d.isoformat()}"
+        q.mkdir(parents=True)
+        cols = {
+            "source_file": [f"meter_{d:%Y%m%d}.csv"],
+            "row_number": [7],
+            "check": [check],
+            **({"column": [column]} if column else {}),
+            "account_type": ["organisation"],
+            "account_id": [account_id],
+            "date": [d.isoformat()],
+            "kwh": [kwh],
+        }
+        pq.write_table(pa.table(cols), q / "quarantine.parquet")
+
+    def findings(self):
+        from carbon.config import paths
+        from carbon.monitor.checks import meter_findings, open_context
+        from carbon.monitor.rules import load_rules
+
+        rules = {r.check: r for r in load_rules().rules if r.check.startswith("meter_")}
+        by = meter_findings(open_context(paths(self.home)), rules)["by_uscc"]
+        return by.get(self.uscc, [])
+
+
 def test_meter_findings_take_a_quarantined_read_with_a_bad_check_digit_as_delivered(tmp_path):
     """Through the lake and the quarantine as ingest writes them: a key emitter whose reads of
     three days are in quarantine (one with a wrong check digit, stored as its pseudonym; two with a
-    bad kWh value) has no
-    ``meter_missing`` finding; the same emitter without those quarantined rows has one."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from carbon.config import paths
-    from carbon.domain.codes import make_uscc
-    from carbon.monitor.checks import meter_findings, open_context
-    from carbon.monitor.rules import load_rules
-
-    uscc = make_uscc("320902", "MA000123")
-    wrong = uscc[:-1] + ("1" if uscc[-1] != "1" else "2")
-    ent = tmp_path / "lake" / "enterprises" / "month=2026-10"
-    ent.mkdir(parents=True)
-    pq.write_table(
-        pa.table(
-            {
-                "uscc": [uscc],
-                "name": ["盐城测试"],
-                "region_code": ["320902"],
-                "is_key_emitter": [True],
-                "is_datacenter": [False],
-            }
-        ),
-        ent / "part-0.parquet",
-    )
-    dates, s = _series()
-    gap = dates[8:11]
-    other = make_uscc("320902", "MA000456")  # another meter, so the lake has every date
-    for d in dates:
-        part = tmp_path / "lake" / "electricity_consumption" / f"date={d.isoformat()}"
-        part.mkdir(parents=True)
-        ids = [other] + ([] if d in gap else [uscc])
-        pq.write_table(
-            pa.table(
-                {
-                    "account_type": ["organisation"] * len(ids),
-                    "account_id": ids,
-                    "kwh": [500.0] + ([] if d in gap else [float(s[d])]),
-                }
-            ),
-            part / "part-0.parquet",
-        )
-    rules = {r.check: r for r in load_rules().rules if r.check.startswith("meter_")}
-    kinds = [f.kind for f in meter_findings(open_context(paths(tmp_path)), rules)["by_uscc"][uscc]]
-    assert kinds == ["missing"]
+    bad kWh value) has no ``meter_missing`` finding; the same emitter without those quarantined
+    rows has one."""
     from carbon.pipeline.ingest.pseudonym import keyed_hash
 
-    # as ingest stores them: an account failing the check digit only as its pseudonym
+    gap = _series()[0][8:11]
+    lake = OneEmitter(tmp_path, absent=gap)
+    assert [f.kind for f in lake.findings()] == ["missing"]
     for d, acc, check in zip(
-        gap, [keyed_hash(wrong), uscc, uscc], ["uscc_check_digit", "range", "not_null"], strict=True
+        gap,
+        [keyed_hash(lake.wrong), lake.uscc, lake.uscc],
+        ["uscc_check_digit", "range", "not_null"],
+        strict=True,
     ):
-        q = tmp_path / "quarantine" / "electricity_consumption" / f"date={d.isoformat()}"
-        q.mkdir(parents=True)
-        pq.write_table(
-            pa.table(
-                {
-                    "source_file": [f"meter_{d:%Y%m%d}.csv"],
-                    "row_number": [7],
-                    "check": [check],
-                    "account_type": ["organisation"],
-                    "account_id": [acc],
-                    "date": [d.isoformat()],
-                    "kwh": ["-1"],
-                }
-            ),
-            q / "quarantine.parquet",
-        )
-    found = meter_findings(open_context(paths(tmp_path)), rules)["by_uscc"][uscc]
-    assert [f.kind for f in found] == []
+        lake.quarantine(d, acc, check, "-1")
+    assert [f.kind for f in lake.findings()] == []
 
 
 def test_a_spike_beside_a_missing_day_does_not_bend_the_band_a_week_later():
@@ -212,72 +227,16 @@ def test_meter_findings_see_a_spike_whose_read_is_quarantined_for_its_check_digi
     """A key emitter's ×3.5 day whose row also got a wrong check digit (quarantined, stored as
     its pseudonym) is a spike: the reading itself passed; a row that failed on ``kwh`` is not
     used."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from carbon.config import paths
-    from carbon.domain.codes import make_uscc
-    from carbon.monitor.checks import meter_findings, open_context
-    from carbon.monitor.rules import load_rules
     from carbon.pipeline.ingest.pseudonym import keyed_hash
 
-    uscc = make_uscc("320902", "MA000123")
-    wrong = uscc[:-1] + ("1" if uscc[-1] != "1" else "2")
-    ent = tmp_path / "lake" / "enterprises" / "month=2026-10"
-    ent.mkdir(parents=True)
-    pq.write_table(
-        pa.table(
-            {
-                "uscc": [uscc],
-                "name": ["盐城测试"],
-                "region_code": ["320902"],
-                "is_key_emitter": [True],
-                "is_datacenter": [False],
-            }
-        ),
-        ent / "part-0.parquet",
-    )
     dates, s = _series()
     spike_day, bad_day = dates[12], dates[20]
-    other = make_uscc("320902", "MA000456")
-    for d in dates:
-        part = tmp_path / "lake" / "electricity_consumption" / f"date={d.isoformat()}"
-        part.mkdir(parents=True)
-        ids = [other] + ([] if d in (spike_day, bad_day) else [uscc])
-        pq.write_table(
-            pa.table(
-                {
-                    "account_type": ["organisation"] * len(ids),
-                    "account_id": ids,
-                    "kwh": [500.0] + ([] if d in (spike_day, bad_day) else [float(s[d])]),
-                }
-            ),
-            part / "part-0.parquet",
-        )
-    rows = [
-        (spike_day, keyed_hash(wrong), "uscc_check_digit", "account_id", str(s[spike_day] * 3.5)),
-        (bad_day, uscc, "range", "kwh", str(s[bad_day] * 9)),
-    ]
-    for d, acc, check, col, kwh in rows:
-        q = tmp_path / "quarantine" / "electricity_consumption" / f"date={d.isoformat()}"
-        q.mkdir(parents=True)
-        pq.write_table(
-            pa.table(
-                {
-                    "source_file": [f"meter_{d:%Y%m%d}.csv"],
-                    "row_number": [7],
-                    "check": [check],
-                    "column": [col],
-                    "account_type": ["organisation"],
-                    "account_id": [acc],
-                    "date": [d.isoformat()],
-                    "kwh": [kwh],
-                }
-            ),
-            q / "quarantine.parquet",
-        )
-    rules = {r.check: r for r in load_rules().rules if r.check.startswith("meter_")}
-    found = meter_findings(open_context(paths(tmp_path)), rules)["by_uscc"][uscc]
+    lake = OneEmitter(tmp_path, absent=(spike_day, bad_day))
+    lake.quarantine(
+        spike_day, keyed_hash(lake.wrong), "uscc_check_digit", str(s[spike_day] * 3.5), "account_id"
+    )
+    lake.quarantine(bad_day, lake.uscc, "range", str(s[bad_day] * 9), "kwh")
+    found = lake.findings()
     assert [(f.kind, f.start) for f in found] == [("spike", spike_day.isoformat())]
     assert found[0].evidence["quarantined_read_days"] == [spike_day.isoformat()]
     assert found[0].evidence["ratio"] > 3

@@ -24,8 +24,8 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from carbon.cli import args as cliargs
 from carbon.config import TZ, paths
+from carbon.domain import periods
 
 DATASET = "ledger_closed_months"
 KEY = "month"
@@ -163,27 +163,16 @@ def close(
     *,
     today: date | None = None,
 ) -> Path:
-    """Record that ``month`` (YYYY-MM) is closed. Raises ``cliargs.UsageError`` for a month that
+    """Record that ``month`` (YYYY-MM) is closed. Raises ``periods.BadValue`` for a month that
     has not ended or is malformed, ``MonthStateError`` if it is closed already."""
-    import argparse as _ap
-
-    try:
-        m = cliargs.month(month)
-    except _ap.ArgumentTypeError as exc:
-        raise cliargs.UsageError(str(exc)) from None
-    cliargs.ended_month(m, today)
+    m = periods.ended_month(periods.month(month), today)
     return _append(m, CLOSE, by, reason, home, expect_closed=False)
 
 
 def reopen(month: str, by: str, reason: str, home: str | Path | None = None) -> Path:
     """Record that a closed ``month`` is open again (entries posted for it are provisional again)."""
-    import argparse as _ap
-
-    try:
-        m = cliargs.month(month)
-        by, reason = cliargs.name(by), cliargs.reason(reason)
-    except _ap.ArgumentTypeError as exc:
-        raise cliargs.UsageError(str(exc)) from None
+    m = periods.month(month)
+    by, reason = periods.name(by), periods.reason(reason)
     return _append(m, REOPEN, by, reason, home, expect_closed=True)
 
 

@@ -1,4 +1,12 @@
-"""The optimiser's import graph has no cycles, and ``problem.py`` is data only (issue 10 §3)."""
+"""The import graph of ``carbon`` and ``optimizers`` (one finder for both, issue 10 §3).
+
+- no cycles, in either package or between them;
+- imports point down the layers: the domain (``carbon.domain``) imports only itself and
+  ``carbon.config``; no module outside the command line imports ``carbon.cli``;
+- ``optimizers/problem.py`` is data only; no dev-only dependency is imported by the package.
+
+Every ``import`` / ``from … import`` counts, at module level or inside a function.
+"""
 
 from __future__ import annotations
 
@@ -91,6 +99,33 @@ def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         if v not in index:
             visit(v)
     return sorted(out)
+
+
+def test_domain_imports_no_stage():
+    """The domain layer stands alone: it imports only itself and ``carbon.config``."""
+    graph = import_graph(("carbon",))
+    assert "carbon.domain.factors" in graph and "carbon.pipeline.lake" in graph
+    bad = [
+        (m, t)
+        for m, targets in graph.items()
+        if m.startswith("carbon.domain")
+        for t in targets
+        if not t.startswith(("carbon.domain", "carbon.config"))
+    ]
+    assert bad == []
+
+
+def test_only_the_command_line_imports_the_cli():
+    """CLI code stays out of the domain, pipeline and optimiser modules (they are called by it)."""
+    cli = ("carbon.cli", "optimizers.cli")
+    bad = [
+        (m, t)
+        for m, targets in import_graph().items()
+        if not m.startswith(cli)
+        for t in targets
+        if t.startswith(cli)
+    ]
+    assert bad == []
 
 
 def test_no_import_cycles_in_optimizers():

@@ -1,0 +1,79 @@
+"""Write and read virtual capacity curves (VCC): the I/O beside the pure ``optimizers.vcc``.
+
+One JSON document and one CSV per plan date and site, written atomically
+(``carbon.pipeline.lake.atomic_path``; a rerun replaces them)::
+
+    <home>/outputs/dispatch/vcc/<YYYY-MM-DD>__<site_id>.json   the document (docs/vcc.schema.json)
+    <home>/outputs/dispatch/vcc/<YYYY-MM-DD>__<site_id>.csv    the hourly curve (optimizers.vcc.vcc_frame)
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from optimizers.problem import DispatchResult, Problem
+from optimizers.vcc import site_vcc, vcc_frame
+
+VCC_DIR = "vcc"
+
+
+def vcc_dir(home: str | Path | None = None) -> Path:
+    """``<home>/outputs/dispatch/vcc``."""
+    from carbon.config import paths
+
+    return paths(home).outputs / "dispatch" / VCC_DIR
+
+
+def write_vcc(doc: dict[str, Any], out_dir: Path, stem: str) -> tuple[Path, Path]:
+    """Write ``<stem>.json`` and ``<stem>.csv`` atomically; returns both paths. A NaN or
+    infinite number in the document is an error (``ValueError``), never written as JSON."""
+    from carbon.pipeline.lake import atomic_path
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    js, csv = out_dir / f"{stem}.json", out_dir / f"{stem}.csv"
+    text = json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False)
+    with atomic_path(js) as tmp:
+        tmp.write_text(text + "\n", encoding="utf-8")
+    with atomic_path(csv) as tmp:
+        vcc_frame(doc).to_csv(tmp, index=False, encoding="utf-8")
+    return js, csv
+
+
+def write_site_vccs(
+    result: DispatchResult,
+    problem: Problem,
+    scenario_name: str,
+    plan_date: date,
+    home: str | Path | None = None,
+) -> list[str]:
+    """The VCC of every site of a solved plan, written under ``vcc_dir(home)``; the paths
+    (JSON, CSV per site)."""
+    from optimizers.lake_keys import partition_value
+
+    out_dir = vcc_dir(home)
+    paths: list[str] = []
+    for site in problem.sites:
+        doc = site_vcc(result, problem, site.site_id, plan_date=plan_date, scenario=scenario_name)
+        js, csv = write_vcc(doc, out_dir, partition_value(plan_date, site.site_id))
+        paths += [str(js), str(csv)]
+    return paths
+
+
+def read_vcc(path: str | Path) -> dict[str, Any]:
+    """A VCC JSON document."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def read_vcc_csv(path: str | Path) -> pd.DataFrame:
+    """The hourly curve CSV (``gpus`` as nullable integers, ``jobs_admitted`` as text)."""
+    return pd.read_csv(
+        path,
+        dtype={"gpus": "Int64", "jobs_admitted": "string"},
+        keep_default_na=False,
+        na_values={"gpus": [""]},
+    )
