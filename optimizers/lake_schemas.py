@@ -174,3 +174,101 @@ DISPATCH_KPIS = pa.schema(
         pa.field("planned_at", pa.timestamp("us", tz=TZ)),
     ]
 )
+
+# dispatch_replans (源网荷储日内滚动计划): one row per site × re-plan step k × step
+DISPATCH_REPLANS = pa.schema(
+    [
+        # plan_date 计划日: first day of the plan horizon, Asia/Shanghai
+        pa.field("plan_date", pa.date32(), nullable=False),
+        # site_id 站点: data-centre site id
+        pa.field("site_id", pa.string(), nullable=False),
+        # uscc 统一社会信用代码: operating enterprise
+        pa.field("uscc", pa.string()),
+        # scenario 情景: scenario name (YAML file stem)
+        pa.field("scenario", pa.string(), nullable=False),
+        # replan_k 重规划起始步: k: first step not yet executed when re-planned
+        pa.field("replan_k", pa.int64(), nullable=False),
+        # replanned_for 重规划时刻: the re-plan's 'now', Asia/Shanghai
+        pa.field("replanned_for", pa.timestamp("us", tz=TZ), nullable=False),
+        # ts 时刻: step start, Asia/Shanghai
+        pa.field("ts", pa.timestamp("us", tz=TZ), nullable=False),
+        # step_hours (h) 步长: step length
+        pa.field("step_hours", pa.float64(), nullable=False),
+        # it_kw (kW) IT负荷: IT load (base + jobs), mean over the step
+        pa.field("it_kw", pa.float64()),
+        # job_kw (kW) 柔性作业负荷: flexible job load, mean over the step
+        pa.field("job_kw", pa.float64()),
+        # facility_kw (kW) 设施总负荷: facility load PUE × IT, mean over the step
+        pa.field("facility_kw", pa.float64()),
+        # pv_used_kw (kW) 光伏自用: PV used on site, mean over the step
+        pa.field("pv_used_kw", pa.float64()),
+        # pv_curtailed_kw (kW) 弃光: PV curtailed, mean over the step
+        pa.field("pv_curtailed_kw", pa.float64()),
+        # wind_used_kw (kW) 风电自用: wind used on site, mean over the step
+        pa.field("wind_used_kw", pa.float64()),
+        # wind_curtailed_kw (kW) 弃风: wind curtailed, mean over the step
+        pa.field("wind_curtailed_kw", pa.float64()),
+        # grid_import_kw (kW) 购电: grid import, mean over the step
+        pa.field("grid_import_kw", pa.float64()),
+        # grid_export_kw (kW) 上网电量: grid export, mean over the step
+        pa.field("grid_export_kw", pa.float64()),
+        # battery_charge_kw (kW) 储能充电: battery charge, mean over the step
+        pa.field("battery_charge_kw", pa.float64()),
+        # battery_discharge_kw (kW) 储能放电: battery discharge, mean over the step
+        pa.field("battery_discharge_kw", pa.float64()),
+        # soc_kwh (kWh) 储能电量: battery energy at step end
+        pa.field("soc_kwh", pa.float64()),
+        # backup_kw (kW) 备用发电: backup (diesel) generation, mean over the step
+        pa.field("backup_kw", pa.float64()),
+        # price_cny_per_kwh (CNY/kWh) 电价: import price
+        pa.field("price_cny_per_kwh", pa.float64()),
+        # carbon_kg_per_kwh (kgCO2/kWh) 电网碳强度: grid intensity
+        pa.field("carbon_kg_per_kwh", pa.float64()),
+        # marginal_price_cny_per_kwh (CNY/kWh) 边际电价: dual of the power balance: cost of one more kWh of load
+        pa.field("marginal_price_cny_per_kwh", pa.float64()),
+        # pue (1) 电能利用效率: PUE of the step
+        pa.field("pue", pa.float64()),
+        # solver 求解器: highs or cbc
+        pa.field("solver", pa.string()),
+        # soc_start_kwh (kWh) 起始电量: battery energy the re-plan starts from at step k
+        pa.field("soc_start_kwh", pa.float64()),
+        # soc_measured_kwh (kWh) 实测电量: latest finite battery_soc × energy_kwh (before projection)
+        pa.field("soc_measured_kwh", pa.float64()),
+        # soc_measured_at 实测时刻: time stamp of that telemetry row
+        pa.field("soc_measured_at", pa.timestamp("us", tz=TZ)),
+        # peak_so_far_kw (kW) 已发生最大需量: the day's peak grid import so far (from telemetry)
+        pa.field("peak_so_far_kw", pa.float64()),
+        # state_fallback 状态回退: the measured SoC was missing, stale or out of bounds: last good state used
+        pa.field("state_fallback", pa.bool_(), nullable=False),
+        # forecast_gap 预测缺口: future series had gaps, filled from the last good value
+        pa.field("forecast_gap", pa.bool_(), nullable=False),
+        # fallback_reason 回退原因: why (every fallback, '; ' joined)
+        pa.field("fallback_reason", pa.string()),
+        # status 求解状态: optimal | time_limit | ...
+        pa.field("status", pa.string(), nullable=False),
+    ]
+)
+
+# dispatch_job_plans (柔性作业计划): one row per site × plan (day-ahead or re-plan k) × job × step with non-zero kW
+DISPATCH_JOB_PLANS = pa.schema(
+    [
+        # plan_date 计划日: first day of the plan horizon, Asia/Shanghai
+        pa.field("plan_date", pa.date32(), nullable=False),
+        # site_id 站点: data-centre site id
+        pa.field("site_id", pa.string(), nullable=False),
+        # uscc 统一社会信用代码: operating enterprise
+        pa.field("uscc", pa.string()),
+        # scenario 情景: scenario name (YAML file stem)
+        pa.field("scenario", pa.string(), nullable=False),
+        # replan_k 重规划起始步: k of the re-plan; null: the day-ahead plan
+        pa.field("replan_k", pa.int64()),
+        # job_id 作业: flexible job id
+        pa.field("job_id", pa.string(), nullable=False),
+        # ts 时刻: step start, Asia/Shanghai
+        pa.field("ts", pa.timestamp("us", tz=TZ), nullable=False),
+        # step_hours (h) 步长: step length
+        pa.field("step_hours", pa.float64(), nullable=False),
+        # kw (kW) 作业负荷: the job's IT load, mean over the step
+        pa.field("kw", pa.float64(), nullable=False),
+    ]
+)

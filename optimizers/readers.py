@@ -1,5 +1,6 @@
 """Readers of the dispatch inputs (I/O only, no physics): lake tables through DuckDB
-(``carbon.pipeline.lake`` layout: ``grid_signals``, ``datacenter_telemetry``) and the CSV/Parquet series
+(``carbon.pipeline.lake`` layout: ``grid_signals``, ``datacenter_telemetry``; the dispatch's own
+``dispatch_plans`` / ``dispatch_replans`` / ``dispatch_job_plans`` for the intraday re-plan) and the CSV/Parquet series
 files a scenario names.  Every reader returns time stamps as local interval starts
 (Asia/Shanghai); putting them on the plan's steps is ``optimizers.series.to_step``.
 """
@@ -71,6 +72,44 @@ def read_telemetry(
         [site_id, dates],
         home,
     )
+    if not df.empty:
+        df["ts"] = _as_local(df["ts"])
+    return df
+
+
+def read_telemetry_until(
+    site_id: str, plan_date: date | str, now: pd.Timestamp, home: str | Path | None = None
+) -> pd.DataFrame:
+    """The ``datacenter_telemetry`` rows of one site measured by ``now`` (interval start
+    ``ts <= now``) on the plan day and the day before (so a feed that stopped yesterday still
+    shows its last row, and is judged stale rather than missing)."""
+    df = read_telemetry(site_id, plan_date, 1, home, history_days=1)
+    if df.empty:
+        return df
+    return df[df["ts"] <= now].reset_index(drop=True)
+
+
+def read_plan_rows(
+    dataset: str, plan_date: date | str, site_id: str, home: str | Path | None = None
+) -> pd.DataFrame:
+    """All rows of a dispatch dataset (``dispatch_plans``, ``dispatch_replans``,
+    ``dispatch_job_plans``) for one plan date and site, with the partition value ``plan``."""
+    import duckdb
+
+    from carbon.pipeline.lake import glob_pattern, list_partitions
+
+    if not list_partitions(dataset, home):
+        return pd.DataFrame()
+    con = duckdb.connect()
+    try:
+        con.execute(f"set TimeZone = '{TZ}'")
+        df = con.execute(
+            "select * from read_parquet(?, hive_partitioning=true, hive_types_autocast=false, "
+            "union_by_name=true) where plan_date = ?::date and site_id = ? order by plan, ts",
+            [glob_pattern(dataset, home), str(plan_date), site_id],
+        ).df()
+    finally:
+        con.close()
     if not df.empty:
         df["ts"] = _as_local(df["ts"])
     return df

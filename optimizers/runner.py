@@ -9,6 +9,7 @@ Lake layout (documented in docs/dispatch.md)::
 
     <home>/lake/dispatch_plans/plan=<YYYY-MM-DD>__<site_id>/part-0.parquet   one row per step
     <home>/lake/dispatch_kpis/plan=<YYYY-MM-DD>__<site_id>/part-0.parquet    one row (the KPIs)
+    <home>/lake/dispatch_job_plans/plan=<YYYY-MM-DD>__<site_id>/part-0.parquet  job × step kW
     <home>/outputs/dispatch/<YYYY-MM-DD>__<site_id>.png / .kpis.json
     <home>/outputs/dispatch/vcc/<YYYY-MM-DD>__<site_id>.json / .csv   virtual capacity curves
 
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from optimizers.lake_keys import KPIS, PLAN_KEY, PLANS, partition_value
+from optimizers.lake_keys import JOB_PLANS, KPIS, PLAN_KEY, PLANS, partition_value
 
 DEFAULT_CARBON_PRICES = (0.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0)
 
@@ -44,6 +45,40 @@ def kpis_schema():
     from optimizers.lake_schemas import DISPATCH_KPIS
 
     return DISPATCH_KPIS
+
+
+def job_plans_schema():
+    """Arrow schema of ``dispatch_job_plans`` (generated from ``carbon.domain.datasets.OUTPUTS``)."""
+    from optimizers.lake_schemas import DISPATCH_JOB_PLANS
+
+    return DISPATCH_JOB_PLANS
+
+
+def site_job_frame(
+    result, problem, site_id: str, scenario: str, plan_date: date, replan_k: int | None = None
+):
+    """The per-job kW of one site (non-zero steps only), in the ``dispatch_job_plans`` schema:
+    what the intraday re-plan needs to know which energy each job has already had.
+    ``replan_k`` is ``None`` for the day-ahead plan, else the re-plan's first step."""
+    import pandas as pd
+
+    site = next(s for s in problem.sites if s.site_id == site_id)
+    jb = result.jobs[(result.jobs["site_id"] == site_id) & (result.jobs["kw"] > 1e-9)]
+    jb = jb.sort_values(["job_id", "step"]).reset_index(drop=True)
+    out = pd.DataFrame(
+        {
+            "plan_date": pd.Series([plan_date] * len(jb), dtype="object"),
+            "site_id": site_id,
+            "uscc": site.uscc,
+            "scenario": scenario,
+            "replan_k": pd.array([replan_k] * len(jb), dtype="Int64"),
+            "job_id": jb["job_id"].astype(str).to_numpy(),
+            "ts": site.index[jb["step"].to_numpy(dtype=int)],
+            "step_hours": float(site.step_hours),
+            "kw": jb["kw"].astype("float64").to_numpy(),
+        }
+    )
+    return out[job_plans_schema().names]
 
 
 def site_plan_frame(result, problem, site_id: str, scenario: str, plan_date: date):
@@ -166,6 +201,8 @@ def write_plans(
         kpi = site_kpi_frame(result, problem, site.site_id, scenario_name, plan_date, days)
         write_partition(PLANS, PLAN_KEY, value, plan, schema=plans_schema(), home=home)
         write_partition(KPIS, PLAN_KEY, value, kpi, schema=kpis_schema(), home=home)
+        jobs = site_job_frame(result, problem, site.site_id, scenario_name, plan_date)
+        write_partition(JOB_PLANS, PLAN_KEY, value, jobs, schema=job_plans_schema(), home=home)
         parts.append(value)
         rec = {
             k: (v.isoformat() if hasattr(v, "isoformat") else v)

@@ -1,6 +1,6 @@
 """Generate ``optimizers/lake_schemas.py`` (the Arrow schemas of the dispatch lake datasets) from
 the data contracts in ``carbon/domain/datasets.py`` (``OUTPUTS``: ``dispatch_plans``,
-``dispatch_kpis``), the single source of the contracts.
+``dispatch_kpis``, ``dispatch_replans``, ``dispatch_job_plans``), the single source of the contracts.
 
     python -m optimizers.schemagen          # rewrite optimizers/lake_schemas.py
     python -m optimizers.schemagen --check  # exit 1 when the file is stale
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 TARGET = Path(__file__).resolve().parent / "lake_schemas.py"
-DATASETS = ("dispatch_plans", "dispatch_kpis")
+DATASETS = ("dispatch_plans", "dispatch_kpis", "dispatch_replans", "dispatch_job_plans")
 _ARROW = {
     "string": "pa.string()",
     "int64": "pa.int64()",

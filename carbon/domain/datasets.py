@@ -520,6 +520,125 @@ DISPATCH_KPIS = _out(
 )
 
 
+_STEP_COLUMNS = tuple(
+    c for c in DISPATCH_PLANS.columns if c.name not in ("plan_date", "site_id", "uscc", "scenario")
+)
+
+DISPATCH_REPLANS = _out(
+    Dataset(
+        name="dispatch_replans",
+        name_zh="源网荷储日内滚动计划",
+        grain="site × re-plan step k × step",
+        partition_key="plan",
+        partition_source="plan_date",
+        landing_formats=(),
+        columns=(
+            *_plan_head(),
+            C(
+                "replan_k",
+                "int64",
+                None,
+                "重规划起始步",
+                "k: first step not yet executed when re-planned",
+            ),
+            C(
+                "replanned_for",
+                "timestamp",
+                None,
+                "重规划时刻",
+                "the re-plan's 'now', Asia/Shanghai",
+            ),
+            *_STEP_COLUMNS,
+            C(
+                "soc_start_kwh",
+                "float64",
+                "kWh",
+                "起始电量",
+                "battery energy the re-plan starts from at step k",
+                True,
+            ),
+            C(
+                "soc_measured_kwh",
+                "float64",
+                "kWh",
+                "实测电量",
+                "latest finite battery_soc × energy_kwh (before projection)",
+                True,
+            ),
+            C(
+                "soc_measured_at",
+                "timestamp",
+                None,
+                "实测时刻",
+                "time stamp of that telemetry row",
+                True,
+            ),
+            C(
+                "peak_so_far_kw",
+                "float64",
+                "kW",
+                "已发生最大需量",
+                "the day's peak grid import so far (from telemetry)",
+                True,
+            ),
+            C(
+                "state_fallback",
+                "bool",
+                None,
+                "状态回退",
+                "the measured SoC was missing, stale or out of bounds: last good state used",
+            ),
+            C(
+                "forecast_gap",
+                "bool",
+                None,
+                "预测缺口",
+                "future series had gaps, filled from the last good value",
+            ),
+            C(
+                "fallback_reason",
+                "string",
+                None,
+                "回退原因",
+                "why (every fallback, '; ' joined)",
+                True,
+            ),
+            C("status", "string", None, "求解状态", "optimal | time_limit | ..."),
+        ),
+        key=("plan_date", "site_id", "replan_k", "ts"),
+        source="optimizers.intraday (DAG dispatch_intraday)",
+    )
+)
+
+DISPATCH_JOB_PLANS = _out(
+    Dataset(
+        name="dispatch_job_plans",
+        name_zh="柔性作业计划",
+        grain="site × plan (day-ahead or re-plan k) × job × step with non-zero kW",
+        partition_key="plan",
+        partition_source="plan_date",
+        landing_formats=(),
+        columns=(
+            *_plan_head(),
+            C(
+                "replan_k",
+                "int64",
+                None,
+                "重规划起始步",
+                "k of the re-plan; null: the day-ahead plan",
+                True,
+            ),
+            C("job_id", "string", None, "作业", "flexible job id"),
+            C("ts", "timestamp", None, "时刻", "step start, Asia/Shanghai"),
+            C("step_hours", "float64", "h", "步长", "step length"),
+            C("kw", "float64", "kW", "作业负荷", "the job's IT load, mean over the step"),
+        ),
+        key=("plan_date", "site_id", "replan_k", "job_id", "ts"),
+        source="optimizers.runner (day-ahead) and optimizers.intraday (re-plans)",
+    )
+)
+
+
 # ---------------------------------------------------------------- zero-carbon parks (issue 14 §1)
 
 PARK_MEMBERS = _add(

@@ -49,16 +49,16 @@ def test_dagbag_has_no_import_errors_and_one_dag_per_dataset(tmp_path):
         assert d["tz"] == "Asia/Shanghai" and d["doc"]
     assert dags["nightly_ingest"]["outlets"] == sorted(f"carbon://lake/{ds}" for ds in DATASETS)
     assert "smoke" not in dags
-    for dag_id, outlet in (
-        ("dispatch_forecast", "carbon://lake/dispatch_forecasts"),
-        ("dispatch_day_ahead", "carbon://lake/dispatch_plans"),
-    ):  # the morning's two dispatch DAGs: forecast at 08:30, plan at 09:30 (Asia/Shanghai)
+    # the dispatch DAGs: forecast at 08:30, day-ahead plan at 09:30, intraday re-plan hourly at :05
+    for dag_id, cron, dataset in (
+        ("dispatch_forecast", "30 8 * * *", "dispatch_forecasts"),
+        ("dispatch_day_ahead", "30 9 * * *", "dispatch_plans"),
+        ("dispatch_intraday", "5 * * * *", "dispatch_replans"),
+    ):
         d = dags[dag_id]
-        assert d["outlets"] == [outlet], (dag_id, d)
-        assert d["tz"] == "Asia/Shanghai" and d["doc"] and d["catchup"] is False
-        assert d["max_active_runs"] == 1
-    assert "30 8 * * *" in dags["dispatch_forecast"]["tt"], dags["dispatch_forecast"]
-    assert "30 9 * * *" in dags["dispatch_day_ahead"]["tt"], dags["dispatch_day_ahead"]
+        assert d["outlets"] == [f"carbon://lake/{dataset}"], (dag_id, d)
+        assert cron in d["tt"] and d["tz"] == "Asia/Shanghai", (dag_id, d)
+        assert d["catchup"] is False and d["max_active_runs"] == 1 and d["doc"]
 
 
 def _keys_by_file(folder, key: list[str]) -> dict[tuple, set[str]]:

@@ -1,0 +1,149 @@
+"""
+### dispatch_intraday — hourly re-plan of every data-centre site from its telemetry (airflow)
+
+Runs every hour at **:05 Asia/Shanghai** (after the hour's 15-minute telemetry has landed) and
+re-plans the rest of the plan day (issue 13 §2, model-predictive control).
+
+1. `replan_groups` reads the scenario YAML (`conf.scenario`, default `scenarios/yancheng_dc.yaml`)
+   and splits its sites into the groups solved together, each with the re-plan's `now`.
+2. `replan_sites` is **mapped**, one task instance per group (`optimizers.intraday.run_replan_group`):
+   k = the first step starting at or after `now`; the measured SoC (latest `battery_soc`), the
+   energy each job has had (the executed part of the plan in force: the day-ahead plan overlaid by
+   the day's earlier re-plans), running non-preemptive jobs and the day's peak import so far are
+   taken from the lake; `optimizers.mpc.replan` re-plans steps k…; the re-plan is written to
+   `lake/dispatch_replans/plan=<date>__<site_id>__k<kk>/` (and its job kW to
+   `lake/dispatch_job_plans/`), atomically. Bad input (a stopped feed, an SoC out of bounds, a
+   forecast gap, no day-ahead plan) falls back to the last good state with a logged reason and the
+   flags `state_fallback`, `forecast_gap`, `fallback_reason`: never a crash. An infeasible re-plan
+   fails its task only, without retries; file errors are retried twice with backoff. Reruns are
+   idempotent (re-plans at k or later are not read back, and the partitions are rewritten whole).
+3. `summary` (`trigger_rule=all_done`) reports which sites were re-planned and which failed, and
+   publishes the asset `carbon://lake/dispatch_replans`.
+4. `check_all_replanned` fails the run when any site failed.
+
+Conf (all optional): `scenario` (path), `date` (YYYY-MM-DD, default: the local date of `now`),
+`now` (ISO time, default: the run's logical date), `solver` (highs|cbc).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, dag, get_current_context, task
+
+from carbon.monitor.notify import on_failure
+
+DISPATCH_REPLANS = Asset("carbon://lake/dispatch_replans")
+
+
+def _conf() -> dict:
+    ctx = get_current_context()
+    conf = dict(ctx["params"] or {})
+    dr = ctx.get("dag_run")
+    if dr is not None and dr.conf:
+        conf.update({k: v for k, v in dr.conf.items() if v is not None})
+    return conf
+
+
+# the tasks that write lake partitions: retried on errors other than an infeasible re-plan
+FILE_TASK_RETRIES = {
+    "retries": 2,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=10),
+}
+
+
+@dag(
+    dag_id="dispatch_intraday",
+    schedule="5 * * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    default_args={"retries": 0, "on_failure_callback": on_failure},
+    params={"scenario": None, "date": None, "now": None, "solver": "highs"},
+    tags=["dispatch", "源网荷储", "intraday"],
+)
+def dispatch_intraday():
+    @task
+    def replan_groups() -> list[dict]:
+        from carbon.config import TZ
+        from carbon.orchestration.airflow_logs import log
+        from optimizers.intraday import as_local, list_replan_groups
+
+        conf = _conf()
+        now = conf.get("now")
+        if not now:
+            logical = get_current_context().get("logical_date")
+            now = (pendulum.instance(logical) if logical else pendulum.now(TZ)).isoformat()
+        t = as_local(now)
+        plan_date = str(conf.get("date") or t.date())
+        groups = list_replan_groups(
+            conf.get("scenario"), plan_date, t.isoformat(), solver=conf.get("solver") or "highs"
+        )
+        log.info("re-plan %s at %s: %d group(s)", plan_date, t.isoformat(), len(groups))
+        return groups
+
+    @task(map_index_template="{{ group_label }}", **FILE_TASK_RETRIES)
+    def replan_sites(group: dict) -> dict:
+        from airflow.exceptions import AirflowFailException
+
+        from carbon.config import paths
+        from carbon.orchestration.airflow_logs import figures
+        from optimizers.intraday import run_replan_group
+
+        ctx = get_current_context()
+        ctx["group_label"] = group["label"]
+        outcome = run_replan_group(group, paths().home)  # the home resolved once, in the task
+        ctx["ti"].xcom_push(key="outcome", value=outcome)
+        if not outcome["ok"]:
+            why = outcome.get("error") or outcome.get("explanation") or outcome["status"]
+            raise AirflowFailException(f"sites {group['site_ids']}: {outcome['status']}: {why}")
+        for sid, f in (outcome.get("flags") or {}).items():
+            figures(
+                f"dispatch_intraday/{sid}",
+                date=group["date"],
+                k=outcome["k"],
+                soc_start_kwh=round(f["soc_start_kwh"], 3),
+                state_fallback=f["state_fallback"],
+                forecast_gap=f["forecast_gap"],
+                solve_s=round(outcome["solve_s"], 4),
+            )
+        return {"label": group["label"], "partitions": outcome["partitions"]}
+
+    @task(trigger_rule="all_done", outlets=[DISPATCH_REPLANS])
+    def summary(groups: list[dict] | None) -> dict:
+        import json
+
+        from carbon.orchestration.airflow_logs import figures, log
+        from optimizers.runner import report
+
+        ti = get_current_context()["ti"]
+        outcomes = [
+            ti.xcom_pull(task_ids="replan_sites", key="outcome", map_indexes=i)
+            for i in range(len(groups or []))
+        ]
+        rep = report(groups, outcomes)
+        figures(
+            "dispatch_intraday/summary", replanned=len(rep["planned"]), failed=len(rep["failed"])
+        )
+        log.info("%s", json.dumps(rep, ensure_ascii=False, indent=2))
+        return rep
+
+    @task(trigger_rule="all_done")
+    def check_all_replanned(report: dict | None) -> None:
+        if report is None:
+            raise RuntimeError("summary did not run")
+        if report["failed"]:
+            raise RuntimeError(f"sites not re-planned: {sorted(report['failed'])}")
+
+    groups = replan_groups()
+    replanned = replan_sites.expand(group=groups)
+    report = summary(groups)
+    replanned >> report
+    check_all_replanned(report)
+
+
+dispatch_intraday_dag = dispatch_intraday()
