@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "nightly": "carbon.cli.nightly",
     "forecast": "optimizers.forecast.cli",
     "dispatch": "optimizers.cli",
+    "replan": "optimizers.replan_cli",
     "airflow": "carbon.cli.airflow",
     "ledgers": "carbon.cli.ledgers",
     "alerts": "carbon.cli.alerts",

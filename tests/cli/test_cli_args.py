@@ -83,6 +83,8 @@ BAD = [
     (["--home", "README.md", "ledgers", "months"], "is not a directory"),
     (["frobnicate"], "No such command 'frobnicate'"),
     (["forecast", "--date", "2026-13-01"], "not a calendar day"),
+    (["replan", "--now", "yesterday"], "is not a time"),
+    (["replan", "--now", "2026-10-31T14:05", "--solver", "glpk"], "'glpk' is not one of"),
     (["forecast", "--date", "2026-11-01", "--history-days", "0"], "must be at least 1"),
     (["ledgers", "reopen-month", "2026-10", "--by", "me"], "Missing option '--reason'"),
 ]

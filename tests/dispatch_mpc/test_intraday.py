@@ -97,6 +97,11 @@ def test_intraday_dag_replans_from_measured_soc_and_reruns_idempotently(home):
     again = run_dag("dispatch_intraday", home, conf={"date": DAY, "now": now.isoformat()})
     assert again.ok, again.output[-3000:]
     assert _files(home, k) == first
+    # the command line runs the same re-plan: same partitions, same bytes
+    from carbon.cli import main
+
+    assert main(["--home", str(home), "replan", "--now", now.isoformat()]) == 0
+    assert _files(home, k) == first
 
 
 def test_stopped_telemetry_feed_falls_back_to_the_last_good_state(home):
