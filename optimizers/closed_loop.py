@@ -11,6 +11,10 @@ step on the real series (:func:`simulate_day`):
   re-plans the rest of the day from the executed state (SoC kWh, delivered job kWh, peak import
   kW so far) on the forecast, and the first ``replan_every`` steps are executed.  A re-plan that
   fails keeps the previous plan (counted in ``replan_failures``).
+- ``mpc_updated``: the same, but each re-plan first updates the rest of the day's forecast
+  with the error just measured (:func:`updated_forecast`): IT load + the last step's error
+  (kW), PV × the last step's real / forecast ratio, both fading with :data:`UPDATE_PHI` per
+  step.
 - ``perfect``: one plan from the real series (perfect foresight), executed.
 
 Execution (:func:`execute_step`): facility kW = PUE·(IT base + jobs); the battery's planned
@@ -47,7 +51,8 @@ from optimizers.mpc import MeasuredState, replan
 from optimizers.problem import TZ, Battery, DispatchResult, Job, Options, Problem, Site
 from optimizers.variables import iter_jobs
 
-STRATEGIES = ("day_ahead", "mpc", "perfect")
+STRATEGIES = ("day_ahead", "mpc", "mpc_updated", "perfect")
+UPDATE_PHI = 0.95  # per 15-min step: the measured forecast error's weight decays with this factor
 JOB_TOL_KWH = 1e-3  # a job delivered less than energy − this (kWh) by its deadline is missed
 SOC_TOL_KWH = 1e-6
 
@@ -169,6 +174,30 @@ def with_series(problem: Problem, it_base_kw: np.ndarray, pv_kw: np.ndarray) -> 
         s, it_base_kw=np.asarray(it_base_kw, float), pv_kw=np.asarray(pv_kw, float)
     )
     return dataclasses.replace(problem, sites=[site])
+
+
+def updated_forecast(
+    fc_kw: np.ndarray, real_kw: np.ndarray, k: int, kind: str, phi: float = UPDATE_PHI
+) -> np.ndarray:
+    """The forecast (kW per step) with steps ``[k, n)`` corrected by the error measured at step
+    ``k − 1``: additive for ``"load"`` (error × φ^(t−k+1)), multiplicative for ``"pv"`` (ratio
+    real / forecast, clipped to [0, 2], pulled back to 1 by φ^(t−k+1); no correction when the
+    forecast at ``k − 1`` is below 1 kW, e.g. at night). Steps before ``k`` are left as given."""
+    if not 0.0 <= phi <= 1.0:
+        raise ValueError(f"closed loop: forecast update factor phi must be in [0, 1], got {phi}")
+    out = np.asarray(fc_kw, dtype=float).copy()
+    if k < 1:
+        return out
+    w = phi ** np.arange(1, len(out) - k + 1)
+    f, r = float(out[k - 1]), float(real_kw[k - 1])
+    if kind == "load":
+        out[k:] = out[k:] + (r - f) * w
+    elif kind == "pv":
+        if f >= 1.0:
+            out[k:] = out[k:] * (1 + (float(np.clip(r / f, 0.0, 2.0)) - 1) * w)
+    else:
+        raise ValueError(f"closed loop: forecast kind {kind!r}, expected 'load' or 'pv'")
+    return np.clip(out, 0.0, None)
 
 
 def plan_actions(result: DispatchResult, n: int, job_ids: list[str]) -> dict[str, np.ndarray]:
@@ -294,7 +323,9 @@ def simulate_day(
     replans = failures = 0
     replan_s: list[float] = []
 
-    if strategy == "mpc":
+    mpc = strategy in ("mpc", "mpc_updated")
+    fc_site = problem_fc.sites[0]
+    if mpc:
         actions = None
     else:
         if plan is None:
@@ -302,7 +333,7 @@ def simulate_day(
         actions = plan_actions(plan, n, job_ids)
         offset = 0
     for t in range(n):
-        if strategy == "mpc" and t % replan_every == 0:
+        if mpc and t % replan_every == 0:
             meas = MeasuredState(
                 soc_kwh={site.site_id: soc},
                 soc_step={site.site_id: max(t - 1, 0)},
@@ -311,7 +342,14 @@ def simulate_day(
                 peak_so_far_kw={site.site_id: float(rec["import"][:t].max()) if t else 0.0},
             )
             t0 = time.perf_counter()
-            rp = replan(problem_fc, t, meas, solver=solver)
+            planned = problem_fc
+            if strategy == "mpc_updated" and t > 0:
+                planned = with_series(
+                    problem_fc,
+                    updated_forecast(fc_site.it_base_kw, real.sites[0].it_base_kw, t, "load"),
+                    updated_forecast(fc_site.pv_kw, real.sites[0].pv_kw, t, "pv"),
+                )
+            rp = replan(planned, t, meas, solver=solver)
             replan_s.append(time.perf_counter() - t0)
             replans += 1
             if rp.ok:

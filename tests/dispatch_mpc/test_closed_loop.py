@@ -73,7 +73,8 @@ def test_energy_balance_and_battery_each_executed_step(three_days):
             step = (b.eta_charge * o.charge_kw - o.discharge_kw / b.eta_discharge) * 0.25
             assert np.allclose(o.soc_kwh, prev + step, atol=1e-6), strat
             assert o.feasible, (strat, o.missed, o.violations)
-        assert res["mpc"].replans == N // 4 and res["mpc"].replan_failures == 0
+        for strat in ("mpc", "mpc_updated"):
+            assert res[strat].replans == N // 4 and res[strat].replan_failures == 0
 
 
 def test_perfect_foresight_is_the_lower_bound_of_feasible_schedules(three_days):
@@ -82,7 +83,7 @@ def test_perfect_foresight_is_the_lower_bound_of_feasible_schedules(three_days):
         # the executed perfect-foresight day is scored exactly as the LP counts it
         lp = solve(cl.with_series(fc, it, pv))
         assert math.isclose(pf.objective_cny, lp.objective, rel_tol=1e-7)
-        for strat in ("day_ahead", "mpc"):
+        for strat in ("day_ahead", "mpc", "mpc_updated"):
             o = res[strat]
             assert o.feasible
             assert pf.objective_cny <= o.objective_cny * (1 + 1e-9), strat
@@ -97,7 +98,7 @@ def test_money_cost_bound_without_carbon_price():
     """With no carbon price the objective is the money paid: the bound holds on cost too."""
     fc, it, pv = _day(4, carbon_price=0.0)
     res = {s: cl.simulate_day(fc, it, pv, s) for s in cl.STRATEGIES}
-    for strat in ("day_ahead", "mpc"):
+    for strat in ("day_ahead", "mpc", "mpc_updated"):
         assert math.isclose(res[strat].cost_cny, res[strat].objective_cny)
         assert res["perfect"].cost_cny <= res[strat].cost_cny * (1 + 1e-9)
 
@@ -108,7 +109,7 @@ def test_perfect_forecast_makes_all_strategies_equal():
     fc, it, pv = _day(5, fc_error=False)
     res = {s: cl.simulate_day(fc, it, pv, s) for s in cl.STRATEGIES}
     ref = res["perfect"].objective_cny
-    for strat in ("day_ahead", "mpc"):
+    for strat in ("day_ahead", "mpc", "mpc_updated"):
         assert math.isclose(res[strat].objective_cny, ref, rel_tol=1e-6), strat
 
 
@@ -166,3 +167,17 @@ def test_bad_input_is_named():
             battery_power_kw=0,
             jobs=[],
         )
+
+
+def test_forecast_update_uses_the_last_measured_error():
+    fc = np.full(8, 100.0)
+    real = np.full(8, 130.0)
+    up = cl.updated_forecast(fc, real, 3, "load", phi=0.5)
+    assert np.array_equal(up[:3], fc[:3])  # the past is not touched
+    assert np.allclose(up[3:], 100 + 30 * 0.5 ** np.arange(1, 6))
+    pv = cl.updated_forecast(fc, np.full(8, 50.0), 2, "pv", phi=1.0)
+    assert np.allclose(pv[2:], 50.0)  # ratio 0.5 kept (no fading with phi = 1)
+    night = cl.updated_forecast(np.zeros(8), np.full(8, 5.0), 2, "pv")
+    assert np.array_equal(night, np.zeros(8))  # no ratio from a zero forecast
+    with pytest.raises(ValueError, match="phi must be in"):
+        cl.updated_forecast(fc, real, 2, "load", phi=1.5)
