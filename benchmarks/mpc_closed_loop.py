@@ -83,44 +83,43 @@ def forecasts(tele: pd.DataFrame, days: int) -> dict[str, pd.DataFrame]:
     return out
 
 
-def resolve_timing(problem, repeats: int) -> dict[str, float]:
-    """Median ms of ``replan`` on a 96-step plan (see the module doc)."""
-    rows = []
+def resolve_timing(problem, repeats: int) -> dict:
+    """Median ms of ``replan`` (see the module doc): ``repeats`` runs at step 0 (the whole
+    96-step plan: the goal's case) and ``repeats`` at step 48 (the 48 steps left at noon)."""
     n = problem.n_steps
     sid = problem.sites[0].site_id
     soc0 = problem.sites[0].battery.soc_init_kwh
-    for i in range(repeats):
-        k = 0 if i % 2 == 0 else n // 2
+    out: dict = {"repeats": repeats}
+    for k in (0, n // 2):
+        rows = []
         meas = MeasuredState(
             soc_kwh={sid: soc0},
             soc_step={sid: max(k - 1, 0)},
             delivered_kwh={"batch": 5000.0} if k else {},
             peak_so_far_kw={sid: 6000.0 if k else 0.0},
         )
-        t0 = time.perf_counter()
-        rp = replan(problem, k, meas)
-        wall = time.perf_counter() - t0
-        if not rp.ok:
-            raise RuntimeError(f"re-plan at step {k} failed: {rp.result.status}")
-        r = rp.result
-        rows.append(
-            {
-                "k": k,
-                "wall": wall,
-                "build": r.build_s,
-                "solve": r.solve_s,
-                "rest": wall - r.build_s - r.solve_s,
-            }
-        )
-    df = pd.DataFrame(rows)
-    out = {
-        f"{c}_ms_median": float(df[c].median() * 1e3) for c in ("wall", "build", "solve", "rest")
-    }
-    for k, g in df.groupby("k"):
-        out[f"wall_ms_median_k{k}"] = float(g["wall"].median() * 1e3)
-    out["wall_ms_p90"] = float(df["wall"].quantile(0.9) * 1e3)
-    out["repeats"] = repeats
-    out["size"] = r.model_size
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            rp = replan(problem, k, meas)
+            wall = time.perf_counter() - t0
+            if not rp.ok:
+                raise RuntimeError(f"re-plan at step {k} failed: {rp.result.status}")
+            r = rp.result
+            rows.append(
+                {
+                    "wall": wall,
+                    "build": r.build_s,
+                    "solve": r.solve_s,
+                    "rest": wall - r.build_s - r.solve_s,
+                }
+            )
+        df = pd.DataFrame(rows)
+        out[f"k{k}"] = {
+            "steps": n - k,
+            **{f"{c}_ms_median": float(df[c].median() * 1e3) for c in df.columns},
+            "wall_ms_p90": float(df["wall"].quantile(0.9) * 1e3),
+            "size": r.model_size,
+        }
     return out
 
 
@@ -210,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             "objective_cny",
             "tco2",
             "green_share",
+            "curtailed_kwh",
             "deadlines_missed",
             "peak_kw",
             "cost_gap_to_perfect_pct",
@@ -225,11 +225,15 @@ def main(argv: list[str] | None = None) -> int:
         f"MPC re-plans in the loop: {len(mpc_solves)}, median {1e3 * np.median(mpc_solves):.1f} ms"
     )
     timing = resolve_timing(problems[0], a.timing_repeats)
-    print(
-        f"\n== re-solve of a 96-step plan, {a.timing_repeats} runs: median {timing['wall_ms_median']:.1f} ms "
-        f"(build {timing['build_ms_median']:.1f}, HiGHS {timing['solve_ms_median']:.1f}, "
-        f"sub-problem + result tables {timing['rest_ms_median']:.1f}); p90 {timing['wall_ms_p90']:.1f} ms"
-    )
+    for key, t in timing.items():
+        if key == "repeats":
+            continue
+        print(
+            f"\n== re-solve at step {key[1:]} ({t['steps']} steps, {t['size']}), {a.timing_repeats} "
+            f"runs: median {t['wall_ms_median']:.1f} ms (build {t['build_ms_median']:.1f}, HiGHS "
+            f"{t['solve_ms_median']:.1f}, sub-problem + result tables {t['rest_ms_median']:.1f}); "
+            f"p90 {t['wall_ms_p90']:.1f} ms"
+        )
     load_end = loadavg()
     print(f"load average at end: {load_end}; wall {time.perf_counter() - t_start:.1f} s")
     goals = {
@@ -238,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         "mpc_updated_within_5pct_of_perfect": summary["mpc_updated"]["cost_gap_to_perfect_pct"]
         <= 5.0,
         "mpc_updated_no_missed_deadline": summary["mpc_updated"]["deadlines_missed"] == 0,
-        "resolve_median_le_20ms": timing["wall_ms_median"] <= 20.0,
+        "resolve_96_steps_median_le_20ms": timing["k0"]["wall_ms_median"] <= 20.0,
     }
     print("goals: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in goals.items()))
     res = {

@@ -429,6 +429,7 @@ def summarise(days: list[dict[str, DayOutcome]]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for strat in days[0]:
         ds = [d[strat] for d in days]
+        dt = 24.0 / len(ds[0].import_kw)  # h per step (one-day outcomes)
         fac = sum(float(o.facility_kw.sum()) for o in ds)
         ren = sum(float(o.renewable_used_kw.sum()) for o in ds)
         out[strat] = {
@@ -437,6 +438,7 @@ def summarise(days: list[dict[str, DayOutcome]]) -> dict[str, dict[str, float]]:
             "objective_cny": sum(o.objective_cny for o in ds),
             "tco2": sum(o.tco2 for o in ds),
             "green_share": ren / fac,
+            "curtailed_kwh": sum(float(o.curtailed_kw.sum()) for o in ds) * dt,
             "deadlines_missed": sum(len(o.missed) for o in ds),
             "jobs": sum(len(o.required_kwh) for o in ds),
             "peak_kw": max(o.peak_kw for o in ds),
