@@ -15,6 +15,11 @@ step on the real series (:func:`simulate_day`):
   with the error just measured (:func:`updated_forecast`): IT load + the last step's error
   (kW), PV × the last step's real / forecast ratio, both fading with :data:`UPDATE_PHI` per
   step.
+- ``mpc_margin``: ``mpc_updated`` whose re-plans see the peak so far lowered by
+  ``peak_margin_kw``: import up to the peak already paid for is then not "free" in the plan,
+  which keeps that much headroom for forecast errors (without it a re-plan fills the import up
+  to the peak so far and any positive error sets a new peak: a ratchet). Only the plan sees
+  the lowered peak; the executed day is scored on its real peak.
 - ``perfect``: one plan from the real series (perfect foresight), executed.
 
 Execution (:func:`execute_step`): facility kW = PUE·(IT base + jobs); the battery's planned
@@ -51,7 +56,7 @@ from optimizers.mpc import MeasuredState, replan
 from optimizers.problem import TZ, Battery, DispatchResult, Job, Options, Problem, Site
 from optimizers.variables import iter_jobs
 
-STRATEGIES = ("day_ahead", "mpc", "mpc_updated", "perfect")
+STRATEGIES = ("day_ahead", "mpc", "mpc_updated", "mpc_margin", "perfect")
 UPDATE_PHI = 0.95  # per 15-min step: the measured forecast error's weight decays with this factor
 JOB_TOL_KWH = 1e-3  # a job delivered less than energy − this (kWh) by its deadline is missed
 SOC_TOL_KWH = 1e-6
@@ -296,11 +301,13 @@ def simulate_day(
     replan_every: int = 4,
     solver: str = "highs",
     plan: DispatchResult | None = None,
+    peak_margin_kw: float = 0.0,
 ) -> DayOutcome:
     """Execute ``strategy`` for one day on the real series (see the module doc).
 
     ``plan``: for ``day_ahead`` / ``perfect``, the plan to execute instead of solving one (a
-    test can hand in a plan that misses a job)."""
+    test can hand in a plan that misses a job). ``peak_margin_kw``: the headroom of
+    ``mpc_margin`` (kW ≥ 0)."""
     from optimizers.solve import solve
 
     if strategy not in STRATEGIES:
@@ -323,7 +330,10 @@ def simulate_day(
     replans = failures = 0
     replan_s: list[float] = []
 
-    mpc = strategy in ("mpc", "mpc_updated")
+    if not (math.isfinite(peak_margin_kw) and peak_margin_kw >= 0):
+        raise ValueError(f"closed loop: peak_margin_kw must be ≥ 0 kW, got {peak_margin_kw}")
+    mpc = strategy in ("mpc", "mpc_updated", "mpc_margin")
+    margin = peak_margin_kw if strategy == "mpc_margin" else 0.0
     fc_site = problem_fc.sites[0]
     if mpc:
         actions = None
@@ -339,11 +349,13 @@ def simulate_day(
                 soc_step={site.site_id: max(t - 1, 0)},
                 last_good_soc_kwh={site.site_id: soc},
                 delivered_kwh={j: float(job_exec[j][:t].sum() * dt) for j in job_ids},
-                peak_so_far_kw={site.site_id: float(rec["import"][:t].max()) if t else 0.0},
+                peak_so_far_kw={
+                    site.site_id: max(0.0, float(rec["import"][:t].max()) - margin) if t else 0.0
+                },
             )
             t0 = time.perf_counter()
             planned = problem_fc
-            if strategy == "mpc_updated" and t > 0:
+            if strategy in ("mpc_updated", "mpc_margin") and t > 0:
                 planned = with_series(
                     problem_fc,
                     updated_forecast(fc_site.it_base_kw, real.sites[0].it_base_kw, t, "load"),

@@ -51,7 +51,8 @@ def three_days():
     out = []
     for seed in (1, 2, 3):
         fc, it, pv = _day(seed)
-        out.append((fc, it, pv, {s: cl.simulate_day(fc, it, pv, s) for s in cl.STRATEGIES}))
+        res = {s: cl.simulate_day(fc, it, pv, s, peak_margin_kw=150.0) for s in cl.STRATEGIES}
+        out.append((fc, it, pv, res))
     return out
 
 
@@ -73,7 +74,7 @@ def test_energy_balance_and_battery_each_executed_step(three_days):
             step = (b.eta_charge * o.charge_kw - o.discharge_kw / b.eta_discharge) * 0.25
             assert np.allclose(o.soc_kwh, prev + step, atol=1e-6), strat
             assert o.feasible, (strat, o.missed, o.violations)
-        for strat in ("mpc", "mpc_updated"):
+        for strat in ("mpc", "mpc_updated", "mpc_margin"):
             assert res[strat].replans == N // 4 and res[strat].replan_failures == 0
 
 
@@ -83,7 +84,7 @@ def test_perfect_foresight_is_the_lower_bound_of_feasible_schedules(three_days):
         # the executed perfect-foresight day is scored exactly as the LP counts it
         lp = solve(cl.with_series(fc, it, pv))
         assert math.isclose(pf.objective_cny, lp.objective, rel_tol=1e-7)
-        for strat in ("day_ahead", "mpc", "mpc_updated"):
+        for strat in ("day_ahead", "mpc", "mpc_updated", "mpc_margin"):
             o = res[strat]
             assert o.feasible
             assert pf.objective_cny <= o.objective_cny * (1 + 1e-9), strat
@@ -92,13 +93,18 @@ def test_perfect_foresight_is_the_lower_bound_of_feasible_schedules(three_days):
     assert s["day_ahead"]["objective_gap_to_perfect_pct"] >= -1e-7
     assert s["mpc"]["objective_gap_to_perfect_pct"] >= -1e-7
     assert s["mpc"]["deadlines_missed"] == 0 and s["mpc"]["jobs"] == 9
+    # the margin changes the plans, not the scoring: a different executed day than mpc_updated
+    assert any(
+        not np.allclose(d[3]["mpc_margin"].import_kw, d[3]["mpc_updated"].import_kw)
+        for d in three_days
+    )
 
 
 def test_money_cost_bound_without_carbon_price():
     """With no carbon price the objective is the money paid: the bound holds on cost too."""
     fc, it, pv = _day(4, carbon_price=0.0)
     res = {s: cl.simulate_day(fc, it, pv, s) for s in cl.STRATEGIES}
-    for strat in ("day_ahead", "mpc", "mpc_updated"):
+    for strat in ("day_ahead", "mpc", "mpc_updated", "mpc_margin"):
         assert math.isclose(res[strat].cost_cny, res[strat].objective_cny)
         assert res["perfect"].cost_cny <= res[strat].cost_cny * (1 + 1e-9)
 
@@ -109,7 +115,7 @@ def test_perfect_forecast_makes_all_strategies_equal():
     fc, it, pv = _day(5, fc_error=False)
     res = {s: cl.simulate_day(fc, it, pv, s) for s in cl.STRATEGIES}
     ref = res["perfect"].objective_cny
-    for strat in ("day_ahead", "mpc", "mpc_updated"):
+    for strat in ("day_ahead", "mpc", "mpc_updated", "mpc_margin"):
         assert math.isclose(res[strat].objective_cny, ref, rel_tol=1e-6), strat
 
 
@@ -151,6 +157,8 @@ def test_bad_input_is_named():
         cl.simulate_day(fc, it, np.full(N, np.nan), "mpc")
     with pytest.raises(ValueError, match="unknown strategy"):
         cl.simulate_day(fc, it, pv, "oracle")
+    with pytest.raises(ValueError, match="peak_margin_kw must be"):
+        cl.simulate_day(fc, it, pv, "mpc_margin", peak_margin_kw=-1.0)
     with pytest.raises(ValueError, match="replan_every"):
         cl.simulate_day(fc, it, pv, "mpc", replan_every=0)
     with pytest.raises(ValueError, match="pue must be 96"):
