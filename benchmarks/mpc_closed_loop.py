@@ -199,7 +199,12 @@ def main(argv: list[str] | None = None) -> int:
         margins.append(margin)
         out = {
             s: cl.simulate_day(
-                problem, it, sl["pv_kw"].to_numpy(float), s, replan_every=a.replan_every
+                problem,
+                it,
+                sl["pv_kw"].to_numpy(float),
+                s,
+                replan_every=a.replan_every,
+                peak_margin_kw=margin,
             )
             for s in cl.STRATEGIES
         }
