@@ -88,6 +88,7 @@ class DayOutcome:
     replans: int = 0
     replan_failures: int = 0
     replan_s: list[float] = field(default_factory=list)
+    step_hours: float = 0.25
 
     @property
     def feasible(self) -> bool:
@@ -431,6 +432,7 @@ def simulate_day(
         replans=replans,
         replan_failures=failures,
         replan_s=replan_s,
+        step_hours=dt,
     )
 
 
@@ -441,7 +443,6 @@ def summarise(days: list[dict[str, DayOutcome]]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for strat in days[0]:
         ds = [d[strat] for d in days]
-        dt = 24.0 / len(ds[0].import_kw)  # h per step (one-day outcomes)
         fac = sum(float(o.facility_kw.sum()) for o in ds)
         ren = sum(float(o.renewable_used_kw.sum()) for o in ds)
         out[strat] = {
@@ -450,7 +451,7 @@ def summarise(days: list[dict[str, DayOutcome]]) -> dict[str, dict[str, float]]:
             "objective_cny": sum(o.objective_cny for o in ds),
             "tco2": sum(o.tco2 for o in ds),
             "green_share": ren / fac,
-            "curtailed_kwh": sum(float(o.curtailed_kw.sum()) for o in ds) * dt,
+            "curtailed_kwh": sum(float(o.curtailed_kw.sum()) * o.step_hours for o in ds),
             "deadlines_missed": sum(len(o.missed) for o in ds),
             "jobs": sum(len(o.required_kwh) for o in ds),
             "peak_kw": max(o.peak_kw for o in ds),
