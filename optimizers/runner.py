@@ -184,6 +184,17 @@ class GroupOutcome:
         }
 
 
+def site_moves(result, site_id: str) -> list[dict]:
+    """The moves of shared jobs into or out of a site (rows of ``result.moves``), for its KPI
+    JSON."""
+    mv = result.moves
+    mine = mv[(mv["to_site"] == site_id) | (mv["from_site"] == site_id)]
+    return [
+        {k: (str(v) if isinstance(v, str) else v) for k, v in r.items()}
+        for r in mine.astype(object).to_dict("records")
+    ]
+
+
 def write_plans(
     result, problem, scenario_name: str, plan_date: date, days: int, home=None, *, png: bool = True
 ) -> tuple[list[str], list[str], list[dict]]:
@@ -209,6 +220,7 @@ def write_plans(
             for k, v in kpi.iloc[0].to_dict().items()
         }
         rec = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()}
+        rec["moves"] = site_moves(result, site.site_id)
         kpis.append(rec)
         with atomic_path(out_dir / f"{value}.kpis.json") as tmp:
             tmp.write_text(

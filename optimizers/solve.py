@@ -34,9 +34,11 @@ from optimizers.results import (
     job_delivery,
     jobs_table,
     kpi_table,
+    moves_table,
     plan_table,
     soc_start,
 )
+from optimizers.validation import validate_moves
 
 SLACK_TOL = 1e-6
 # Relative MIP gap used when the caller gives none (HiGHS' own default is 1e-4).  A day-ahead
@@ -75,6 +77,7 @@ def _solve(
 ) -> DispatchResult:
     w = problem.options.rolling_window_steps
     if w is not None and w < problem.n_steps:
+        validate_moves(problem)  # moving shared jobs is not supported in rolling windows
         return solve_rolling(problem, solver, time_limit, mip_gap, progress)
     return solve_once(problem, solver, time_limit, mip_gap, progress)
 
@@ -177,10 +180,11 @@ def make_result(
     assert sol.x is not None and row_act is not None
     plan = plan_table(problem, m, sol, row_dual)
     jobs = jobs_table(problem, m, sol.x)
+    delivered = job_delivery(problem, m, sol.x)
     kpis = kpi_table(
         problem,
         plan,
-        job_delivery(problem, m, sol.x),
+        delivered,
         m.carbon_price_cny_per_t,
         soc_start(problem, m, sol.x),
         jobs,
@@ -201,6 +205,7 @@ def make_result(
         mip_gap=sol.mip_gap,
         warnings=warnings,
         model_size=size,
+        moves=moves_table(problem, delivered),
     )
 
 
@@ -631,6 +636,7 @@ def solve_rolling(
         solve_s=solve_s,
         warnings=warnings,
         model_size={},
+        moves=moves_table(problem, delivered),
     )
 
 
