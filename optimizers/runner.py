@@ -195,6 +195,21 @@ def site_moves(result, site_id: str) -> list[dict]:
     ]
 
 
+def shared_tags(result, problem, site_id: str, ran_here: set[str]) -> dict[str, str]:
+    """Tags of the shared (东数西算) jobs a site runs, for its chart's job rows: "shared 共享",
+    or "moved in from <home> 迁入" when the job runs here away from its home site."""
+    mv = result.moves
+    moved = {str(r.job_id): str(r.from_site) for r in mv[mv["to_site"] == site_id].itertuples()}
+    out: dict[str, str] = {}
+    for j in problem.shared_jobs:
+        if j.job_id in ran_here:
+            base = j.job_id.split("@")[0]
+            out[base] = (
+                f"moved in from {moved[j.job_id]} 迁入" if j.job_id in moved else "shared 共享"
+            )
+    return out
+
+
 def write_plans(
     result, problem, scenario_name: str, plan_date: date, days: int, home=None, *, png: bool = True
 ) -> tuple[list[str], list[str], list[dict]]:
@@ -247,6 +262,7 @@ def write_plans(
                 job_windows=windows,
                 contract_kw=site.contract_kw,
                 import_max_kw=site.grid_import_max_kw,
+                shared_jobs=shared_tags(result, problem, site.site_id, ran_here),
             )
             pngs.append(str(path))
     return parts, pngs, kpis

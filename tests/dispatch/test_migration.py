@@ -251,3 +251,21 @@ def test_scenario_errors_name_the_key(edit, key, text):
         parse_scenario(yaml.safe_dump(raw))
     assert exc.value.key == key
     assert text in str(exc.value)
+
+
+def test_chart_tags_the_shared_jobs_a_site_runs():
+    from optimizers.plot import SHARED_HATCH, schedule_figure
+    from optimizers.runner import shared_tags
+
+    link = Link("HOME", "FAR", gbit_s=1.0, budget_gb_per_day=30.0)
+    p = problem(data_gb=100.0, migration_cny=50.0, links=[link])
+    res = solve(p)
+    for sid, tag in (("FAR", "moved in from HOME 迁入"), ("HOME", "shared 共享")):
+        jobs = res.jobs[res.jobs["site_id"] == sid]
+        tags = shared_tags(res, p, sid, set(jobs["job_id"].astype(str)))
+        assert tags == {"train": tag}
+        fig = schedule_figure(res.plan[res.plan["site_id"] == sid], jobs, shared_jobs=tags)
+        gantt = fig.axes[2]
+        labels = [t.get_text() for t in gantt.get_yticklabels()]
+        assert labels == [f"train\n[{tag}]"]
+        assert any(b.get_hatch() == SHARED_HATCH for b in gantt.patches)
