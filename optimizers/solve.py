@@ -38,7 +38,7 @@ from optimizers.results import (
     plan_table,
     soc_start,
 )
-from optimizers.validation import validate_moves
+from optimizers.validation import uses_moves, validate_moves
 
 SLACK_TOL = 1e-6
 # Relative MIP gap used when the caller gives none (HiGHS' own default is 1e-4).  A day-ahead
@@ -457,6 +457,13 @@ def window_problem(
     solved cyclic (its start chosen, its end equal to it); later windows start from the carried
     state and must end at or above the start the first window chose (``soc_start_kwh``), so the
     horizon ends ≥ its start: the rolling approximation of a cyclic battery."""
+    if uses_moves(problem):
+        raise ValueError(
+            "moving shared jobs between sites (links, data_gb, migration_cost_cny) is not "
+            "supported in a window of the plan (rolling horizon or intraday re-plan): the data "
+            "already moved and the link budget already used are not carried; plan the day in "
+            "one model"
+        )
     n = problem.n_steps
     dt = problem.step_hours
     sl = slice(a, b)

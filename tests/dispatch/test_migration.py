@@ -5,6 +5,7 @@ that HiGHS really solves; and the scenario keys with their named errors."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -269,3 +270,23 @@ def test_chart_tags_the_shared_jobs_a_site_runs():
         labels = [t.get_text() for t in gantt.get_yticklabels()]
         assert labels == [f"train\n[{tag}]"]
         assert any(b.get_hatch() == SHARED_HATCH for b in gantt.patches)
+
+
+def test_intraday_replan_of_a_moving_plan_is_a_named_error():
+    from optimizers.mpc import MeasuredState, replan
+
+    p = problem(migration_cny=50.0)
+    with pytest.raises(ValueError, match="not supported in a window of the plan"):
+        replan(p, 6, MeasuredState())
+    # the same re-plan of the free pool job runs
+    free = dataclasses.replace(
+        p, shared_jobs=[dataclasses.replace(p.shared_jobs[0], home_site=None, migration_cost_cny=0)]
+    )
+    assert replan(free, 6, MeasuredState()).result.status == "optimal"
+
+
+def test_rolling_horizon_with_moves_is_a_named_error():
+    p = problem(migration_cny=50.0)
+    p.options = dataclasses.replace(p.options, rolling_window_steps=12)
+    with pytest.raises(ValueError, match="not supported with a rolling horizon"):
+        solve(p)
