@@ -290,3 +290,44 @@ def test_rolling_horizon_with_moves_is_a_named_error():
     p.options = dataclasses.replace(p.options, rolling_window_steps=12)
     with pytest.raises(ValueError, match="not supported with a rolling horizon"):
         solve(p)
+
+
+def test_carbon_dispatch_writes_the_moves(tmp_path):
+    """``carbon dispatch`` on scenarios/east_west_moves.yaml: the lake KPIs and the KPI JSON
+    carry the moves, and they agree with the plan's job energies in the lake."""
+    import json
+
+    import pyarrow.parquet as pq
+    from dispatch_helpers import REPO
+
+    from carbon.cli import main as carbon_main
+
+    scenario = REPO / "scenarios" / "east_west_moves.yaml"
+    assert carbon_main(["--home", str(tmp_path), "dispatch", "--scenario", str(scenario)]) == 0
+    lake = tmp_path / "lake"
+    kwh: dict[tuple[str, str], float] = {}
+    for f in (lake / "dispatch_job_plans").glob("*/*.parquet"):
+        for r in pq.read_table(f).to_pylist():
+            key = (r["job_id"], r["site_id"])
+            kwh[key] = kwh.get(key, 0.0) + r["kw"] * r["step_hours"]
+    raw = yaml.safe_load(scenario.read_text(encoding="utf-8"))
+    spec = {j["job_id"]: j for j in raw["jobs"]}
+    out = tmp_path / "outputs" / "dispatch"
+    nx = json.loads((out / "2026-07-15__NX-ZW01.kpis.json").read_text(encoding="utf-8"))
+    assert nx["moves"], "the scenario is built so that work moves west"
+    gb = cny = 0.0
+    for mv in nx["moves"]:
+        j = spec[mv["job_id"]]
+        moved = kwh[(mv["job_id"], "NX-ZW01")]
+        assert mv["moved_kwh"] == pytest.approx(moved, abs=1e-6)
+        assert mv["moved_share"] == pytest.approx(moved / j["energy_kwh"], abs=1e-6)
+        gb += j["data_gb"] * moved / j["energy_kwh"]
+        cny += j["migration_cost_cny"] * moved / j["energy_kwh"]
+    assert nx["data_moved_gb"] == pytest.approx(gb, abs=1e-6)
+    assert nx["migration_cost_cny"] == pytest.approx(cny, abs=1e-6)
+    assert nx["jobs_moved_in"] == len(nx["moves"])
+    # the day's data over the link stays within its budget
+    assert gb <= raw["links"][0]["budget_gb_per_day"] + 1e-6
+    k = pq.read_table(lake / "dispatch_kpis" / "plan=2026-07-15__NX-ZW01").to_pylist()[0]
+    assert k["data_moved_gb"] == pytest.approx(gb, abs=1e-6)
+    assert k["shared_jobs_run"] == len({j for (j, s) in kwh if s == "NX-ZW01" and j in spec})
