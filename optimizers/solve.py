@@ -345,6 +345,15 @@ def describe(
         else f"steps {step_ranges(steps)}"
     )
     sites = {s.site_id: s for s in problem.sites}
+    if kind == "link_budget" and item is not None:
+        a, _, b_ = item.partition("->")
+        lk = next((x for x in problem.links if (x.from_site, x.to_site) == (a, b_)), None)
+        budget = f"{lk.budget_gb_per_day:,.1f} GB" if lk is not None else "its budget"
+        return (
+            f"link_budget of the link {a} -> {b_} ({where}): the shared jobs must move "
+            f"{amount:,.1f} GB more data than its daily budget of {budget} (raise "
+            "budget_gb_per_day, or let the jobs run at home)"
+        )
     if kind == "green_share" and site is not None:
         s = sites[site]
         return (

@@ -331,3 +331,18 @@ def test_carbon_dispatch_writes_the_moves(tmp_path):
     k = pq.read_table(lake / "dispatch_kpis" / "plan=2026-07-15__NX-ZW01").to_pylist()[0]
     assert k["data_moved_gb"] == pytest.approx(gb, abs=1e-6)
     assert k["shared_jobs_run"] == len({j for (j, s) in kwh if s == "NX-ZW01" and j in spec})
+
+
+def test_infeasible_link_budget_is_explained_in_gb():
+    # the home site can carry only its base load: the whole job (100 GB) must move, the link
+    # takes 10 GB a day
+    p = problem(data_gb=100.0, links=[Link("HOME", "FAR", gbit_s=100.0, budget_gb_per_day=10.0)])
+    p.sites[0].grid_import_max_kw = 100.0
+    res = solve(p)
+    assert res.status == "infeasible"
+    assert "link_budget of the link HOME -> FAR" in res.explanation
+    assert "90.0 GB more data than its daily budget of 10.0 GB" in res.explanation
+    # with the budget the job needs, it is feasible and moves all of it
+    p.links = [Link("HOME", "FAR", gbit_s=100.0, budget_gb_per_day=100.0)]
+    ok = solve(p)
+    assert ok.status == "optimal" and ok.moves.iloc[0]["moved_share"] == pytest.approx(1.0)
