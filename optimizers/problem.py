@@ -395,16 +395,6 @@ MOVE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def empty_moves() -> pd.DataFrame:
-    """An empty moves table (:data:`MOVE_COLUMNS`)."""
-    return pd.DataFrame(
-        {
-            c: pd.Series(dtype="string" if c in ("job_id", "from_site", "to_site") else "float64")
-            for c in MOVE_COLUMNS
-        }
-    )
-
-
 @dataclass
 class DispatchResult:
     """Outcome of :func:`solve`.
@@ -439,7 +429,8 @@ class DispatchResult:
     mip_gap: float | None = None
     warnings: list[str] = field(default_factory=list)
     model_size: dict[str, int] = field(default_factory=dict)
-    moves: pd.DataFrame = field(default_factory=empty_moves)
+    # set by every solve path (optimizers.results.moves_table); empty by default
+    moves: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(MOVE_COLUMNS)))
 
     @property
     def ok(self) -> bool:

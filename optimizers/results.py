@@ -16,7 +16,6 @@ from optimizers.problem import (
     RISK_KPI_COLUMNS,
     Problem,
     Site,
-    empty_moves,
 )
 from optimizers.variables import iter_jobs, moves_of, site_jobs
 
@@ -44,6 +43,16 @@ def empty_jobs() -> pd.DataFrame:
 def empty_kpis() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="float64") for c in KPI_COLUMNS}).astype(
         {"site_id": "string", "backup_factor": "string", "forecast_mode": "string"}
+    )
+
+
+def empty_moves() -> pd.DataFrame:
+    """An empty moves table (:data:`~optimizers.problem.MOVE_COLUMNS`)."""
+    return pd.DataFrame(
+        {
+            c: pd.Series(dtype="string" if c in ("job_id", "from_site", "to_site") else "float64")
+            for c in MOVE_COLUMNS
+        }
     )
 
 
