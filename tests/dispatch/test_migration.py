@@ -346,3 +346,18 @@ def test_infeasible_link_budget_is_explained_in_gb():
     p.links = [Link("HOME", "FAR", gbit_s=100.0, budget_gb_per_day=100.0)]
     ok = solve(p)
     assert ok.status == "optimal" and ok.moves.iloc[0]["moved_share"] == pytest.approx(1.0)
+
+
+def test_milp_mode_keeps_the_budget_and_the_transfer_time():
+    from optimizers.problem import Options
+
+    p = problem(data_gb=100.0, migration_cny=50.0, links=[Link("HOME", "FAR", 0.1, 40.0)])
+    p.options = Options(milp=True, job_integrality=True)
+    p.shared_jobs[0] = dataclasses.replace(
+        p.shared_jobs[0], preemptible=False, min_kw_when_running=50.0
+    )
+    res = solve(p)
+    assert res.status == "optimal"
+    assert res.moves.iloc[0]["moved_share"] == pytest.approx(0.4, abs=1e-6)
+    far = res.jobs[res.jobs["site_id"] == "FAR"]
+    assert (far["step"] >= 3).all()  # 2.22 h of transfer
