@@ -32,6 +32,8 @@ dr_reduction           dr_reduction[t] + import[t] ≤ baseline[t] (paid steps) 
 battery_cycles         Σ_day discharge·dt ≤ max_cycles_per_day · energy_kwh       (per day)
 backup_start           start[t] ≥ on[t] − on[t−1], cost startup_cny per start   (MILP, per step)
 backup_min_up          Σ_{τ=t}^{t+m−1} on[τ] ≥ m·start[t]  (within a run of allowed steps; MILP)
+link_budget            Σ_jobs data_gb · Σ_t job[to,t]·dt / energy_kwh ≤ budget_gb_per_day
+                       (per link from → to and plan day of the jobs' release)
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ import numpy as np
 from optimizers.linear import INF, LinearModel
 from optimizers.linear import broadcast as _arr
 from optimizers.problem import Job, Options, Problem, Site
-from optimizers.variables import iter_jobs, site_jobs
+from optimizers.variables import iter_jobs, moves_of, site_jobs
 
 # Weights of the elastic (infeasibility-explaining) relaxation, per unit of slack (kWh, or kW·dt).
 # Physical families are expensive to relax so that the explanation names the policy or job that
@@ -68,6 +70,7 @@ ELASTIC_WEIGHTS: dict[str, float] = {
     "battery_cycles": 1.0,
     "backup_start": 0.0,
     "backup_min_up": 0.0,
+    "link_budget": 1.0,
     # the adverse scenario of a risk-aware plan (optimizers.risk)
     "adv_balance": 1000.0,
     "adv_import_limit": 1.0,
@@ -439,3 +442,32 @@ def add_battery_cycles(m: LinearModel, site: Site, n: int, steps_per_day: int) -
         b.max_cycles_per_day * b.energy_kwh * share,
     )
     m.add_coefs(rows[days], dis.idx, site.step_hours)
+
+
+def add_link_budget(m: LinearModel, problem: Problem) -> None:
+    """link_budget: the GB moved over a link (from → to) by the shared jobs released on one plan
+    day, Σ data_gb · moved_share, ≤ its ``budget_gb_per_day`` (one row per link and day; site =
+    the link's ``from`` site, item = ``"from->to"``, span = the day's steps)."""
+    dt = problem.step_hours
+    steps_per_day = max(1, round(24 / dt))
+    groups: dict[tuple[str, str, int], list[Job]] = {}
+    for job, home, sid, link in moves_of(problem):
+        if link is None:
+            continue
+        groups.setdefault((home, sid, job.release // steps_per_day), []).append(job)
+    for (home, sid, day), jobs in groups.items():
+        link = next(lk for lk in problem.links if (lk.from_site, lk.to_site) == (home, sid))
+        lo, hi = day * steps_per_day, min((day + 1) * steps_per_day, problem.n_steps)
+        row = m.add_rows(
+            "link_budget",
+            home,
+            np.array([-1]),
+            -INF,
+            link.budget_gb_per_day,
+            item=f"{home}->{sid}",
+            span=(lo, hi),
+        )
+        for job in jobs:
+            b = m.cols("job", sid, job.job_id)
+            assert b is not None
+            m.add_coefs(row[0], b.idx, job.data_gb * dt / job.energy_kwh)

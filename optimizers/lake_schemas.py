@@ -152,6 +152,14 @@ DISPATCH_KPIS = pa.schema(
         pa.field("jobs_total", pa.int64()),
         # jobs_clipped 窗口截断作业数: jobs cut by the horizon
         pa.field("jobs_clipped", pa.int64()),
+        # shared_jobs_run 共享作业数: shared (东数西算) jobs with energy at the site
+        pa.field("shared_jobs_run", pa.int64()),
+        # jobs_moved_in 迁入作业数: shared jobs run here away from their home site
+        pa.field("jobs_moved_in", pa.int64()),
+        # migration_cost_cny (CNY) 迁移成本: migration cost of the jobs moved in: Σ migration_cost_cny × moved share
+        pa.field("migration_cost_cny", pa.float64()),
+        # data_moved_gb (GB) 迁移数据量: data moved in over the links: Σ data_gb × moved share
+        pa.field("data_moved_gb", pa.float64()),
         # forecast_fallback 预测回退: model forecast fell back
         pa.field("forecast_fallback", pa.bool_()),
         # forecast_mode 预测模式: scenario key forecast: perfect, model (P50) or risk_aware (P50 + P90 load / P10 PV)

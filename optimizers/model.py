@@ -35,12 +35,13 @@ from optimizers.constraints import (
     add_green_share,
     add_job_integrality,
     add_jobs,
+    add_link_budget,
     add_peak,
     add_power_balance,
     job_min_kw,
 )
 from optimizers.linear import INF, Block, LinearModel
-from optimizers.objective import add_site_objective
+from optimizers.objective import add_migration_cost, add_site_objective
 from optimizers.problem import Problem
 from optimizers.risk import add_adverse_scenario
 from optimizers.validation import validate
@@ -64,6 +65,7 @@ def build_model(problem: Problem) -> LinearModel:
     add_job_variables(m, problem)
     for site in problem.sites:
         add_site_objective(m, site, n)
+    add_migration_cost(m, problem)
     for site in problem.sites:
         add_power_balance(m, site, n)
         add_battery(m, site, n)
@@ -77,6 +79,7 @@ def build_model(problem: Problem) -> LinearModel:
         add_demand_response(m, site, n)
         add_battery_cycles(m, site, n, max(1, round(24 / site.step_hours)))
     add_jobs(m, problem)
+    add_link_budget(m, problem)
     add_job_integrality(m, problem)
     add_adverse_scenario(m, problem)  # forecast: risk_aware only (optimizers.risk)
     add_emission_cap(m, problem)

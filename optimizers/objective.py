@@ -8,13 +8,17 @@
 The carbon price is applied when the objective vector is formed
 (:meth:`optimizers.linear.LinearModel.objective_vector`), so that a frontier sweep reuses one
 model.  Emissions (kg) are kept per column for the ``emission_cap`` row and the KPIs.
+
+Moving a shared job away from its home site adds ``migration_cost_cny · moved_share`` with
+``moved_share = Σ_t job[s,t]·dt / energy_kwh`` (:func:`add_migration_cost`).
 """
 
 from __future__ import annotations
 
 from optimizers.linear import LinearModel
 from optimizers.linear import broadcast as _arr
-from optimizers.problem import Site
+from optimizers.problem import Problem, Site
+from optimizers.variables import moves_of
 
 
 def add_site_objective(m: LinearModel, site: Site, n: int) -> None:
@@ -50,4 +54,15 @@ def add_site_objective(m: LinearModel, site: Site, n: int) -> None:
         if m.cols("dr_reduction", sid, ev.event_id) is not None:
             m.set_objective(
                 "dr_reduction", sid, cost=-ev.compensation_cny_per_kwh * dt, item=ev.event_id
+            )
+
+
+def add_migration_cost(m: LinearModel, problem: Problem) -> None:
+    """Migration cost (CNY) of each shared job at each site away from its home:
+    ``migration_cost_cny / energy_kwh`` per kWh run there (CNY per kW·dt on its job columns)."""
+    dt = problem.step_hours
+    for job, _home, sid, _link in moves_of(problem):
+        if job.migration_cost_cny > 0 and m.cols("job", sid, job.job_id) is not None:
+            m.set_objective(
+                "job", sid, cost=job.migration_cost_cny * dt / job.energy_kwh, item=job.job_id
             )

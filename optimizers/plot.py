@@ -169,6 +169,11 @@ class _Opts(NamedTuple):
     job_windows: Mapping[str, tuple[int, int]]
     contract_kw: float | None
     import_max_kw: float | np.ndarray | None
+    shared_jobs: Mapping[str, str]
+
+
+#: hatch of the job bars of shared (东数西算) jobs, and the tick-label tag that names them
+SHARED_HATCH = "////"
 
 
 def schedule_figure(
@@ -182,10 +187,13 @@ def schedule_figure(
     job_windows: Mapping[str, tuple[int, int]] | None = None,
     contract_kw: float | None = None,
     import_max_kw: float | np.ndarray | None = None,
+    shared_jobs: Mapping[str, str] | None = None,
 ) -> Figure:
     """The chart of one site's plan (rows of one site). ``jobs`` has ``job_id, step, kw`` with
     ``step`` the index into the plan's sorted steps; ``job_windows`` maps a job instance to its
-    ``[release, deadline)`` steps. The layout is chosen by the horizon (module docstring)."""
+    ``[release, deadline)`` steps; ``shared_jobs`` maps the shared (东数西算) jobs the site runs
+    to their tag in the job row's label (e.g. "shared 共享", "moved in from X 迁入"): their bars
+    are hatched. The layout is chosen by the horizon (module docstring)."""
     _fonts()
     plan = plan.sort_values("ts").reset_index(drop=True)
     ts = pd.DatetimeIndex(plan["ts"]).tz_convert(TZ)
@@ -199,6 +207,7 @@ def schedule_figure(
         job_windows or {},
         contract_kw,
         import_max_kw,
+        shared_jobs or {},
     )
     if span_days >= LONG_HORIZON_DAYS:
         return _long_figure(plan, jobs, ts, step, o)
@@ -212,7 +221,7 @@ def plot_schedule(plan: pd.DataFrame, jobs: pd.DataFrame, path: str | Path, **kw
 
 # ------------------------------------------------------------------------------ detail (< 30 d)
 def _detail_figure(plan, jobs, ts, step, o: _Opts) -> Figure:
-    title, battery_kwh, soc_limits, job_max_kw, job_windows, contract_kw, import_max_kw = o
+    title, battery_kwh, soc_limits, job_max_kw, job_windows, contract_kw, import_max_kw, shared = o
     edges = ts.append(pd.DatetimeIndex([ts[-1] + step]))
     x = edges.tz_localize(None).to_pydatetime()
     n = len(plan)
@@ -266,7 +275,7 @@ def _detail_figure(plan, jobs, ts, step, o: _Opts) -> Figure:
     ax.set_ylabel("SOC kWh 储能电量")
     ax.grid(alpha=0.3)
 
-    _job_gantt(axes[2], jobs, ts, step, job_max_kw, job_windows)
+    _job_gantt(axes[2], jobs, ts, step, job_max_kw, job_windows, shared)
     _price_carbon(
         axes[3],
         x,
@@ -283,7 +292,8 @@ def _detail_figure(plan, jobs, ts, step, o: _Opts) -> Figure:
     return fig
 
 
-def _job_gantt(ax, jobs, ts, step, job_max_kw, job_windows) -> None:
+def _job_gantt(ax, jobs, ts, step, job_max_kw, job_windows, shared=None) -> None:
+    shared = shared or {}
     step_days = step / pd.Timedelta(days=1)
     t_num = mdates.date2num(ts.tz_localize(None).to_pydatetime())
     n = len(ts)
@@ -345,10 +355,12 @@ def _job_gantt(ax, jobs, ts, step, job_max_kw, job_windows) -> None:
                     height=0.7,
                     color="#2a7ab9",
                     alpha=0.25 + 0.75 * min(1.0, val / top),
-                    edgecolor="none",
+                    edgecolor="white" if job_id in shared else "none",
+                    hatch=SHARED_HATCH if job_id in shared else None,
+                    lw=0,
                 )
     ax.set_yticks(range(len(job_ids)))
-    ax.set_yticklabels(job_ids, fontsize=8)
+    ax.set_yticklabels([f"{j}\n[{shared[j]}]" if j in shared else j for j in job_ids], fontsize=8)
     ax.set_ylim(-0.6, max(len(job_ids), 1) - 0.4)
     ax.set_ylabel("jobs 作业")
     ax.grid(alpha=0.3, axis="x")
@@ -387,7 +399,7 @@ def _price_carbon(ax, x, price, carbon, *, stepped: bool, band=None) -> None:
 
 # ---------------------------------------------------------------------------- long (>= 30 days)
 def _long_figure(plan, jobs, ts, step, o: _Opts) -> Figure:
-    title, battery_kwh, _, _, job_windows, contract_kw, import_max_kw = o
+    title, battery_kwh, _, _, job_windows, contract_kw, import_max_kw, _ = o
     h = step / pd.Timedelta(hours=1)
     local = ts.tz_localize(None)
     day = local.normalize()

@@ -104,6 +104,20 @@ class Job:
     # (e.g. a 22:00–06:00 job on the last plan day); None = not cut.  Reported as a warning,
     # in the KPI ``jobs_clipped`` and in an infeasibility explanation.
     requested_window: tuple[int, int] | None = None
+    # moving work between sites (东数西算, shared jobs only; docs/dispatch.md "Moving work between
+    # sites"): the site where the job's data lives (None = the first of its sites), the GB that
+    # must move with it to run elsewhere, and the CNY of moving all of it (prorated by the share
+    # of its energy run away from home)
+    home_site: str | None = None
+    data_gb: float = 0.0
+    migration_cost_cny: float = 0.0
+
+    @property
+    def located(self) -> bool:
+        """The job has a home site (any of ``home_site``, ``data_gb``, ``migration_cost_cny``
+        given): running it elsewhere is a move.  Without them a shared job is a free pool job,
+        as before: it runs at any of its sites and no move is reported."""
+        return self.home_site is not None or self.data_gb > 0 or self.migration_cost_cny > 0
 
     @property
     def needs_integers(self) -> bool:
@@ -255,10 +269,28 @@ class Options:
 
 
 @dataclass
+class Link:
+    """A data link between two sites for moving shared jobs' data (one direction:
+    ``from_site`` → ``to_site``): ``gbit_s`` (Gbit/s) sets the transfer time of a job's data,
+    ``budget_gb_per_day`` (GB per plan day) caps the data moved over it."""
+
+    from_site: str
+    to_site: str
+    gbit_s: float
+    budget_gb_per_day: float
+
+    def transfer_hours(self, data_gb: float) -> float:
+        """Hours to move ``data_gb`` GB: GB × 8 Gbit/GB / (Gbit/s) / 3600 s/h."""
+        return data_gb * 8.0 / self.gbit_s / 3600.0
+
+
+@dataclass
 class Problem:
     sites: list[Site]
     shared_jobs: list[Job] = field(default_factory=list)
     options: Options = field(default_factory=Options)
+    # data links for moving shared jobs between sites (see Job.data_gb)
+    links: list[Link] = field(default_factory=list)
     # warnings of whoever built the problem (e.g. the scenario builder), passed on to
     # DispatchResult.warnings
     notes: list[str] = field(default_factory=list)
@@ -341,11 +373,26 @@ KPI_COLUMNS: tuple[str, ...] = (
     "jobs_on_time",
     "jobs_total",
     "jobs_clipped",
+    "shared_jobs_run",
+    "jobs_moved_in",
+    "migration_cost_cny",
+    "data_moved_gb",
     "forecast_fallback",
     "forecast_mode",
     *RISK_KPI_COLUMNS,
 )
 BINDING_COLUMNS: tuple[str, ...] = ("family", "site_id", "step", "item", "dual", "slack")
+#: one row per shared job and site it ran at away from its home site (docs/dispatch.md)
+MOVE_COLUMNS: tuple[str, ...] = (
+    "job_id",
+    "from_site",
+    "to_site",
+    "moved_share",
+    "moved_kwh",
+    "data_gb",
+    "transfer_hours",
+    "migration_cost_cny",
+)
 
 
 @dataclass
@@ -365,6 +412,8 @@ class DispatchResult:
     - ``binding``: constraints and bounds with a non-zero dual, columns :data:`BINDING_COLUMNS`
       (``dual`` in CNY per unit of the row: kW for per-step rows, kWh for energy rows).
     - ``explanation``: for infeasible problems, which constraint families (and steps) make it so.
+    - ``moves``: columns :data:`MOVE_COLUMNS`, each shared job's energy run away from its home
+      site (share of its energy, kWh, GB moved, link transfer hours, migration CNY).
     """
 
     status: str
@@ -380,6 +429,8 @@ class DispatchResult:
     mip_gap: float | None = None
     warnings: list[str] = field(default_factory=list)
     model_size: dict[str, int] = field(default_factory=dict)
+    # set by every solve path (optimizers.results.moves_table); empty by default
+    moves: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(MOVE_COLUMNS)))
 
     @property
     def ok(self) -> bool:

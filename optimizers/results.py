@@ -11,12 +11,13 @@ from optimizers.problem import (
     BINDING_COLUMNS,
     JOB_COLUMNS,
     KPI_COLUMNS,
+    MOVE_COLUMNS,
     PLAN_COLUMNS,
     RISK_KPI_COLUMNS,
     Problem,
     Site,
 )
-from optimizers.variables import iter_jobs, site_jobs
+from optimizers.variables import iter_jobs, moves_of, site_jobs
 
 DUAL_TOL = 1e-7
 # families left out of the binding table: the balance duals are the plan's marginal prices and
@@ -42,6 +43,16 @@ def empty_jobs() -> pd.DataFrame:
 def empty_kpis() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="float64") for c in KPI_COLUMNS}).astype(
         {"site_id": "string", "backup_factor": "string", "forecast_mode": "string"}
+    )
+
+
+def empty_moves() -> pd.DataFrame:
+    """An empty moves table (:data:`~optimizers.problem.MOVE_COLUMNS`)."""
+    return pd.DataFrame(
+        {
+            c: pd.Series(dtype="string" if c in ("job_id", "from_site", "to_site") else "float64")
+            for c in MOVE_COLUMNS
+        }
     )
 
 
@@ -180,6 +191,39 @@ def job_delivery(problem: Problem, m: LinearModel, x: np.ndarray) -> dict[str, d
     return out
 
 
+def _ran(kwh: float, job_kwh: float) -> bool:
+    """A job ran at a site: more than a solver-noise share of its energy (kWh) there."""
+    return kwh > 1e-6 * max(1.0, job_kwh)
+
+
+def moves_table(problem: Problem, delivered: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """One row per shared job and site away from its home site where it ran (columns
+    :data:`MOVE_COLUMNS`): ``moved_share`` = kWh there / the job's ``energy_kwh``, the GB moved
+    (``data_gb`` × share), the link's transfer hours and the migration CNY (× share)."""
+    rows = []
+    for job, home, sid, link in moves_of(problem):
+        kwh = delivered.get(job.job_id, {}).get(sid, 0.0)
+        if not _ran(kwh, job.energy_kwh):
+            continue
+        share = kwh / job.energy_kwh
+        rows.append(
+            {
+                "job_id": job.job_id,
+                "from_site": home,
+                "to_site": sid,
+                "moved_share": share,
+                "moved_kwh": kwh,
+                "data_gb": job.data_gb * share,
+                "transfer_hours": link.transfer_hours(job.data_gb) if link is not None else 0.0,
+                "migration_cost_cny": job.migration_cost_cny * share,
+            }
+        )
+    if not rows:
+        return empty_moves()
+    df = pd.DataFrame(rows, columns=list(MOVE_COLUMNS))
+    return df.astype({"job_id": "string", "from_site": "string", "to_site": "string"})
+
+
 def soc_start(problem: Problem, m: LinearModel, x: np.ndarray) -> dict[str, float]:
     """Starting state of charge (kWh) per site: the optimiser's choice for a free (cyclic)
     start, else ``soc_init``; NaN without a battery."""
@@ -222,6 +266,14 @@ def kpi_table(
         job_site[job.job_id] = max(allowed, key=lambda s: d.get(s, 0.0)) if d else allowed[0]
         total = sum(d.values())
         on_time[job.job_id] = total >= job.energy_kwh - 1e-6 * max(1.0, job.energy_kwh)
+    moves = moves_table(problem, delivered)
+    shared_run = {
+        s.site_id: sum(
+            _ran(delivered.get(j.job_id, {}).get(s.site_id, 0.0), j.energy_kwh)
+            for j in problem.shared_jobs
+        )
+        for s in problem.sites
+    }
     cols = {
         c: plan[c].to_numpy(dtype=float)
         for c in (
@@ -270,11 +322,20 @@ def kpi_table(
         )
         dr_kwh, dr_cny = dr_settlement(site, imp)
         mine = [j for j, s in job_site.items() if s == sid]
+        moved_in = moves[moves["to_site"] == sid]
+        migration = float(moved_in["migration_cost_cny"].sum())
         target = site.green_share_target
         row = {
             "site_id": sid,
             "cost_cny": (
-                energy_cost - export_rev + backup_cost + demand + carbon_cost + degradation - dr_cny
+                energy_cost
+                - export_rev
+                + backup_cost
+                + demand
+                + carbon_cost
+                + degradation
+                - dr_cny
+                + migration
             ),
             "energy_cost_cny": energy_cost,
             "export_revenue_cny": export_rev,
@@ -315,6 +376,10 @@ def kpi_table(
             "jobs_on_time": int(sum(on_time[j] for j in mine)),
             "jobs_total": len(mine),
             "jobs_clipped": int(sum(clipped[j] for j in mine)),
+            "shared_jobs_run": int(shared_run[sid]),
+            "jobs_moved_in": len(moved_in),
+            "migration_cost_cny": migration,
+            "data_moved_gb": float(moved_in["data_gb"].sum()),
             "forecast_fallback": bool(site.forecast_fallback),
             "forecast_mode": site.forecast_mode,
             **dict.fromkeys(RISK_KPI_COLUMNS, float("nan")),
@@ -334,6 +399,8 @@ def kpi_table(
     data["jobs_clipped"] = np.asarray(out["jobs_clipped"], dtype=np.int64)
     data["dr_events"] = np.asarray(out["dr_events"], dtype=np.int64)
     data["backup_starts"] = np.asarray(out["backup_starts"], dtype=np.int64)
+    data["shared_jobs_run"] = np.asarray(out["shared_jobs_run"], dtype=np.int64)
+    data["jobs_moved_in"] = np.asarray(out["jobs_moved_in"], dtype=np.int64)
     kpis = pd.DataFrame({c: data[c] for c in KPI_COLUMNS})
     if jobs is not None:
         from optimizers.risk import adverse_kpis
@@ -373,6 +440,8 @@ _KPI_NON_FLOAT = frozenset(
         "jobs_clipped",
         "dr_events",
         "backup_starts",
+        "shared_jobs_run",
+        "jobs_moved_in",
         "backup_factor",
         "forecast_fallback",
         "forecast_mode",

@@ -184,6 +184,32 @@ class GroupOutcome:
         }
 
 
+def site_moves(result, site_id: str) -> list[dict]:
+    """The moves of shared jobs into or out of a site (rows of ``result.moves``), for its KPI
+    JSON."""
+    mv = result.moves
+    mine = mv[(mv["to_site"] == site_id) | (mv["from_site"] == site_id)]
+    return [
+        {k: (str(v) if isinstance(v, str) else v) for k, v in r.items()}
+        for r in mine.astype(object).to_dict("records")
+    ]
+
+
+def shared_tags(result, problem, site_id: str, ran_here: set[str]) -> dict[str, str]:
+    """Tags of the shared (东数西算) jobs a site runs, for its chart's job rows: "shared 共享",
+    or "moved in from <home> 迁入" when the job runs here away from its home site."""
+    mv = result.moves
+    moved = {str(r.job_id): str(r.from_site) for r in mv[mv["to_site"] == site_id].itertuples()}
+    out: dict[str, str] = {}
+    for j in problem.shared_jobs:
+        if j.job_id in ran_here:
+            base = j.job_id.split("@")[0]
+            out[base] = (
+                f"moved in from {moved[j.job_id]} 迁入" if j.job_id in moved else "shared 共享"
+            )
+    return out
+
+
 def write_plans(
     result, problem, scenario_name: str, plan_date: date, days: int, home=None, *, png: bool = True
 ) -> tuple[list[str], list[str], list[dict]]:
@@ -209,6 +235,7 @@ def write_plans(
             for k, v in kpi.iloc[0].to_dict().items()
         }
         rec = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()}
+        rec["moves"] = site_moves(result, site.site_id)
         kpis.append(rec)
         with atomic_path(out_dir / f"{value}.kpis.json") as tmp:
             tmp.write_text(
@@ -235,6 +262,7 @@ def write_plans(
                 job_windows=windows,
                 contract_kw=site.contract_kw,
                 import_max_kw=site.grid_import_max_kw,
+                shared_jobs=shared_tags(result, problem, site.site_id, ran_here),
             )
             pngs.append(str(path))
     return parts, pngs, kpis

@@ -56,6 +56,7 @@ _TOP_KEYS = {
     "tariffs",
     "sites",
     "jobs",
+    "links",
     "forecast",
 }
 FORECAST_MODES = ("perfect", "model", "risk_aware")
@@ -144,7 +145,13 @@ _JOB_KEYS = {
     "preemptible",
     "min_run",
     "sites",
+    "home_site",
+    "data_gb",
+    "migration_cost_cny",
 }
+# moving shared jobs between sites (docs/dispatch.md "Moving work between sites")
+_MOVE_JOB_KEYS = ("home_site", "data_gb", "migration_cost_cny")
+_LINK_KEYS = {"from", "to", "gbit_s", "budget_gb_per_day"}
 _TARIFF_KEYS = {
     "province_code",
     "source",
@@ -342,6 +349,56 @@ def _validate_job(j: Any, key: str, site_ids: set[str] | None) -> None:
         for i, s in enumerate(sites):
             if s not in site_ids:
                 raise ScenarioError(f"{key}.sites[{i}]", f"unknown site_id {s!r}")
+    for k in _MOVE_JOB_KEYS:
+        if k in j and site_ids is None:
+            raise ScenarioError(f"{key}.{k}", "only shared (top-level) jobs can move between sites")
+    _num(j, "data_gb", key, default=0.0, lo=0)
+    _num(j, "migration_cost_cny", key, default=0.0, lo=0)
+
+
+def _validate_links(links: Any, site_ids: list[str]) -> dict[tuple[str, str], dict]:
+    """``links:`` (top level): ``{from, to, gbit_s, budget_gb_per_day}`` per direction."""
+    if links is None:
+        return {}
+    if not isinstance(links, list):
+        raise ScenarioError("links", "must be a list of {from, to, gbit_s, budget_gb_per_day}")
+    out: dict[tuple[str, str], dict] = {}
+    for i, lk in enumerate(links):
+        key = f"links[{i}]"
+        lk = _mapping(lk, key)
+        _unknown(lk, _LINK_KEYS, key)
+        for end in ("from", "to"):
+            if end not in lk:
+                raise ScenarioError(f"{key}.{end}", "is required (a site_id)")
+            if lk[end] not in site_ids:
+                raise ScenarioError(f"{key}.{end}", f"unknown site_id {lk[end]!r}")
+        if lk["from"] == lk["to"]:
+            raise ScenarioError(f"{key}.to", f"a link joins two sites; from = to = {lk['to']!r}")
+        _num(lk, "gbit_s", key, required=True, lo=0, lo_open=True)
+        _num(lk, "budget_gb_per_day", key, required=True, lo=0)
+        pair = (lk["from"], lk["to"])
+        if pair in out:
+            raise ScenarioError(key, f"duplicate link {pair[0]} -> {pair[1]}")
+        out[pair] = lk
+    return out
+
+
+def _validate_job_moves(j: dict, key: str, site_ids: list[str], links: dict) -> None:
+    """A shared job's home site is one of its sites; with data to move, a link from home to
+    each of its other sites (else it cannot move there: say so)."""
+    sites = list(j.get("sites") or site_ids)
+    home = j.get("home_site", sites[0])
+    if home not in sites:
+        raise ScenarioError(f"{key}.home_site", f"{home!r} is not one of the job's sites {sites}")
+    if float(j.get("data_gb", 0.0) or 0.0) > 0:
+        for s in sites:
+            if s != home and (home, s) not in links:
+                raise ScenarioError(
+                    f"{key}.data_gb",
+                    f"job {j['job_id']} has {j['data_gb']:g} GB at {home} but there is no link "
+                    f"{home} -> {s} in links: it cannot move to {s} (add the link, or drop {s} "
+                    "from its sites)",
+                )
 
 
 def _validate_series_spec(v: dict, key: str) -> None:
@@ -727,8 +784,14 @@ def validate(raw: Any) -> dict:
     if not isinstance(jobs, list):
         raise ScenarioError("jobs", "must be a list")
     job_ids: set[str] = set()
+    links = _validate_links(raw.get("links"), [s["site_id"] for s in sites])
     for i, j in enumerate(jobs):
         _validate_job(j, f"jobs[{i}]", seen)
+        _validate_job_moves(j, f"jobs[{i}]", [s["site_id"] for s in sites], links)
+    if links and opts.get("rolling_window") is not None:
+        raise ScenarioError(
+            "links", "moving shared jobs between sites is not supported with options.rolling_window"
+        )
     for i, s in enumerate(sites):
         for k, j in enumerate(s.get("jobs", []) or []):
             if j["job_id"] in job_ids:
@@ -823,6 +886,10 @@ class Scenario:
             for j in self.raw.get("jobs", []) or []
             if set(j.get("sites") or self.site_ids) <= keep
         ]
+        if "links" in self.raw:
+            raw["links"] = [
+                lk for lk in self.raw.get("links") or [] if lk["from"] in keep and lk["to"] in keep
+            ]
         return Scenario(raw, self.path, dict(self.job_keys))
 
 
@@ -973,6 +1040,10 @@ def make_jobs(
             )
             if shared and spec.get("sites"):
                 kwargs["sites"] = tuple(spec["sites"])
+            if shared:
+                kwargs["home_site"] = spec.get("home_site")
+                kwargs["data_gb"] = float(spec.get("data_gb", 0.0) or 0.0)
+                kwargs["migration_cost_cny"] = float(spec.get("migration_cost_cny", 0.0) or 0.0)
             out.append(Job(**kwargs))
     return out
 
@@ -1289,7 +1360,7 @@ def build_problem(
 
 def _build_problem(scenario, plan_date, horizon, home, milp, carbon_price):
     from optimizers import prorate_demand_charge
-    from optimizers.problem import Battery, Options, Problem, Site
+    from optimizers.problem import Battery, Link, Options, Problem, Site
 
     _d, days, index = plan_window(scenario, plan_date, horizon)
     freq = scenario.freq
@@ -1369,4 +1440,13 @@ def _build_problem(scenario, plan_date, horizon, home, milp, carbon_price):
     shared = make_jobs(
         specs, index, days, shared=True, keys=[scenario.job_key(j) for j in specs], notes=notes
     )
-    return Problem(sites=sites, shared_jobs=shared, options=options, notes=notes)
+    links = [
+        Link(
+            from_site=lk["from"],
+            to_site=lk["to"],
+            gbit_s=float(lk["gbit_s"]),
+            budget_gb_per_day=float(lk["budget_gb_per_day"]),
+        )
+        for lk in scenario.raw.get("links") or []
+    ]
+    return Problem(sites=sites, shared_jobs=shared, options=options, notes=notes, links=links)

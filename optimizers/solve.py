@@ -30,13 +30,16 @@ from optimizers.results import (
     empty_binding,
     empty_jobs,
     empty_kpis,
+    empty_moves,
     empty_plan,
     job_delivery,
     jobs_table,
     kpi_table,
+    moves_table,
     plan_table,
     soc_start,
 )
+from optimizers.validation import uses_moves, validate_moves
 
 SLACK_TOL = 1e-6
 # Relative MIP gap used when the caller gives none (HiGHS' own default is 1e-4).  A day-ahead
@@ -75,6 +78,7 @@ def _solve(
 ) -> DispatchResult:
     w = problem.options.rolling_window_steps
     if w is not None and w < problem.n_steps:
+        validate_moves(problem)  # moving shared jobs is not supported in rolling windows
         return solve_rolling(problem, solver, time_limit, mip_gap, progress)
     return solve_once(problem, solver, time_limit, mip_gap, progress)
 
@@ -127,6 +131,7 @@ def solve_once(
             jobs=empty_jobs(),
             kpis=empty_kpis(),
             binding=empty_binding(),
+            moves=empty_moves(),
             explanation=explanation,
             solver=solver,
             build_s=build_s,
@@ -177,10 +182,11 @@ def make_result(
     assert sol.x is not None and row_act is not None
     plan = plan_table(problem, m, sol, row_dual)
     jobs = jobs_table(problem, m, sol.x)
+    delivered = job_delivery(problem, m, sol.x)
     kpis = kpi_table(
         problem,
         plan,
-        job_delivery(problem, m, sol.x),
+        delivered,
         m.carbon_price_cny_per_t,
         soc_start(problem, m, sol.x),
         jobs,
@@ -201,6 +207,7 @@ def make_result(
         mip_gap=sol.mip_gap,
         warnings=warnings,
         model_size=size,
+        moves=moves_table(problem, delivered),
     )
 
 
@@ -340,6 +347,15 @@ def describe(
         else f"steps {step_ranges(steps)}"
     )
     sites = {s.site_id: s for s in problem.sites}
+    if kind == "link_budget" and item is not None:
+        a, _, b_ = item.partition("->")
+        lk = next((x for x in problem.links if (x.from_site, x.to_site) == (a, b_)), None)
+        budget = f"{lk.budget_gb_per_day:,.1f} GB" if lk is not None else "its budget"
+        return (
+            f"link_budget of the link {a} -> {b_} ({where}): the shared jobs must move "
+            f"{amount:,.1f} GB more data than its daily budget of {budget} (raise "
+            "budget_gb_per_day, or let the jobs run at home)"
+        )
     if kind == "green_share" and site is not None:
         s = sites[site]
         return (
@@ -452,6 +468,13 @@ def window_problem(
     solved cyclic (its start chosen, its end equal to it); later windows start from the carried
     state and must end at or above the start the first window chose (``soc_start_kwh``), so the
     horizon ends ≥ its start: the rolling approximation of a cyclic battery."""
+    if uses_moves(problem):
+        raise ValueError(
+            "moving shared jobs between sites (links, data_gb, migration_cost_cny) is not "
+            "supported in a window of the plan (rolling horizon or intraday re-plan): the data "
+            "already moved and the link budget already used are not carried; plan the day in "
+            "one model"
+        )
     n = problem.n_steps
     dt = problem.step_hours
     sl = slice(a, b)
@@ -631,6 +654,7 @@ def solve_rolling(
         solve_s=solve_s,
         warnings=warnings,
         model_size={},
+        moves=moves_table(problem, delivered),
     )
 
 

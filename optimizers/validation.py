@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from optimizers.problem import Problem
-from optimizers.variables import backup_allowed, iter_jobs
+from optimizers.variables import backup_allowed, iter_jobs, moves_of, transfer_steps
 
 
 def validate(problem: Problem) -> list[str]:
@@ -143,6 +143,7 @@ def validate(problem: Problem) -> list[str]:
         unknown = set(allowed) - set(ids)
         if unknown:
             raise ValueError(f"job {job.job_id}: unknown sites {sorted(unknown)}")
+    warnings.extend(validate_moves(problem))
     if not problem.options.is_milp and any(j.needs_integers for j, _ in iter_jobs(problem)):
         warnings.append(
             "LP mode: min_kw_when_running / preemptible=False / min_run_steps of jobs are "
@@ -153,4 +154,72 @@ def validate(problem: Problem) -> list[str]:
         and problem.options.rolling_window_steps < 1
     ):
         raise ValueError("rolling_window_steps must be ≥ 1")
+    return warnings
+
+
+def uses_moves(problem: Problem) -> bool:
+    """The problem prices or limits moving shared jobs (links, data_gb or migration_cost_cny)."""
+    return bool(problem.links) or any(
+        j.data_gb > 0 or j.migration_cost_cny > 0 for j in problem.shared_jobs
+    )
+
+
+def validate_moves(problem: Problem) -> list[str]:
+    """Check the links and the moving keys of jobs (docs/dispatch.md "Moving work between
+    sites"); raise ``ValueError`` naming what is wrong, return warnings."""
+    ids = {s.site_id for s in problem.sites}
+    seen: set[tuple[str, str]] = set()
+    for lk in problem.links:
+        for end in (lk.from_site, lk.to_site):
+            if end not in ids:
+                raise ValueError(f"link {lk.from_site} -> {lk.to_site}: unknown site {end!r}")
+        if lk.from_site == lk.to_site:
+            raise ValueError(f"link {lk.from_site} -> {lk.to_site}: from and to are the same site")
+        if (lk.from_site, lk.to_site) in seen:
+            raise ValueError(f"link {lk.from_site} -> {lk.to_site}: given twice")
+        seen.add((lk.from_site, lk.to_site))
+        if not lk.gbit_s > 0:
+            raise ValueError(f"link {lk.from_site} -> {lk.to_site}: gbit_s must be > 0")
+        if not lk.budget_gb_per_day >= 0:
+            raise ValueError(f"link {lk.from_site} -> {lk.to_site}: budget_gb_per_day < 0")
+    for s in problem.sites:
+        for j in s.jobs:
+            if j.home_site is not None or j.data_gb or j.migration_cost_cny:
+                raise ValueError(
+                    f"job {j.job_id} of site {s.site_id}: home_site, data_gb and "
+                    "migration_cost_cny apply to shared jobs only (it cannot move)"
+                )
+    all_sites = tuple(s.site_id for s in problem.sites)
+    for j in problem.shared_jobs:
+        allowed = tuple(j.sites) if j.sites else all_sites
+        if j.home_site is not None and j.home_site not in allowed:
+            raise ValueError(
+                f"job {j.job_id}: home_site {j.home_site!r} is not one of its sites {list(allowed)}"
+            )
+        if not j.data_gb >= 0:
+            raise ValueError(f"job {j.job_id}: data_gb must be ≥ 0, got {j.data_gb}")
+        if not j.migration_cost_cny >= 0:
+            raise ValueError(
+                f"job {j.job_id}: migration_cost_cny must be ≥ 0, got {j.migration_cost_cny}"
+            )
+    warnings: list[str] = []
+    for j, home, sid, link in moves_of(problem):
+        if j.data_gb > 0 and link is None:
+            raise ValueError(
+                f"job {j.job_id}: {j.data_gb:g} GB of data at {home} and no link {home} -> {sid}:"
+                f" the job cannot move to {sid} (add the link, or drop {sid} from its sites)"
+            )
+        k = transfer_steps(j, link, problem.step_hours)
+        if k >= j.deadline - j.release:
+            assert link is not None
+            warnings.append(
+                f"job {j.job_id}: moving its {j.data_gb:g} GB to {sid} takes "
+                f"{link.transfer_hours(j.data_gb):.2f} h, longer than its window: it cannot run "
+                f"at {sid}"
+            )
+    if problem.options.rolling_window_steps is not None and uses_moves(problem):
+        raise ValueError(
+            "rolling_window: moving shared jobs between sites (links, data_gb, "
+            "migration_cost_cny) is not supported with a rolling horizon; plan it in one model"
+        )
     return warnings

@@ -7,15 +7,21 @@ allowed site and step of its window).  The MILP indicator variables (``battery_m
 ``job_on``, ``job_start``, ``backup_on``) are added with their constraints in
 ``optimizers.constraints``. ``dr_reduction`` (kW below a demand-response event's baseline, paid
 at its compensation price) exists per event in the steps where it is paid.
+
+Moving a shared job away from its home site (:func:`moves_of`): with ``data_gb > 0`` its data
+needs the link's transfer time, ``data_gb · 8 / gbit_s / 3600`` h, so the job's kW at the other
+site is bounded to 0 in the steps that start before that time has elapsed after its release.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from optimizers.linear import INF, Block, LinearModel
 from optimizers.linear import broadcast as _arr
-from optimizers.problem import Job, Problem, Site
+from optimizers.problem import Job, Link, Problem, Site
 
 
 def iter_jobs(problem: Problem) -> list[tuple[Job, tuple[str, ...]]]:
@@ -28,6 +34,44 @@ def iter_jobs(problem: Problem) -> list[tuple[Job, tuple[str, ...]]]:
     for j in problem.shared_jobs:
         out.append((j, tuple(j.sites) if j.sites else all_sites))
     return out
+
+
+def job_home(job: Job, allowed: tuple[str, ...]) -> str:
+    """The site where a job's data lives: ``home_site``, else the first of its sites."""
+    return job.home_site if job.home_site is not None else allowed[0]
+
+
+def find_link(problem: Problem, from_site: str, to_site: str) -> Link | None:
+    for link in problem.links:
+        if link.from_site == from_site and link.to_site == to_site:
+            return link
+    return None
+
+
+def moves_of(problem: Problem) -> list[tuple[Job, str, str, Link | None]]:
+    """Every possible move of a located shared job (``Job.located``): ``(job, home, site,
+    link)`` for each of its sites other than home; ``link`` is the home → site link (None when the job has no data to move:
+    then none is needed; ``optimizers.validation`` rejects a job with data and no link)."""
+    out: list[tuple[Job, str, str, Link | None]] = []
+    all_sites = tuple(s.site_id for s in problem.sites)
+    for j in problem.shared_jobs:
+        if not j.located:
+            continue
+        allowed = tuple(j.sites) if j.sites else all_sites
+        home = job_home(j, allowed)
+        for sid in allowed:
+            if sid != home:
+                link = find_link(problem, home, sid) if j.data_gb > 0 else None
+                out.append((j, home, sid, link))
+    return out
+
+
+def transfer_steps(job: Job, link: Link | None, step_hours: float) -> int:
+    """Steps after the job's release in which it cannot yet run at the link's far end: those
+    that start before the transfer of its data is done (0 without data or link)."""
+    if link is None or job.data_gb <= 0:
+        return 0
+    return math.ceil(link.transfer_hours(job.data_gb) / step_hours - 1e-9)
 
 
 def backup_allowed(site: Site, n: int) -> np.ndarray:
@@ -87,11 +131,18 @@ def add_site_variables(m: LinearModel, site: Site, n: int) -> None:
 
 
 def add_job_variables(m: LinearModel, problem: Problem) -> None:
-    """kW of each job at each site it may run at, over its window (≤ max_kw)."""
+    """kW of each job at each site it may run at, over its window (≤ max_kw; 0 at a site away
+    from home while the job's data is still on the link, :func:`transfer_steps`)."""
+    wait = {
+        (j.job_id, sid): transfer_steps(j, link, problem.step_hours)
+        for j, _home, sid, link in moves_of(problem)
+    }
     for job, allowed in iter_jobs(problem):
         steps = np.arange(job.release, job.deadline)
         for sid in allowed:
-            m.add_vars("job", sid, steps, 0.0, job.max_kw, item=job.job_id)
+            k = wait.get((job.job_id, sid), 0)
+            ub = np.where(steps < job.release + k, 0.0, job.max_kw) if k else job.max_kw
+            m.add_vars("job", sid, steps, 0.0, ub, item=job.job_id)
 
 
 def site_jobs(m: LinearModel, site_id: str) -> list[Block]:
