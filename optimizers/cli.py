@@ -61,6 +61,28 @@ def _kpi_table(kpis: list[dict], title: str):
     return t
 
 
+def _moves_table(moves):
+    """Each shared job run away from its home site (东数西算 迁移): share, kWh, GB, cost."""
+    from rich.table import Table
+
+    t = Table(title="moves between sites 跨站迁移")
+    cols = [
+        ("job_id", "job 作业", "{}"),
+        ("from_site", "from 迁出", "{}"),
+        ("to_site", "to 迁入", "{}"),
+        ("moved_share", "share 比例", "{:.1%}"),
+        ("moved_kwh", "kWh", "{:,.0f}"),
+        ("data_gb", "data GB 数据", "{:,.1f}"),
+        ("transfer_hours", "transfer h 传输", "{:.2f}"),
+        ("migration_cost_cny", "cost 迁移成本 CNY", "{:,.0f}"),
+    ]
+    for _, head, _ in cols:
+        t.add_column(head)
+    for row in moves.to_dict("records"):
+        t.add_row(*(fmt.format(row[key]) for key, _, fmt in cols))
+    return t
+
+
 def command(
     ctx: typer.Context,
     scenario: Annotated[
@@ -207,6 +229,8 @@ def _run(args, p) -> int:
         f"build {r.build_s:.2f} s · solve {r.solve_s:.2f} s · solver {r.solver}"
         + (f" · gap {r.mip_gap:.2%}" if r.mip_gap else "")
     )
+    if r.moves is not None and len(r.moves):
+        console.print(_moves_table(r.moves))
     for w in r.warnings:
         console.print(f"[yellow]warning[/yellow] {w}")
     if r.explanation:

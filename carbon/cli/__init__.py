@@ -126,9 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.format_message())
         return EXIT_USAGE
     except ClickUsageError as exc:  # BadParameter, NoSuchOption, MissingParameter, …
-        print(f"{_prog(args)}: error: {exc.format_message()}", file=sys.stderr)
-        where = exc.ctx.command_path if exc.ctx else "carbon"
-        print(f"Try '{where} --help' for help.", file=sys.stderr)
+        where = exc.ctx.command_path if exc.ctx else "carbon"  # one line, naming the help
+        print(
+            f"{_prog(args)}: error: {exc.format_message()} (see: {where} --help)", file=sys.stderr
+        )
         return EXIT_USAGE
     except BadValue as exc:  # a check that needs several arguments or the clock
         print(f"{_prog(args)}: error: {exc}", file=sys.stderr)

@@ -54,8 +54,9 @@ def test_close_list_reopen_close_again_through_the_cli(tmp_path):
     assert "open" in listed.stdout and "late meter file" in listed.stdout, listed.stdout
     assert carbon(home, "ledgers", "close-month", "2026-09", "--by", "Li Wei").returncode == 0
     hist = carbon(home, "ledgers", "months", "--history")
-    lines = [ln for ln in hist.stdout.splitlines() if ln.startswith("2026-09")]
-    assert [ln.split()[1:3] for ln in lines] == [["1", "close"], ["2", "reopen"], ["3", "close"]]
+    cells = [ln.replace("│", " ").split() for ln in hist.stdout.splitlines()]  # a rich table
+    lines = [w for w in cells if w and w[0] == "2026-09"]
+    assert [w[1:3] for w in lines] == [["1", "close"], ["2", "reopen"], ["3", "close"]]
     # the record itself: three rows, the first two unchanged by the later events
     rows = pq.read_table(
         home / "lake/ledger_closed_months/month=2026-09/part-0.parquet"

@@ -292,7 +292,7 @@ def test_rolling_horizon_with_moves_is_a_named_error():
         solve(p)
 
 
-def test_carbon_dispatch_writes_the_moves(tmp_path):
+def test_carbon_dispatch_writes_the_moves(tmp_path, capsys):
     """``carbon dispatch`` on scenarios/east_west_moves.yaml: the lake KPIs and the KPI JSON
     carry the moves, and they agree with the plan's job energies in the lake."""
     import json
@@ -304,6 +304,8 @@ def test_carbon_dispatch_writes_the_moves(tmp_path):
 
     scenario = REPO / "scenarios" / "east_west_moves.yaml"
     assert carbon_main(["--home", str(tmp_path), "dispatch", "--scenario", str(scenario)]) == 0
+    printed = capsys.readouterr().out
+    assert "moves between sites 跨站迁移" in printed and "train-vision-b" in printed, printed
     lake = tmp_path / "lake"
     kwh: dict[tuple[str, str], float] = {}
     for f in (lake / "dispatch_job_plans").glob("*/*.parquet"):
