@@ -111,6 +111,10 @@ def _check_replan_vcc(
         abs_tol=1e-6,
     )
     assert math.isclose(doc["total_flexible_kwh"], float(exp["kwh"].sum()), abs_tol=1e-6)
+    # nothing counted twice or dropped where k cuts the day: each job of the site (no shared pool
+    # in this scenario) gets its whole energy over the day, executed part plus re-planned part
+    for j in doc["jobs"]:
+        assert math.isclose(j["planned_kwh"], j["energy_kwh"], abs_tol=1e-6), j
     table = pd.read_csv(csv)
     assert table["capacity_kw"].tolist() == [h["capacity_kw"] for h in doc["hours"]]
     return doc
