@@ -12,7 +12,10 @@ re-plans the rest of the plan day (issue 13 §2, model-predictive control).
    the day's earlier re-plans), running non-preemptive jobs and the day's peak import so far are
    taken from the lake; `optimizers.mpc.replan` re-plans steps k…; the re-plan is written to
    `lake/dispatch_replans/plan=<date>__<site_id>__k<kk>/` (and its job kW to
-   `lake/dispatch_job_plans/`), atomically. Bad input (a stopped feed, an SoC out of bounds, a
+   `lake/dispatch_job_plans/`), atomically, and so is each site's virtual capacity curve of the
+   plan in force (the plan in force before k, the re-plan from k):
+   `outputs/dispatch/vcc/<date>__<site_id>__k<kk>.json|.csv` and, when k is the day's highest so
+   far, the copy `<date>__<site_id>.latest.json` the admission controller reads. Bad input (a stopped feed, an SoC out of bounds, a
    forecast gap, no day-ahead plan) falls back to the last good state with a logged reason and the
    flags `state_fallback`, `forecast_gap`, `fallback_reason`: never a crash. An infeasible re-plan
    fails its task only, without retries; file errors are retried twice with backoff. Reruns are
@@ -91,7 +94,7 @@ def dispatch_intraday():
         from airflow.exceptions import AirflowFailException
 
         from carbon.config import paths
-        from carbon.orchestration.airflow_logs import figures
+        from carbon.orchestration.airflow_logs import figures, log
         from optimizers.intraday import run_replan_group
 
         ctx = get_current_context()
@@ -111,7 +114,13 @@ def dispatch_intraday():
                 forecast_gap=f["forecast_gap"],
                 solve_s=round(outcome["solve_s"], 4),
             )
-        return {"label": group["label"], "partitions": outcome["partitions"]}
+        for path in outcome["vccs"]:
+            log.info("capacity curve written: %s", path)
+        return {
+            "label": group["label"],
+            "partitions": outcome["partitions"],
+            "vccs": outcome["vccs"],
+        }
 
     @task(trigger_rule="all_done", outlets=[DISPATCH_REPLANS])
     def summary(groups: list[dict] | None) -> dict:

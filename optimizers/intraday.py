@@ -39,6 +39,16 @@ Lake (docs/dispatch.md)::
 
 (``k<kk>``, not ``k=<kk>``: DuckDB's hive reader takes a second ``=`` in a directory name as a
 second partition key, drops the ``plan`` column and fails on a dataset mixing both forms.)
+
+Virtual capacity curves (``optimizers.vcc_io``, docs/dispatch.md "Virtual capacity curves")::
+
+    <home>/outputs/dispatch/vcc/<YYYY-MM-DD>__<site_id>__k<kk>.json / .csv   after the re-plan
+    <home>/outputs/dispatch/vcc/<YYYY-MM-DD>__<site_id>.latest.json           the highest k's copy
+
+The curve after a re-plan from ``k`` is the plan in force from then on, over the whole day: each
+job's kW of the plan in force before ``k`` (:func:`replan_job_schedule`), of the re-plan from
+``k`` (the re-plan starts at ``k``, usually not on a clock hour, so the hour of ``k`` mixes both),
+derived by ``optimizers.vcc.schedule_vcc`` on the full-day problem.
 """
 
 from __future__ import annotations
@@ -295,6 +305,81 @@ def replan_frame(
     return df[DISPATCH_REPLANS.names]
 
 
+def replan_job_schedule(force: PlanInForce, rp: Replan, site_id: str) -> pd.DataFrame:
+    """The site's per-job kW over the whole plan day after the re-plan ``rp`` from step ``k``
+    (columns ``job_id, step, kw``, the day's step numbers): steps ``< k`` from the plan in force
+    (``force``: the per-job record it was built from), steps ``>= k`` from the re-plan (its
+    flexible jobs, plus the non-preemptive jobs it keeps running, ``rp.fixed_jobs``)."""
+    k = rp.k
+    parts: list[pd.DataFrame] = []
+    for job, kw in force.job_kw.items():
+        st = np.flatnonzero(kw[:k] != 0.0)
+        parts.append(pd.DataFrame({"job_id": job, "step": st, "kw": kw[st]}))
+    jb = rp.result.jobs[rp.result.jobs["site_id"].astype(str) == site_id]
+    parts.append(
+        pd.DataFrame(
+            {
+                "job_id": jb["job_id"].astype(str).to_numpy(),
+                "step": jb["step"].to_numpy(dtype=np.int64) + k,  # the sub-problem starts at k
+                "kw": jb["kw"].to_numpy(dtype=float),
+            }
+        )
+    )
+    for job, f in rp.fixed_jobs.items():
+        if f["site_id"] == site_id:
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "job_id": job,
+                        "step": np.asarray(f["steps"], dtype=np.int64),
+                        "kw": f["step_kw"],
+                    }
+                )
+            )
+    out = pd.concat([p for p in parts if len(p)], ignore_index=True) if parts else None
+    if out is None or out.empty:
+        return pd.DataFrame(
+            {"job_id": pd.Series(dtype=str), "step": np.zeros(0, np.int64), "kw": np.zeros(0)}
+        )
+    return out.astype({"job_id": str, "step": np.int64, "kw": float})
+
+
+def replan_revision(force: PlanInForce, k: int, index: pd.DatetimeIndex) -> dict:
+    """The re-planned curve's extra fields: ``revision`` ``"replan"``, ``replan_k``,
+    ``replan_start`` (the time of step ``k``) and ``based_on``: the plan each part of the day
+    comes from, in time order (``plan`` ``day_ahead`` / ``replan`` / ``none``, ``replan_k`` of a
+    re-plan, ``start`` / ``end`` ISO times, ``end`` exclusive)."""
+    n = len(index)
+    step = index[1] - index[0] if n > 1 else pd.Timedelta(hours=1)
+    src = [int(x) for x in force.source[:k]] + [k] * (n - k)
+
+    def bound(i: int) -> str:
+        t = index[i] if i < n else index[-1] + step
+        return pd.Timestamp(t).tz_convert(TZ).isoformat()
+
+    segments: list[dict] = []
+    a = 0
+    for i in range(1, n + 1):
+        if i == n or src[i] != src[a]:
+            v = src[a]
+            plan = "day_ahead" if v == -1 else "none" if v == -2 else "replan"
+            segments.append(
+                {
+                    "plan": plan,
+                    "replan_k": v if v >= 0 else None,
+                    "start": bound(a),
+                    "end": bound(i),
+                }
+            )
+            a = i
+    return {
+        "revision": "replan",
+        "replan_k": int(k),
+        "replan_start": bound(k),
+        "based_on": segments,
+    }
+
+
 # ----------------------------------------------------------------------------- I/O at the edges
 def replan_group(
     scenario,
@@ -305,9 +390,11 @@ def replan_group(
     *,
     solver: str = "highs",
 ) -> dict:
-    """Re-plan one group of sites from the lake's telemetry and plans, write the re-plan and
-    return the outcome (``runner.GroupOutcome.summary()`` keys plus ``k``, ``flags``,
-    ``solve_s``).  Bad data gives a fallback, never an exception; a bad ``now`` / scenario an
+    """Re-plan one group of sites from the lake's telemetry and plans, write the re-plan and each
+    site's virtual capacity curve of the plan in force (``optimizers.vcc_io.write_replan_vcc``) and
+    return the outcome (``runner.GroupOutcome.summary()`` keys, with ``vccs`` the curves' JSON and
+    CSV paths, plus ``k``, ``flags``, ``solve_s`` and ``vcc_latest``: site → the
+    ``.latest.json`` path).  Bad data gives a fallback, never an exception; a bad ``now`` / scenario an
     outcome with ``error``."""
     from carbon.pipeline.lake import partition_dir, write_partition
     from optimizers import readers
@@ -315,6 +402,8 @@ def replan_group(
     from optimizers.mpc import replan
     from optimizers.runner import GroupOutcome, site_job_frame
     from optimizers.scenario import ScenarioError, build_problem
+    from optimizers.vcc import schedule_vcc
+    from optimizers.vcc_io import write_replan_vcc
 
     sc = scenario.subset(site_ids) if site_ids else scenario
     ids = sc.site_ids
@@ -369,7 +458,7 @@ def replan_group(
     summary = out.summary() | {"k": k, "now": t_now.isoformat(), "solve_s": rp.solve_s}
     if not rp.ok:
         return summary
-    flags = {}
+    flags, vcc_latest = {}, {}
     for s in problem.sites:
         sid = s.site_id
         value = replan_partition(d, sid, k)
@@ -378,12 +467,32 @@ def replan_group(
         jobs = site_job_frame(rp.result, rp.problem, sid, sc.name, d, replan_k=k)
         write_partition(JOB_PLANS, PLAN_KEY, value, jobs, schema=DISPATCH_JOB_PLANS, home=home)
         out.partitions.append(value)
+        # the curve the scheduler enforces from now on: the plan in force before k, the re-plan
+        # from k (the full-day problem gives the day's jobs and clock hours)
+        doc = schedule_vcc(
+            replan_job_schedule(force[sid], rp, sid),
+            problem,
+            sid,
+            status=rp.result.status,
+            solver=rp.result.solver,
+            plan_date=d,
+            scenario=sc.name,
+            revision=replan_revision(force[sid], k, index),
+        )
+        written = write_replan_vcc(doc, d, sid, k, home)
+        out.vccs += [written["json"], written["csv"]]
+        vcc_latest[sid] = written["latest"]
         flags[sid] = {
             c: frame[c].iloc[0]
             for c in ("state_fallback", "forecast_gap", "fallback_reason", "soc_start_kwh")
         } | {"peak_so_far_kw": info[sid].peak_so_far_kw}
         flags[sid] = {c: (v.item() if hasattr(v, "item") else v) for c, v in flags[sid].items()}
-    return summary | {"partitions": out.partitions, "flags": flags}
+    return summary | {
+        "partitions": out.partitions,
+        "flags": flags,
+        "vccs": out.vccs,
+        "vcc_latest": vcc_latest,
+    }
 
 
 # ----------------------------------------------------------------------------- the DAG's steps

@@ -65,7 +65,7 @@ class Replan:
     result: DispatchResult
     soc_start_kwh: dict[str, float]
     fallbacks: dict[str, list[str]]  # site_id → reasons (empty: none)
-    fixed_jobs: dict[str, dict]  # job_id → {site_id, kw, steps}
+    fixed_jobs: dict[str, dict]  # job_id → {site_id, kw, steps, step_kw}
     solve_s: float
 
     @property
@@ -161,11 +161,18 @@ def replan(
             full, part = divmod(rem / (kw * dt), 1.0)
             steps = np.arange(k, min(n, k + int(full)))
             extra_it[sid][steps] += kw
+            step_kw = [kw] * len(steps)
             last = k + int(full)
             if part > 1e-12 and last < n:
                 extra_it[sid][last] += part * kw
                 steps = np.append(steps, last)
-            fixed[j.job_id] = {"site_id": sid, "kw": kw, "steps": steps.tolist()}
+                step_kw.append(part * kw)
+            fixed[j.job_id] = {
+                "site_id": sid,
+                "kw": kw,
+                "steps": steps.tolist(),
+                "step_kw": step_kw,  # kW at each of ``steps`` (the last may be a part)
+            }
             rem = 0.0
         remaining[j.job_id] = rem
     for s in problem.sites:

@@ -63,6 +63,7 @@ def command(
     for head in ("sites 站点", "status 状态", "k 起始步", "fallback 回退", "partitions 分区"):
         table.add_column(head)
     failed = 0
+    curves: list[str] = []
     console = Console(width=max(Console().width, 160))
     for g in groups:
         with console.status(f"re-planning {g['label']} …"):
@@ -81,5 +82,10 @@ def command(
             why or "–",
             ", ".join(out.get("partitions") or []) or "–",
         )
+        curves += [*(out.get("vccs") or []), *(out.get("vcc_latest") or {}).values()]
     console.print(table)
+    if curves:
+        console.print("capacity curves 容量曲线:", soft_wrap=True)
+        for path in curves:
+            console.print(f"  {path}", soft_wrap=True, highlight=False)
     return cliargs.EXIT_FAILED if failed else cliargs.EXIT_OK

@@ -2,7 +2,9 @@
 
 From a solved :class:`~optimizers.problem.DispatchResult` and its
 :class:`~optimizers.problem.Problem`, :func:`site_vcc` builds, for one site, the document a
-Kubernetes admission webhook or a Slurm reservation script enforces:
+Kubernetes admission webhook or a Slurm reservation script enforces (:func:`schedule_vcc` builds
+it from any per-job schedule of the horizon: the intraday re-plan composes the plan in force
+before its step ``k`` with the re-plan from ``k``, see ``optimizers.intraday``):
 
 - per clock hour (Asia/Shanghai, hour-start timestamps with their ``+08:00`` offset) the
   **capacity** flexible compute may use, ``capacity_kw``: the planned flexible IT power of the
@@ -111,20 +113,71 @@ def site_vcc(
     plan_date: Any = None,
     scenario: str | None = None,
 ) -> dict[str, Any]:
-    """The VCC document of one site (JSON-able ``dict``, schema ``SCHEMA_VERSION``).
+    """The VCC document of one site (JSON-able ``dict``, schema ``SCHEMA_VERSION``) from a
+    solved plan: :func:`schedule_vcc` over the result's per-job kW of the site.
 
     Raises ``ValueError`` naming the problem when the result has no plan, the site is unknown or
     the plan's steps do not tile whole clock hours."""
     if not result.ok:
         raise ValueError(f"VCC: no plan to derive a curve from (status {result.status})")
+    _site(problem, site_id)
+    jobs_df = result.jobs[result.jobs["site_id"].astype(str) == site_id]
+    return schedule_vcc(
+        jobs_df[["job_id", "step", "kw"]],
+        problem,
+        site_id,
+        status=result.status,
+        solver=result.solver,
+        plan_date=plan_date,
+        scenario=scenario,
+    )
+
+
+def schedule_vcc(
+    schedule: pd.DataFrame,
+    problem: Problem,
+    site_id: str,
+    *,
+    status: str,
+    solver: str,
+    plan_date: Any = None,
+    scenario: str | None = None,
+    revision: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The VCC document of one site from a per-job schedule of the whole horizon of ``problem``.
+
+    ``schedule``: one row per job and step with planned power at this site, columns ``job_id``,
+    ``step`` (0 … ``n_steps − 1`` of the site's index) and ``kw`` (kW, IT); a (job, step) may
+    repeat (summed).  ``status`` / ``solver``: of the plan the schedule comes from.
+    ``revision``: extra top-level fields of a re-planned curve (``revision``, ``replan_k``,
+    ``replan_start``, ``based_on``: see docs/dispatch.md), placed after ``solver``; ``None`` for
+    the day-ahead curve (then the document is exactly the day-ahead one).
+
+    Raises ``ValueError`` naming the problem when the site is unknown, the steps do not tile
+    whole clock hours, a column is missing, a step is outside the horizon or a kW is negative or
+    not finite."""
     site = _site(problem, site_id)
     k = _check_grid(site)
     n = site.n_steps
     dt = site.step_hours
-    jobs_df = result.jobs[result.jobs["site_id"].astype(str) == site_id]
-    jid_col = jobs_df["job_id"].astype(str).to_numpy()
-    step_col = jobs_df["step"].to_numpy(dtype=np.int64)
-    kw_col = jobs_df["kw"].to_numpy(dtype=float)
+    missing = {"job_id", "step", "kw"} - set(schedule.columns)
+    if missing:
+        raise ValueError(f"VCC: site {site_id}: schedule lacks column(s) {sorted(missing)}")
+    jid_col = schedule["job_id"].astype(str).to_numpy()
+    step_col = schedule["step"].to_numpy(dtype=np.int64)
+    kw_col = schedule["kw"].to_numpy(dtype=float)
+    if len(step_col) and (step_col.min() < 0 or step_col.max() >= n):
+        i = int(step_col.argmin() if step_col.min() < 0 else step_col.argmax())
+        raise ValueError(
+            f"VCC: site {site_id}: job {jid_col[i]} is scheduled at step {int(step_col[i])}, "
+            f"outside the plan's steps 0–{n - 1}"
+        )
+    if not np.isfinite(kw_col).all():
+        i = int(np.flatnonzero(~np.isfinite(kw_col))[0])
+        raise ValueError(
+            f"VCC: site {site_id}: job {jid_col[i]} has no finite planned power "
+            f"({kw_col[i]} kW at step {int(step_col[i])})"
+        )
     if len(kw_col) and kw_col.min() < -NEG_TOL_KW:
         i = int(kw_col.argmin())
         raise ValueError(
@@ -191,8 +244,9 @@ def site_vcc(
         "timezone": TZ,
         "step_hours": float(dt),
         "kw_per_gpu": None if kpg is None else float(kpg),
-        "status": result.status,
-        "solver": result.solver,
+        "status": status,
+        "solver": solver,
+        **(revision or {}),
         "units": dict(UNITS),
         "hours": hours,
         "days": [{"date": d, "flexible_kwh": e} for d, e in days.items()],

@@ -1,13 +1,17 @@
 """dispatch_intraday under real Airflow on the demo telemetry: the re-plans are written at the
-right k and start from the measured SoC; a rerun is idempotent; a stopped telemetry feed falls back
-to the last good state, flagged, and still plans.  Plus the pure parts of optimizers.intraday."""
+right k and start from the measured SoC; each writes the site's capacity curve of the plan in force
+(the plan in force before k, the re-plan from k); a rerun is idempotent; a stopped telemetry feed
+falls back to the last good state, flagged, and still plans.  Plus the pure parts of
+optimizers.intraday."""
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -21,6 +25,8 @@ from optimizers.scenario import DEFAULT_SCENARIO, load_scenario
 
 DAY = "2026-10-31"  # the last day of the demo telemetry
 SITES = ("YC-DC-01", "YC-DC-02")
+REPO = Path(__file__).resolve().parents[2]
+VCC_SCHEMA = json.loads((REPO / "docs" / "vcc.schema.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -42,13 +48,85 @@ def _files(home: Path, k: int) -> dict[str, bytes]:
     return out
 
 
+def _vcc_files(home: Path) -> dict[str, bytes]:
+    return {
+        p.name: p.read_bytes() for p in (home / "outputs" / "dispatch" / "vcc").glob(f"{DAY}__*")
+    }
+
+
+def _check_replan_vcc(
+    home: Path, sid: str, k: int, sources: list[tuple[int, int | None]], day: str = DAY
+) -> dict:
+    """The re-planned curve of ``sid`` from ``k``: exists (JSON, CSV), validates, says which plan
+    each part of the day comes from (``sources``: (first step, re-plan k, or None = day-ahead,
+    -2 = no plan)), and its hourly energy (site and per job) is the job kWh of those plans in the
+    lake."""
+    vdir = home / "outputs" / "dispatch" / "vcc"
+    js, csv = vdir / f"{day}__{sid}__k{k:02d}.json", vdir / f"{day}__{sid}__k{k:02d}.csv"
+    assert js.is_file() and csv.is_file()
+    doc = json.loads(js.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(VCC_SCHEMA).validate(doc)
+    index = pd.date_range(f"{day}T00:00", periods=96, freq="15min", tz=TZ)
+    assert doc["revision"] == "replan" and doc["replan_k"] == k
+    assert doc["replan_start"] == index[k].isoformat()
+    bounds = [a for a, _ in sources] + [96]
+    names = {None: "day_ahead", -2: "none"}
+    assert [(b["plan"], b["replan_k"], b["start"]) for b in doc["based_on"]] == [
+        (names.get(kk, "replan"), kk if kk != -2 else None, index[a].isoformat())
+        for a, kk in sources
+    ]
+    assert doc["based_on"][-1]["end"] == (index[-1] + pd.Timedelta("15min")).isoformat()
+    # the expected job kW per step, from the lake's per-job records of each plan
+    jp = read_dataset("dispatch_job_plans", home)
+    jp = jp.assign(ts=pd.to_datetime(jp["ts"]).dt.tz_convert(TZ))
+    parts = []
+    for (a, kk), b in zip(sources, bounds[1:], strict=True):
+        if kk == -2:
+            continue  # no plan: no job energy
+        name = f"{day}__{sid}" if kk is None else f"{day}__{sid}__k{kk:02d}"
+        rows = jp[
+            (jp["plan"] == name)
+            & (jp["ts"] >= index[a])
+            & (jp["ts"] < index[b - 1] + pd.Timedelta("1s"))
+        ]
+        assert (rows["site_id"] == sid).all()
+        parts.append(rows)
+    exp = pd.concat(parts)
+    assert len(exp) > 0
+    exp = exp.assign(hour=exp["ts"].dt.floor("h"), kwh=exp["kw"] * exp["step_hours"])
+    site_kwh = exp.groupby("hour")["kwh"].sum()
+    job_kwh = exp.groupby(["hour", "job_id"])["kwh"].sum()
+    assert len(doc["hours"]) == 24
+    for h in doc["hours"]:
+        t = pd.Timestamp(h["start"])
+        assert math.isclose(h["capacity_kw"] * 1.0, site_kwh.get(t, 0.0), abs_tol=1e-6), h
+        for a in h["jobs_admitted"]:
+            assert math.isclose(a["planned_kw"], job_kwh.get((t, a["job_id"]), 0.0), abs_tol=1e-6)
+    # the re-planned hours (from the hour after k's) hold the re-plan's job energy exactly
+    assert math.isclose(
+        sum(
+            h["capacity_kw"] for h in doc["hours"] if pd.Timestamp(h["start"]) >= index[k].ceil("h")
+        ),
+        float(exp.loc[exp["ts"] >= index[k].ceil("h"), "kwh"].sum()),
+        abs_tol=1e-6,
+    )
+    assert math.isclose(doc["total_flexible_kwh"], float(exp["kwh"].sum()), abs_tol=1e-6)
+    # nothing counted twice or dropped where k cuts the day: each job of the site (no shared pool
+    # in this scenario) gets its whole energy over the day, executed part plus re-planned part
+    for j in doc["jobs"]:
+        assert math.isclose(j["planned_kwh"], j["energy_kwh"], abs_tol=1e-6), j
+    table = pd.read_csv(csv)
+    assert table["capacity_kw"].tolist() == [h["capacity_kw"] for h in doc["hours"]]
+    return doc
+
+
 def _battery(site_id: str):
     sc = load_scenario(str(DEFAULT_SCENARIO))
     spec = next(s for s in sc.raw["sites"] if s["site_id"] == site_id)["battery"]
     return spec["energy_kwh"], spec.get("eta_charge", 0.95), spec.get("eta_discharge", 0.95)
 
 
-def test_intraday_dag_replans_from_measured_soc_and_reruns_idempotently(home):
+def test_intraday_dag_replans_from_measured_soc_and_reruns_idempotently(home, capsys):
     now = pd.Timestamp(f"{DAY}T14:05", tz=TZ)
     res = run_dag("dispatch_intraday", home, conf={"date": DAY, "now": now.isoformat()})
     assert res.ok, res.output[-4000:]
@@ -92,16 +170,34 @@ def test_intraday_dag_replans_from_measured_soc_and_reruns_idempotently(home):
         assert math.isclose(r0.soc_kwh, soc0, abs_tol=1e-6)
         assert r["peak_so_far_kw"].iloc[0] > 0
     assert f"figures dispatch_intraday/YC-DC-01: date={DAY} k=57" in res.output
+    # the capacity curves of the plan in force: day-ahead before 14:15, the re-plan from it
+    vccs = _vcc_files(home)
+    for sid in SITES:
+        _check_replan_vcc(home, sid, k, [(0, None), (k, k)])
+        assert vccs[f"{DAY}__{sid}.latest.json"] == vccs[f"{DAY}__{sid}__k57.json"]
+        for ext in ("json", "csv"):  # the outcome names them (the task logs its vccs)
+            path = home / "outputs" / "dispatch" / "vcc" / f"{DAY}__{sid}__k57.{ext}"
+            assert f"capacity curve written: {path}" in res.output
 
     # rerun: same partitions, same bytes (re-plans at k or later are not read back)
     again = run_dag("dispatch_intraday", home, conf={"date": DAY, "now": now.isoformat()})
     assert again.ok, again.output[-3000:]
     assert _files(home, k) == first
-    # the command line runs the same re-plan: same partitions, same bytes
+    assert _vcc_files(home) == vccs
+    # the command line runs the same re-plan: same partitions, same bytes; it prints the curves
     from carbon.cli import main
 
     assert main(["--home", str(home), "replan", "--now", now.isoformat()]) == 0
     assert _files(home, k) == first
+    assert _vcc_files(home) == vccs
+    printed = capsys.readouterr().out
+    for sid in SITES:
+        for name in (
+            f"{DAY}__{sid}__k57.json",
+            f"{DAY}__{sid}__k57.csv",
+            f"{DAY}__{sid}.latest.json",
+        ):
+            assert str(home / "outputs" / "dispatch" / "vcc" / name) in printed
 
 
 def test_stopped_telemetry_feed_falls_back_to_the_last_good_state(home):
@@ -139,6 +235,15 @@ def test_stopped_telemetry_feed_falls_back_to_the_last_good_state(home):
         end64 = gov.loc[gov["ts"] == pd.Timestamp(f"{DAY}T16:00", tz=TZ), "soc_kwh"].iloc[0]
         assert math.isclose(r["soc_start_kwh"].iloc[0], end64, abs_tol=1e-6)
     assert "soc stale" in res.output  # logged
+    # the curve of the plan in force: day-ahead, the 14:05 re-plan (if it ran), this one from 16:15
+    vccs = _vcc_files(home)
+    for sid in SITES:
+        earlier_k = sorted(
+            int(x) for x in earlier.loc[earlier["site_id"] == sid, "replan_k"].unique()
+        )
+        sources = [(0, None), *((kk, kk) for kk in earlier_k), (65, 65)]
+        _check_replan_vcc(home, sid, 65, sources)
+        assert vccs[f"{DAY}__{sid}.latest.json"] == vccs[f"{DAY}__{sid}__k65.json"]
 
 
 def test_no_day_ahead_plan_is_a_flagged_fallback_not_a_crash(home, tmp_path):
@@ -158,6 +263,12 @@ def test_no_day_ahead_plan_is_a_flagged_fallback_not_a_crash(home, tmp_path):
     )
     rows = read_dataset("dispatch_replans", scratch)
     assert set(rows["plan"]) == {f"{day}__YC-DC-02__k37"} and len(rows) == 96 - 37
+    # its capacity curve: no plan before step 37 (no job energy), the re-plan from it
+    vdir = scratch / "outputs" / "dispatch" / "vcc"
+    assert out["vccs"] == [str(vdir / f"{day}__YC-DC-02__k37.{e}") for e in ("json", "csv")]
+    assert out["vcc_latest"] == {"YC-DC-02": str(vdir / f"{day}__YC-DC-02.latest.json")}
+    doc = _check_replan_vcc(scratch, "YC-DC-02", 37, [(0, -2), (37, 37)], day=day)
+    assert all(h["capacity_kw"] == 0.0 for h in doc["hours"][:9])
     bad = intraday.replan_group(sc, ["YC-DC-02"], day, "2026-11-02T09:05", scratch)
     assert not bad["ok"] and "after the plan horizon" in bad["error"]
 
@@ -231,3 +342,36 @@ def test_measured_peak_uses_the_battery_power_from_consecutive_soc():
     # step 1: −80 kWh → 80·0.8/0.25 = 256 kW discharge: 1000 − 256; step 3 not executed
     assert used == 3 and math.isclose(peak, 1300.0)
     assert intraday.measured_peak_kw(tele, INDEX, 0, b) == (0.0, 0)
+
+
+def test_latest_curve_is_the_highest_k_and_a_wrong_document_is_refused(tmp_path):
+    from optimizers.vcc_io import replan_ks, write_replan_vcc
+
+    def doc(k: int) -> dict:
+        return {"site_id": "S", "replan_k": k, "hours": [], "note": f"k{k}"}
+
+    a = write_replan_vcc(doc(60), DAY, "S", 60, tmp_path)
+    b = write_replan_vcc(doc(57), DAY, "S", 57, tmp_path)  # a rerun of an earlier hour
+    assert a["latest"] == b["latest"] and replan_ks(DAY, "S", tmp_path) == [57, 60]
+    assert json.loads(Path(b["latest"]).read_text())["replan_k"] == 60  # not moved back
+    c = write_replan_vcc(doc(61), DAY, "S", 61, tmp_path)
+    assert Path(c["latest"]).read_bytes() == Path(c["json"]).read_bytes()
+    with pytest.raises(ValueError, match="not 'S' k=62"):
+        write_replan_vcc(doc(61), DAY, "S", 62, tmp_path)
+
+
+def test_replan_revision_names_the_plan_of_each_part_of_the_day():
+    src = np.array([-2] * 4 + [-1] * 36 + [40] * 20 + [-1] * 36)
+    f = intraday.PlanInForce(src, *(np.zeros(96) for _ in range(3)))
+    rev = intraday.replan_revision(f, 57, INDEX)
+    assert rev["revision"] == "replan" and rev["replan_k"] == 57
+    assert rev["replan_start"] == f"{DAY}T14:15:00+08:00"
+    assert [
+        (b["plan"], b["replan_k"], b["start"][11:16], b["end"][11:16]) for b in rev["based_on"]
+    ] == [
+        ("none", None, "00:00", "01:00"),
+        ("day_ahead", None, "01:00", "10:00"),
+        ("replan", 40, "10:00", "14:15"),
+        ("replan", 57, "14:15", "00:00"),
+    ]
+    assert rev["based_on"][-1]["end"] == "2026-11-01T00:00:00+08:00"
