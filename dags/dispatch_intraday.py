@@ -30,32 +30,15 @@ Conf (all optional): `scenario` (path), `date` (YYYY-MM-DD, default: the local d
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 
 from carbon.monitor.notify import on_failure
 
+# tasks that write lake partitions: retried with backoff, except an infeasible re-plan
+from carbon.orchestration.taskconf import FILE_TASK_RETRIES
+
 DISPATCH_REPLANS = Asset("carbon://lake/dispatch_replans")
-
-
-def _conf() -> dict:
-    ctx = get_current_context()
-    conf = dict(ctx["params"] or {})
-    dr = ctx.get("dag_run")
-    if dr is not None and dr.conf:
-        conf.update({k: v for k, v in dr.conf.items() if v is not None})
-    return conf
-
-
-# the tasks that write lake partitions: retried on errors other than an infeasible re-plan
-FILE_TASK_RETRIES = {
-    "retries": 2,
-    "retry_delay": timedelta(seconds=30),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=10),
-}
 
 
 @dag(
@@ -74,9 +57,10 @@ def dispatch_intraday():
     def replan_groups() -> list[dict]:
         from carbon.config import TZ
         from carbon.orchestration.airflow_logs import log
+        from carbon.orchestration.taskconf import dag_conf
         from optimizers.intraday import as_local, list_replan_groups
 
-        conf = _conf()
+        conf = dag_conf()
         now = conf.get("now")
         if not now:
             logical = get_current_context().get("logical_date")
