@@ -18,13 +18,15 @@ Targets are put in a frame where one model serves every day:
 
 Features: step of day, day of year, for load and carbon intensity day of week and the Chinese
 calendar (``optimizers.forecast.calendar``: public holidays, days off, 调休 working weekends,
-yesterday's flag; not for PV: the sun keeps no calendar), and lags in the target's
-frame: the same step yesterday, a week ago and on the last day of the same kind (working day / day
-off), yesterday's mean; for PV yesterday's and the day before's daily clear-sky index and its
-3-day mean. LightGBM's quantile objective fits one model per quantile, rows weighted by the scale back
+yesterday's flag; not for PV: the sun keeps no calendar, nor day of year: it memorised training
+weather), and lags in the target's frame: the same step yesterday, a week ago and on the last day
+of the same kind (working day / day off), yesterday's mean; for PV yesterday's and the day
+before's daily clear-sky index and its 3-day mean. LightGBM's quantile objective fits one model per quantile, rows weighted by the scale back
 to kW (so the loss minimised is the pinball loss in kW); the P10–P90 band is then
-**conformally calibrated** (CQR, Romano et al. 2019) on the last ``cal_days`` of the training
-window, and the three quantiles are sorted (never crossing).
+**conformally calibrated** (asymmetric CQR, Romano et al. 2019) on up to ``CAL_FOLDS``
+rolling-origin folds of ``CAL_DAYS`` days inside the training window (``fit``); PV's P50 is blended
+with persistence by a weight learned on the same folds; the three quantiles are sorted (never
+crossing).
 """
 
 from __future__ import annotations
