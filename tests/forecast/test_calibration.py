@@ -29,8 +29,9 @@ def _series(days: int, seed: int, noise: str) -> pd.Series:
 @pytest.mark.parametrize("noise", ["normal", "skewed"])
 def test_band_covers_about_80_percent_on_held_out_days(noise):
     """On a series with known noise the band's empirical coverage on 21 held-out days (never
-    seen by the calibration) lies in [0.70, 0.90]; a band that is not calibrated (no CQR) or is
-    calibrated to the wrong level fails this."""
+    seen by the calibration) lies in [0.70, 0.90]. A band calibrated to the wrong level, or a
+    broken widening, fails this. On this easy series the raw LightGBM band already covers 0.79
+    (normal) / 0.82 (skewed), so switching CQR off would not fail it (measured 4 Dec)."""
     s = _series(110, seed=3, noise=noise)
     bt = backtest.run(
         s, "raw", series="x", unit="u", freq="1h", test_days=21, refit_every=7,
