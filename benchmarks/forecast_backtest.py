@@ -44,8 +44,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--refit-every", type=int, default=14)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--series", default="it_kw,pv_kw,carbon_intensity", help="which to run")
+    ap.add_argument("--cal-days", type=int, default=None, help="days per CQR fold")
+    ap.add_argument("--cal-folds", type=int, default=None, help="rolling CQR folds")
+    ap.add_argument("--symmetric", action="store_true", help="one CQR widening for both edges")
+    ap.add_argument("--no-blend", action="store_true", help="PV P50 without persistence blend")
+    ap.add_argument("--no-holt-winters", action="store_true", help="skip that (slow) baseline")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args(argv)
+    fit_kw: dict = {}
+    if a.cal_days is not None:
+        fit_kw["cal_days"] = a.cal_days
+    if a.cal_folds is not None:
+        fit_kw["cal_folds"] = a.cal_folds
+    if a.symmetric:
+        fit_kw["asymmetric"] = False
+    if a.no_blend:
+        fit_kw["blend"] = False
     t0 = time.perf_counter()
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
     sites = demo_sites(a.seed)[: a.sites]
@@ -82,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             refit_every=a.refit_every,
             lat=daily.LAT,
             lon=daily.LON,
+            fit_kw=fit_kw,
+            holt_winters=not a.no_holt_winters,
         )
         print(
             f"\n== {who} {bt.series} ({bt.unit}), {a.test_days} held-out days, day ahead "

@@ -41,6 +41,7 @@ def run(
     lon: float | None = None,
     holt_winters: bool = True,
     params: dict | None = None,
+    fit_kw: dict | None = None,
 ) -> Backtest:
     days, y = fm.day_matrix(s, freq)
     n = len(days)
@@ -59,7 +60,7 @@ def run(
     model = None
     for i, d in enumerate(test):
         if model is None or i % refit_every == 0:
-            model = fm.fit(fr, np.arange(0, d), params=params)
+            model = fm.fit(fr, np.arange(0, d), params=params, **(fit_kw or {}))
         preds.append(fm.predict(model, fr, np.array([d])))
     p = np.vstack(preds)
     actual = y[test].ravel()

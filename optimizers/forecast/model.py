@@ -18,13 +18,15 @@ Targets are put in a frame where one model serves every day:
 
 Features: step of day, day of year, for load and carbon intensity day of week and the Chinese
 calendar (``optimizers.forecast.calendar``: public holidays, days off, 调休 working weekends,
-yesterday's flag; not for PV: the sun keeps no calendar), and lags in the target's
-frame: the same step yesterday, a week ago and on the last day of the same kind (working day / day
-off), yesterday's mean; for PV yesterday's and the day before's daily clear-sky index and its
-3-day mean. LightGBM's quantile objective fits one model per quantile, rows weighted by the scale back
+yesterday's flag; not for PV: the sun keeps no calendar, nor day of year: it memorised training
+weather), and lags in the target's frame: the same step yesterday, a week ago and on the last day
+of the same kind (working day / day off), yesterday's mean; for PV yesterday's and the day
+before's daily clear-sky index and its 3-day mean. LightGBM's quantile objective fits one model per quantile, rows weighted by the scale back
 to kW (so the loss minimised is the pinball loss in kW); the P10–P90 band is then
-**conformally calibrated** (CQR, Romano et al. 2019) on the last ``cal_days`` of the training
-window, and the three quantiles are sorted (never crossing).
+**conformally calibrated** (asymmetric CQR, Romano et al. 2019) on up to ``CAL_FOLDS``
+rolling-origin folds of ``CAL_DAYS`` days inside the training window (``fit``); PV's P50 is blended
+with persistence by a weight learned on the same folds; the three quantiles are sorted (never
+crossing).
 """
 
 from __future__ import annotations
@@ -39,9 +41,11 @@ from optimizers.forecast.calendar import day_flags
 
 QUANTILES = (0.1, 0.5, 0.9)
 QCOLS = ("p10", "p50", "p90")
-FEATURE_VERSION = "f3"
+FEATURE_VERSION = "f4"
 NIGHT_FRACTION = 0.05  # clear-sky PV below 5 % of its peak: night, forecast 0
 KINDS = ("load", "pv", "raw")
+CAL_DAYS = 14  # days per CQR calibration fold
+CAL_FOLDS = 3  # rolling-origin calibration folds inside the training window
 
 LGBM_PARAMS = {
     "num_iterations": 160,
@@ -161,6 +165,7 @@ class Frame:
     mask: np.ndarray  # rows the model predicts (PV daylight); other rows are 0
     kind: str = "raw"
     names: list[str] = field(default_factory=list)
+    persist: np.ndarray | None = None  # the same step yesterday, in the target's frame
 
 
 def build_frame(
@@ -183,7 +188,8 @@ def build_frame(
         cols["holiday"] = per_day(flags["holiday"].to_numpy())
         cols["workday_weekend"] = per_day(flags["workday_weekend"].to_numpy())
         cols["off_yesterday"] = per_day(np.r_[np.nan, off[:-1].astype(float)])
-    cols["doy"] = per_day(days.dayofyear.to_numpy())
+    if kind != "pv":  # for PV, day of year only memorised the weather of training days (f4)
+        cols["doy"] = per_day(days.dayofyear.to_numpy())
     mask = np.ones_like(y, dtype=bool)
     if kind == "pv":
         if c is None:
@@ -202,7 +208,7 @@ def build_frame(
         cols["kd_2"] = per_day(_shift(kd[:, None], 2)[:, 0])
         k3 = _nanmean_stack([_shift(kd[:, None], i)[:, 0] for i in (1, 2, 3)])
         cols["kd_3mean"] = per_day(k3)
-        cols["k_lag1"] = _shift(frame, 1)
+        persist = _shift(frame, 1)  # yesterday's index at the step: blend only, not a feature
     else:
         if kind == "load":
             lvl = _nanmean_stack([_nanmean_rows(_shift(y, i)) for i in range(1, 8)])
@@ -233,6 +239,7 @@ def build_frame(
         mask=mask.ravel(),
         kind=kind,
         names=names,
+        persist=(persist if kind == "pv" else cols["lag1"]).ravel(),
     )
 
 
@@ -243,7 +250,9 @@ class QuantileModel:
 
     kind: str
     models: dict = field(default_factory=dict)
-    widen: float = 0.0
+    widen_lo: float = 0.0  # P10 moved down by this (target frame; negative: up)
+    widen_hi: float = 0.0  # P90 moved up by this
+    blend: float = 1.0  # P50 = blend × model + (1 − blend) × persistence (target frame)
     version: str = ""
 
 
@@ -263,28 +272,101 @@ def _predict_q(models: dict, X: np.ndarray) -> np.ndarray:
     return np.stack([models[q].predict(X) for q in QUANTILES], axis=1)
 
 
+def _cal_folds(train_days: np.ndarray, cal_days: int, cal_folds: int) -> list[np.ndarray]:
+    """The calibration folds, newest first: fold j is the ``cal_days`` days ending ``j ×
+    cal_days`` days before the end of the window. A fold is used only if at least 14 days lie
+    before it (its model needs a history); fewer folds are used when the window is short."""
+    out = []
+    n = len(train_days)
+    for j in range(max(0, cal_folds)):
+        hi = n - j * cal_days
+        lo = hi - cal_days
+        if lo < 14:
+            break
+        out.append(train_days[lo:hi])
+    return out
+
+
+def _blend_weight(p50: np.ndarray, persist: np.ndarray, t: np.ndarray, w: np.ndarray) -> float:
+    """The weight a in [0, 1] of the model's P50 in a·P50 + (1 − a)·persistence that minimises
+    the weighted MAE (kW when ``w`` is the scale) on calibration rows; 1 where persistence is
+    missing. A grid of 21 weights (the loss is convex in a, a grid is exact enough)."""
+    ok = np.isfinite(persist) & np.isfinite(t)
+    if ok.sum() < 50:
+        return 1.0
+    grid = np.linspace(0.0, 1.0, 21)
+    loss = [np.sum(w[ok] * np.abs(a * p50[ok] + (1 - a) * persist[ok] - t[ok])) for a in grid]
+    return float(grid[int(np.argmin(loss))])
+
+
 def fit(
-    fr: Frame, train_days: np.ndarray, *, cal_days: int = 14, params: dict | None = None
+    fr: Frame,
+    train_days: np.ndarray,
+    *,
+    cal_days: int = CAL_DAYS,
+    cal_folds: int = CAL_FOLDS,
+    blend: bool | None = None,
+    asymmetric: bool = True,
+    params: dict | None = None,
 ) -> QuantileModel:
-    """Fit on the rows of ``train_days`` (day numbers) with a finite target; calibrate the
-    band on the last ``cal_days`` of them (CQR), then refit on all of them."""
+    """Fit on the rows of ``train_days`` (day numbers) with a finite target, then refit on all
+    of them. Calibration (CQR) is **rolling-origin inside the training window**, like the
+    backtest itself: for each of up to ``cal_folds`` folds of ``cal_days`` days (newest first,
+    ``_cal_folds``), a model is fitted on the days before the fold only and scored on it; the
+    scores of all folds are pooled, so the band is calibrated on working days, weekends and
+    holidays alike, not on the last two weeks alone. The upper and lower edges are calibrated
+    separately (asymmetric CQR, each to 90 %), because PV errors are skewed.
+
+    ``blend`` (default: PV only) also learns, on the same pooled folds, the weight of the model's
+    P50 against persistence in the target's frame (``_blend_weight``)."""
     params = {**LGBM_PARAMS, **(params or {})}
     train_days = np.asarray(sorted(train_days))
     ok = np.isin(fr.day, train_days) & fr.mask & np.isfinite(fr.target) & np.isfinite(fr.scale)
     if ok.sum() < 200:
         raise ValueError(f"too little history to fit a forecast ({int(ok.sum())} usable steps)")
-    widen = 0.0
-    if cal_days and len(train_days) > cal_days + 14:
-        cal = np.isin(fr.day, train_days[-cal_days:]) & ok
-        fit_rows = ok & ~cal
-        m0 = _fit_q(fr.X[fit_rows], fr.target[fit_rows], params, fr.scale[fit_rows])
-        p = _predict_q(m0, fr.X[cal])
-        t = fr.target[cal]
-        e = np.maximum(p[:, 0] - t, t - p[:, 2])
-        level = min(1.0, 0.8 * (1 + 1 / len(e)))
-        widen = float(np.quantile(e, level))
+    if cal_days < 0 or cal_folds < 0:
+        raise ValueError(f"cal_days and cal_folds must be >= 0, got {cal_days}, {cal_folds}")
+    blend = fr.kind == "pv" if blend is None else blend
+    if blend and fr.persist is None:
+        raise ValueError("blend needs the frame's persistence column (build_frame gives it)")
+    lo_w = hi_w = 0.0
+    alpha = 1.0
+    folds = _cal_folds(train_days, cal_days, cal_folds) if cal_days else []
+    if folds:
+        e_lo, e_hi, p50s, pers, ts, ws = [], [], [], [], [], []
+        for f in folds:
+            cal = np.isin(fr.day, f) & ok
+            fit_rows = ok & (fr.day < f[0])
+            if fit_rows.sum() < 200 or not cal.any():
+                continue
+            m0 = _fit_q(fr.X[fit_rows], fr.target[fit_rows], params, fr.scale[fit_rows])
+            p = _predict_q(m0, fr.X[cal])
+            t = fr.target[cal]
+            e_lo.append(p[:, 0] - t)
+            e_hi.append(t - p[:, 2])
+            p50s.append(p[:, 1])
+            ts.append(t)
+            ws.append(fr.scale[cal])
+            if blend:
+                pers.append(fr.persist[cal])
+        if e_lo:
+            lo, hi = np.concatenate(e_lo), np.concatenate(e_hi)
+            if asymmetric:
+                level = min(1.0, 0.9 * (1 + 1 / len(lo)))
+                lo_w = float(np.quantile(lo, level))
+                hi_w = float(np.quantile(hi, level))
+            else:
+                level = min(1.0, 0.8 * (1 + 1 / len(lo)))
+                lo_w = hi_w = float(np.quantile(np.maximum(lo, hi), level))
+            if blend:
+                alpha = _blend_weight(
+                    np.concatenate(p50s),
+                    np.concatenate(pers),
+                    np.concatenate(ts),
+                    np.concatenate(ws),
+                )
     models = _fit_q(fr.X[ok], fr.target[ok], params, fr.scale[ok])
-    return QuantileModel(fr.kind, models, widen, model_version())
+    return QuantileModel(fr.kind, models, lo_w, hi_w, alpha, model_version())
 
 
 def predict(model: QuantileModel, fr: Frame, days: np.ndarray) -> np.ndarray:
@@ -293,8 +375,15 @@ def predict(model: QuantileModel, fr: Frame, days: np.ndarray) -> np.ndarray:
     out = np.zeros((int(rows.sum()), 3))
     m = fr.mask[rows]
     p = _predict_q(model.models, fr.X[rows][m])
-    p[:, 0] -= model.widen
-    p[:, 2] += model.widen
+    p[:, 0] -= model.widen_lo
+    p[:, 2] += model.widen_hi
+    if model.blend < 1.0:
+        if fr.persist is None:
+            raise ValueError("the model blends with persistence: the frame has none")
+        per = fr.persist[rows][m]
+        p[:, 1] = np.where(
+            np.isfinite(per), model.blend * p[:, 1] + (1 - model.blend) * per, p[:, 1]
+        )
     p = np.sort(p, axis=1)
     if fr.kind == "pv":
         p = np.clip(p, 0.0, 1.1)
