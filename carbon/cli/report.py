@@ -31,6 +31,10 @@ FileFormat = cliargs.choice("pdf", "xlsx")
 Format = Annotated[
     str, typer.Option("--format", parser=FileFormat, metavar=FileFormat.metavar, help="file format")
 ]
+Period = Annotated[
+    str,
+    typer.Option(parser=cliargs.year_or_month, metavar="PERIOD", help="YYYY (a year) or YYYY-MM"),
+]
 Out = Annotated[
     Path | None,
     typer.Option(file_okay=False, help="output directory (default: <home>/reports/)"),
@@ -73,12 +77,7 @@ def _write(ctx: typer.Context, fmt: str, out: Path | None, make) -> int:
 def enterprise(
     ctx: typer.Context,
     uscc: Uscc,
-    period: Annotated[
-        str,
-        typer.Option(
-            parser=cliargs.year_or_month, metavar="PERIOD", help="YYYY (a year) or YYYY-MM"
-        ),
-    ],
+    period: Period,
     fmt: Format = "pdf",
     out: Out = None,
 ) -> int:
@@ -112,12 +111,7 @@ def pcf(
             help="product code (carbon.domain.units.PRODUCTS), e.g. cement",
         ),
     ],
-    period: Annotated[
-        str,
-        typer.Option(
-            parser=cliargs.year_or_month, metavar="PERIOD", help="YYYY (a year) or YYYY-MM"
-        ),
-    ],
+    period: Period,
     out: Out = None,
 ) -> int:
     """All logic in ``carbon.reports.pcf.write_pcf_declaration``; here only the exit codes."""
