@@ -91,7 +91,7 @@ def headline(ctx: typer.Context) -> int:
 
     from carbon.pipeline.warehouse.headline import headline_table
 
-    Console().print(headline_table(cliargs.paths_of(ctx).home))
+    Console(width=max(Console().width, 150)).print(headline_table(cliargs.paths_of(ctx).home))
     return cliargs.EXIT_OK
 
 

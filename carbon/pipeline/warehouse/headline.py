@@ -140,11 +140,15 @@ def headline_table(home: str | Path | None = None):
     """The mart as one bilingual rich table (section, subject, period, figure, value, unit)."""
     from rich.table import Table
 
+    order = {name: i for i, name in enumerate(SECTIONS_ZH)}  # the text's order, not a-z
     with warehouse_lock(home), connect_ro(home) as con:
         data = con.execute(
-            f"""select section, subject_code, subject_name, period, metric, value, unit
-                from {MART} order by section, ord, subject_code, metric"""
+            f"""select section, ord, subject_code, subject_name, period, metric, value, unit
+                from {MART}"""
         ).fetchall()
+    data = [
+        (r[0], *r[2:]) for r in sorted(data, key=lambda r: (order.get(r[0], 99), r[1], r[2], r[5]))
+    ]
     t = Table(title="headline figures 核心指标 (main.ledger_headline)")
     for head in (
         "section 板块",
@@ -156,7 +160,12 @@ def headline_table(home: str | Path | None = None):
     ):
         t.add_column(head, justify="right" if head.startswith("value") else "left")
     for section, code, name, period, metric, value, unit in data:
-        shown = "–" if value is None else (f"{value:,.2f}" if unit != "count" else f"{value:,.0f}")
+        if value is None:
+            shown = "–"
+        elif unit == "year":
+            shown = f"{int(value)}"
+        else:
+            shown = f"{value:,.0f}" if unit == "count" else f"{value:,.2f}"
         subject = f"{code} {name}".strip() if name and name != code else code
         t.add_row(f"{section} {SECTIONS_ZH.get(section, '')}", subject, period, metric, shown, unit)
     return t
