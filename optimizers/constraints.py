@@ -204,19 +204,29 @@ def add_green_share(m: LinearModel, site: Site, n: int) -> None:
     target = site.green_share_target
     if target is None or target <= 0:
         return
+    green_share_row(
+        m,
+        "green_share",
+        site,
+        n,
+        _arr(site.it_base_kw, n),
+        (("pv", 1.0), ("wind", 1.0), ("grid_export", -1.0)),
+    )
+
+
+def green_share_row(m: LinearModel, family: str, site: Site, n: int, it_kw, green) -> None:
+    """One row: Σ green·dt + purchases ≥ target · Σ PUE·(``it_kw`` + jobs)·dt over the horizon,
+    ``green`` the ``(kind, sign)`` columns counted as green (the plan's, or the adverse
+    scenario's recourse)."""
+    target = site.green_share_target
     sid = site.site_id
     dt = site.step_hours
     pue = _arr(site.pue, n)
-    base = float(np.sum(pue * _arr(site.it_base_kw, n))) * dt
+    base = float(np.sum(pue * it_kw)) * dt
     row = m.add_rows(
-        "green_share",
-        sid,
-        np.array([-1]),
-        target * base - site.green_purchase_kwh,
-        INF,
-        span=(0, n),
+        family, sid, np.array([-1]), target * base - site.green_purchase_kwh, INF, span=(0, n)
     )
-    for kind, sign in (("pv", 1.0), ("wind", 1.0), ("grid_export", -1.0)):
+    for kind, sign in green:
         b = m.cols(kind, sid)
         if b is not None:
             m.add_coefs(row[0], b.idx, sign * dt)

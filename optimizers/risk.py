@@ -38,11 +38,11 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from optimizers.constraints import supply_and_jobs
+from optimizers.constraints import green_share_row, supply_and_jobs
 from optimizers.linear import INF, LinearModel
 from optimizers.linear import broadcast as _arr
 from optimizers.problem import DispatchResult, Problem, Site
-from optimizers.variables import iter_jobs, site_jobs
+from optimizers.variables import iter_jobs
 
 # relative tolerance on kWh: a job is shed / a limit is exceeded above this
 TOL = 1e-6
@@ -161,20 +161,7 @@ def add_adverse_green_share(m: LinearModel, site: Site, n: int) -> None:
     if target is None or target <= 0 or green is None:
         return
     it, _ = adverse_series(site, n)
-    dt = site.step_hours
-    pue = _arr(site.pue, n)
-    base = float(np.sum(pue * it)) * dt
-    row = m.add_rows(
-        "adv_green_share",
-        sid,
-        np.array([-1]),
-        target * base - site.green_purchase_kwh,
-        INF,
-        span=(0, n),
-    )
-    m.add_coefs(row[0], green.idx, dt)
-    for b in site_jobs(m, sid):
-        m.add_coefs(row[0], b.idx, -target * pue[b.steps] * dt)
+    green_share_row(m, "adv_green_share", site, n, it, (("adv_green", 1.0),))
 
 
 def add_adverse_scenario(m: LinearModel, problem: Problem) -> None:
