@@ -16,24 +16,12 @@ from carbon.cli import args as cliargs
 HELP = "re-plan the rest of the day from measured state (日内滚动优化): SoC, delivered job energy, peak"
 
 
-def _instant(text: str) -> str:
-    import pandas as pd
-
-    from carbon.domain.periods import BadValue
-
-    try:
-        pd.Timestamp(str(text))
-    except ValueError:
-        raise BadValue(f"{text!r} is not a time: use YYYY-MM-DDTHH:MM (Asia/Shanghai)") from None
-    return str(text)
-
-
 def command(
     ctx: typer.Context,
     now: Annotated[
         str,
         typer.Option(
-            parser=cliargs.parser(_instant),
+            parser=cliargs.instant,
             metavar="YYYY-MM-DDTHH:MM",
             help="the re-plan time (Asia/Shanghai unless an offset is given): steps from the "
             "first one starting at or after it are re-planned",

@@ -89,14 +89,7 @@ existing_file = parser(periods.existing_file)
 home_dir = parser(periods.home_dir)
 name = parser(periods.name)
 reason = parser(periods.reason)
-
-
-def ended_month(m: str) -> str:
-    """``m`` if it has ended (Asia/Shanghai), else :class:`UsageError`."""
-    try:
-        return periods.ended_month(m)
-    except periods.BadValue as exc:
-        raise UsageError(str(exc)) from None
+instant = parser(periods.instant)
 
 
 def paths_of(ctx: typer.Context):

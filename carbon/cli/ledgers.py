@@ -116,7 +116,6 @@ def close_month(
 ) -> int:
     from carbon.pipeline.warehouse import months
 
-    cliargs.ended_month(month)
     try:
         path = months.close(month, by or months.default_by(), reason, cliargs.paths_of(ctx).home)
     except months.MonthStateError as exc:

@@ -143,6 +143,18 @@ def port(text: str) -> int:
     return v
 
 
+def instant(text: str) -> str:
+    """A point in time pandas can read, e.g. ``YYYY-MM-DDTHH:MM`` (Asia/Shanghai unless it
+    carries an offset)."""
+    import pandas as pd
+
+    try:
+        pd.Timestamp(str(text))
+    except ValueError:
+        raise BadValue(f"{text!r} is not a time: use YYYY-MM-DDTHH:MM (Asia/Shanghai)") from None
+    return str(text)
+
+
 def horizon(text: str) -> str:
     """``<n>d``, n >= 1 (1d, 7d, 30d, 365d)."""
     t = str(text).strip().lower()
