@@ -14,7 +14,6 @@ import typer
 from carbon.cli import args as cliargs
 from optimizers.scenario import FORECAST_MODES
 
-Solver = cliargs.choice("highs", "cbc")
 ForecastMode = cliargs.choice(*FORECAST_MODES)
 
 HELP = "plan 源网荷储 dispatch for data-centre sites from a scenario YAML (day-ahead … 1 year)"
@@ -85,59 +84,35 @@ def _moves_table(moves):
 
 def command(
     ctx: typer.Context,
-    scenario: Annotated[
-        str,
-        typer.Option(
-            parser=cliargs.existing_file, metavar="YAML", help="scenario YAML (see scenarios/)"
-        ),
-    ],
-    date: Annotated[
-        str | None,
-        typer.Option(
-            parser=cliargs.day, metavar="YYYY-MM-DD", help="plan date (default: the scenario's)"
-        ),
-    ] = None,
+    scenario: Annotated[str, cliargs.yaml_option("scenario YAML (see scenarios/)")],
+    date: Annotated[str | None, cliargs.day_option("plan date (default: the scenario's)")] = None,
     horizon: Annotated[
         str | None,
-        typer.Option(
-            parser=cliargs.horizon,
-            metavar="<n>d",
-            help="days planned: 1d | 7d | 30d | 365d (default: the scenario's)",
-        ),
+        cliargs.horizon_option("days planned: 1d | 7d | 30d | 365d (default: the scenario's)"),
     ] = None,
-    solver: Annotated[
-        str, typer.Option(parser=Solver, metavar=Solver.metavar, help="LP/MILP solver")
-    ] = "highs",
+    solver: Annotated[str, cliargs.choice_option(cliargs.Solver, "LP/MILP solver")] = "highs",
     milp: Annotated[
         bool,
         typer.Option(help="enforce integer job features and backup start-ups (MILP)"),
     ] = False,
     window: Annotated[
         str | None,
-        typer.Option(
-            parser=cliargs.horizon,
-            metavar="<n>d",
-            help="rolling window for long horizons, e.g. 7d (default: scenario's, or 7d from 30d on)",
+        cliargs.horizon_option(
+            "rolling window for long horizons, e.g. 7d (default: scenario's, or 7d from 30d on)"
         ),
     ] = None,
     frontier: Annotated[
         bool, typer.Option(help="also trace the cost–carbon frontier (成本-碳排前沿)")
     ] = False,
     time_limit: Annotated[
-        float | None,
-        typer.Option(
-            parser=cliargs.positive_float, metavar="SECONDS", help="solver time limit (s)"
-        ),
+        float | None, cliargs.option(cliargs.positive_float, "SECONDS", "solver time limit (s)")
     ] = None,
-    sites: Annotated[
-        str | None, typer.Option(help="comma-separated site_ids (default: all)")
-    ] = None,
+    sites: cliargs.Sites = None,
     forecast: Annotated[
         str | None,
-        typer.Option(
-            parser=ForecastMode,
-            metavar=ForecastMode.metavar,
-            help="override the scenario's `forecast:` key: perfect foresight, the P50 forecast, "
+        cliargs.choice_option(
+            ForecastMode,
+            "override the scenario's `forecast:` key: perfect foresight, the P50 forecast, "
             "or risk-aware (two-stage against P90 load / P10 PV); the KPIs show the difference",
         ),
     ] = None,

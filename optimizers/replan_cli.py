@@ -20,24 +20,17 @@ def command(
     ctx: typer.Context,
     now: Annotated[
         str,
-        typer.Option(
-            parser=cliargs.instant,
-            metavar="YYYY-MM-DDTHH:MM",
-            help="the re-plan time (Asia/Shanghai unless an offset is given): steps from the "
+        cliargs.option(
+            cliargs.instant,
+            "YYYY-MM-DDTHH:MM",
+            "the re-plan time (Asia/Shanghai unless an offset is given): steps from the "
             "first one starting at or after it are re-planned",
         ),
     ],
     scenario: Annotated[
-        str | None,
-        typer.Option(
-            parser=cliargs.existing_file,
-            metavar="YAML",
-            help="scenario YAML (default: scenarios/yancheng_dc.yaml)",
-        ),
+        str | None, cliargs.yaml_option("scenario YAML (default: scenarios/yancheng_dc.yaml)")
     ] = None,
-    solver: Annotated[
-        str, typer.Option(parser=cliargs.choice("highs", "cbc"), metavar="[highs|cbc]")
-    ] = "highs",
+    solver: Annotated[str, cliargs.choice_option(cliargs.Solver)] = "highs",
 ) -> int:
     from rich.console import Console
     from rich.table import Table

@@ -23,7 +23,7 @@ from typing import Annotated
 
 import typer
 
-from carbon.cli.args import EXIT_CODES_HELP, home_dir
+from carbon.cli.args import EXIT_CODES_HELP, home_dir, option
 
 COMMANDS: dict[str, str] = {
     "demo-data": "carbon.cli.demo_data",
@@ -58,10 +58,10 @@ def build_app() -> typer.Typer:
         ctx: typer.Context,
         home: Annotated[
             str | None,
-            typer.Option(
-                parser=home_dir,
-                metavar="DIR",
-                help="data home: landing/, lake/, warehouse/, … (default: $CARBON_HOME or ./data)",
+            option(
+                home_dir,
+                "DIR",
+                "data home: landing/, lake/, warehouse/, … (default: $CARBON_HOME or ./data)",
             ),
         ] = None,
     ) -> None:

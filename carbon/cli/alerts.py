@@ -81,8 +81,8 @@ def _act(ctx: typer.Context, alert_id: str, action: str, by: str, note: str) -> 
 AlertId = Annotated[
     str, typer.Argument(help="the alert's id (预警编号), from `carbon alerts list`")
 ]
-By = Annotated[str, typer.Option(parser=cliargs.name, help="who (处置人)")]
-Note = Annotated[str, typer.Option(parser=cliargs.reason, help="the response taken (处置措施)")]
+By = Annotated[str, cliargs.by_option("who (处置人)")]
+Note = Annotated[str, cliargs.note_option("the response taken (处置措施)")]
 
 
 @app.command(help="acknowledge an alert / 确认预警")
@@ -98,14 +98,7 @@ def resolve(ctx: typer.Context, alert_id: AlertId, by: By, note: Note) -> int:
 @app.command("list", help="list alerts (default: open and acknowledged) / 预警列表")
 def list_alerts(
     ctx: typer.Context,
-    status: Annotated[
-        str | None,
-        typer.Option(
-            parser=Status,
-            metavar=Status.metavar,
-            help="only this status (状态)",
-        ),
-    ] = None,
+    status: Annotated[str | None, cliargs.choice_option(Status, "only this status (状态)")] = None,
     severity: Annotated[
         int | None,
         typer.Option(min=1, max=3, help="only this severity: 1 red 红, 2 orange 橙, 3 yellow 黄"),
@@ -117,7 +110,7 @@ def list_alerts(
     all_: Annotated[
         bool, typer.Option("--all", help="every status, resolved and expired too")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    as_json: cliargs.Json = False,
 ) -> int:
     from carbon.monitor import lifecycle as lc
 

@@ -17,7 +17,7 @@ Exit codes of every ``carbon`` command (``EXIT_*``):
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -102,3 +102,65 @@ def paths_of(ctx: typer.Context):
     if not isinstance(p, Paths):
         p = root.obj = paths()
     return p
+
+
+# ----------------------------------------------------------------------------- options
+# One declaration per kind of option or argument: its parser and its metavar are bound here once,
+# each command gives only its help text (``Annotated[str, cliargs.day_option("plan date")]``).
+
+
+def option(fn: Callable[[Any], Any], metavar: str | None, help: str | None, *decls: str, **kw: Any):
+    """A ``typer.Option`` parsed by ``fn`` (one of this module's parsers) and shown as ``metavar``."""
+    return typer.Option(*decls, parser=fn, metavar=metavar, help=help, **kw)
+
+
+def choice_option(fn: Callable[[Any], Any], help: str | None = None, *decls: str):
+    """A ``typer.Option`` over a :func:`choice`: its metavar lists the values."""
+    return option(fn, fn.metavar, help, *decls)  # type: ignore[attr-defined]
+
+
+def month_option(help: str):
+    """``--x YYYY-MM``: a calendar month (``periods.month``)."""
+    return option(month, "YYYY-MM", help)
+
+
+def month_argument(help: str):
+    """The positional ``YYYY-MM``: a calendar month (``periods.month``)."""
+    return typer.Argument(parser=month, metavar="YYYY-MM", help=help)
+
+
+def day_option(help: str):
+    """``--x YYYY-MM-DD``: a calendar day (``periods.day``)."""
+    return option(day, "YYYY-MM-DD", help)
+
+
+def days_option(help: str):
+    """``--x DAYS``: a whole number of days, ≥ 1 (``periods.positive_int``)."""
+    return option(positive_int, "DAYS", help)
+
+
+def horizon_option(help: str):
+    """``--x <n>d``: a number of days written ``7d`` (``periods.horizon``)."""
+    return option(horizon, "<n>d", help)
+
+
+def yaml_option(help: str):
+    """``--x YAML``: an existing scenario file (``periods.existing_file``)."""
+    return option(existing_file, "YAML", help)
+
+
+Solver = choice("highs", "cbc")
+Sites = Annotated[str | None, typer.Option(help="comma-separated site_ids (default: all)")]
+
+
+def by_option(help: str):
+    """``--by NAME``: who acts (``periods.name``)."""
+    return typer.Option(parser=name, help=help)
+
+
+def note_option(help: str):
+    """``--reason`` / ``--note TEXT``: the note kept with a record (``periods.reason``)."""
+    return typer.Option(parser=reason, help=help)
+
+
+Json = Annotated[bool, typer.Option("--json", help="machine-readable output")]

@@ -17,44 +17,31 @@ def command(
     ctx: typer.Context,
     scale: Annotated[
         str,
-        typer.Option(
-            parser=Scale,
-            metavar=Scale.metavar,
-            help="size of the city: tiny (tests, ~1 min), small, city (Yancheng: 2.5 M households)",
+        cliargs.choice_option(
+            Scale,
+            "size of the city: tiny (tests, ~1 min), small, city (Yancheng: 2.5 M households)",
         ),
     ] = "tiny",
     seed: Annotated[
         int,
-        typer.Option(
-            parser=cliargs.seed,
-            metavar="INT",
-            help="random seed, 0 .. 2**32-1: the same seed writes the same files",
+        cliargs.option(
+            cliargs.seed, "INT", "random seed, 0 .. 2**32-1: the same seed writes the same files"
         ),
     ] = 42,
     defect_rate: Annotated[
         float,
-        typer.Option(
-            parser=cliargs.fraction,
-            metavar="SHARE",
-            help="share of deliberately bad rows, in [0, 1) (they must reach quarantine)",
+        cliargs.option(
+            cliargs.fraction,
+            "SHARE",
+            "share of deliberately bad rows, in [0, 1) (they must reach quarantine)",
         ),
     ] = 0.01,
-    start: Annotated[
-        str,
-        typer.Option(
-            parser=cliargs.month, metavar="YYYY-MM", help="first month of the monthly reports"
-        ),
-    ] = "2025-01",
-    end: Annotated[
-        str,
-        typer.Option(parser=cliargs.day, metavar="YYYY-MM-DD", help="last day of the window"),
-    ] = "2026-10-31",
+    start: Annotated[str, cliargs.month_option("first month of the monthly reports")] = "2025-01",
+    end: Annotated[str, cliargs.day_option("last day of the window")] = "2026-10-31",
     daily_days: Annotated[
         int | None,
-        typer.Option(
-            parser=cliargs.positive_int,
-            metavar="DAYS",
-            help="days of daily data ending at --end (default: 31 at tiny/small, 1 at city)",
+        cliargs.days_option(
+            "days of daily data ending at --end (default: 31 at tiny/small, 1 at city)"
         ),
     ] = None,
     anomalies: Annotated[
@@ -66,9 +53,7 @@ def command(
     ] = True,
     home: Annotated[
         str | None,
-        typer.Option(
-            parser=cliargs.home_dir, metavar="DIR", help="data home (overrides carbon --home)"
-        ),
+        cliargs.option(cliargs.home_dir, "DIR", "data home (overrides carbon --home)"),
     ] = None,
 ) -> int:
     from rich.console import Console

@@ -32,34 +32,26 @@ def build(
     ] = False,
     months: Annotated[
         list[str] | None,
-        typer.Option(
-            parser=cliargs.month,
-            metavar="YYYY-MM",
-            help="post only this month (repeatable: --months 2026-09 --months 2026-10)",
+        cliargs.month_option(
+            "post only this month (repeatable: --months 2026-09 --months 2026-10)"
         ),
     ] = None,
     as_of: Annotated[
         str | None,
-        typer.Option(
-            parser=cliargs.day,
-            metavar="YYYY-MM-DD",
-            help="use only the emission factors published on or before this date",
-        ),
+        cliargs.day_option("use only the emission factors published on or before this date"),
     ] = None,
     basis: Annotated[
         str | None,
-        typer.Option(
-            parser=Basis,
-            metavar=Basis.metavar,
-            help="Scope 2 basis: location (grid average) or market (green certificates)",
+        cliargs.choice_option(
+            Basis, "Scope 2 basis: location (grid average) or market (green certificates)"
         ),
     ] = None,
     lock_timeout: Annotated[
         float | None,
-        typer.Option(
-            parser=cliargs.seconds,
-            metavar="SECONDS",
-            help="seconds to wait for another warehouse writer (default: env "
+        cliargs.option(
+            cliargs.seconds,
+            "SECONDS",
+            "seconds to wait for another warehouse writer (default: env "
             "CARBON_WAREHOUSE_LOCK_TIMEOUT, else 0 = fail at once, exit code 3)",
         ),
     ] = None,
@@ -95,6 +87,20 @@ def headline(ctx: typer.Context) -> int:
     return cliargs.EXIT_OK
 
 
+def _record(command: str, month: str, done: str, act, by: str, reason, ctx) -> int:
+    """``act`` (``months.close`` or ``months.reopen``) of ``month``: its record's path, or the
+    refusal (``MonthStateError``) as one line and exit code 1."""
+    from carbon.pipeline.warehouse import months
+
+    try:
+        path = act(month, by, reason, cliargs.paths_of(ctx).home)
+    except months.MonthStateError as exc:
+        print(f"carbon ledgers {command}: {exc}")
+        return cliargs.EXIT_FAILED
+    print(f"month {month} {done}: {path}")
+    return cliargs.EXIT_OK
+
+
 @app.command(
     "close-month",
     help="Close a month (YYYY-MM) that has ended (from the 1st of the next month, "
@@ -103,26 +109,14 @@ def headline(ctx: typer.Context) -> int:
 )
 def close_month(
     ctx: typer.Context,
-    month: Annotated[
-        str, typer.Argument(parser=cliargs.month, metavar="YYYY-MM", help="a month that has ended")
-    ],
-    by: Annotated[
-        str | None,
-        typer.Option(parser=cliargs.name, help="who closes it (default user@host)"),
-    ] = None,
-    reason: Annotated[
-        str | None, typer.Option(parser=cliargs.reason, help="note kept with the record")
-    ] = None,
+    month: Annotated[str, cliargs.month_argument("a month that has ended")],
+    by: Annotated[str | None, cliargs.by_option("who closes it (default user@host)")] = None,
+    reason: Annotated[str | None, cliargs.note_option("note kept with the record")] = None,
 ) -> int:
     from carbon.pipeline.warehouse import months
 
-    try:
-        path = months.close(month, by or months.default_by(), reason, cliargs.paths_of(ctx).home)
-    except months.MonthStateError as exc:
-        print(f"carbon ledgers close-month: {exc}")
-        return cliargs.EXIT_FAILED
-    print(f"month {month} closed: {path}")
-    return cliargs.EXIT_OK
+    by = by or months.default_by()
+    return _record("close-month", month, "closed", months.close, by, reason, ctx)
 
 
 @app.command(
@@ -132,21 +126,13 @@ def close_month(
 )
 def reopen_month(
     ctx: typer.Context,
-    month: Annotated[
-        str, typer.Argument(parser=cliargs.month, metavar="YYYY-MM", help="a closed month")
-    ],
-    by: Annotated[str, typer.Option(parser=cliargs.name, help="who reopens it")],
-    reason: Annotated[str, typer.Option(parser=cliargs.reason, help="why (kept in the record)")],
+    month: Annotated[str, cliargs.month_argument("a closed month")],
+    by: Annotated[str, cliargs.by_option("who reopens it")],
+    reason: Annotated[str, cliargs.note_option("why (kept in the record)")],
 ) -> int:
     from carbon.pipeline.warehouse import months
 
-    try:
-        path = months.reopen(month, by, reason, cliargs.paths_of(ctx).home)
-    except months.MonthStateError as exc:
-        print(f"carbon ledgers reopen-month: {exc}")
-        return cliargs.EXIT_FAILED
-    print(f"month {month} reopened: {path}")
-    return cliargs.EXIT_OK
+    return _record("reopen-month", month, "reopened", months.reopen, by, reason, ctx)
 
 
 @app.command(

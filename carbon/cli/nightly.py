@@ -23,10 +23,8 @@ def command(
     ctx: typer.Context,
     period: Annotated[
         str | None,
-        typer.Option(
-            parser=cliargs.period,
-            metavar="PERIOD",
-            help="restrict ingest to a period: YYYY, YYYY-MM or YYYY-MM-DD",
+        cliargs.option(
+            cliargs.period, "PERIOD", "restrict ingest to a period: YYYY, YYYY-MM or YYYY-MM-DD"
         ),
     ] = None,
     per_dataset: Annotated[
@@ -37,10 +35,8 @@ def command(
     ] = False,
     skip: Annotated[
         list[str] | None,
-        typer.Option(
-            parser=StepName,
-            metavar="STEP",
-            help="skip a step by name (repeatable): " + ", ".join(STEP_NAMES),
+        cliargs.option(
+            StepName, "STEP", "skip a step by name (repeatable): " + ", ".join(STEP_NAMES)
         ),
     ] = None,
     stream: Annotated[bool, typer.Option(help="stream Airflow's output")] = False,

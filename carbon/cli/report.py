@@ -28,13 +28,8 @@ Uscc = Annotated[
     str, typer.Argument(metavar="USCC", help="unified social credit code (GB 32100, 18 characters)")
 ]
 FileFormat = cliargs.choice("pdf", "xlsx")
-Format = Annotated[
-    str, typer.Option("--format", parser=FileFormat, metavar=FileFormat.metavar, help="file format")
-]
-Period = Annotated[
-    str,
-    typer.Option(parser=cliargs.year_or_month, metavar="PERIOD", help="YYYY (a year) or YYYY-MM"),
-]
+Format = Annotated[str, cliargs.choice_option(FileFormat, "file format", "--format")]
+Period = Annotated[str, cliargs.option(cliargs.year_or_month, "PERIOD", "YYYY (a year) or YYYY-MM")]
 Out = Annotated[
     Path | None,
     typer.Option(file_okay=False, help="output directory (default: <home>/reports/)"),
@@ -87,9 +82,7 @@ def enterprise(
 @app.command(help="the bureau's monthly brief 月度碳排放简报")
 def monthly(
     ctx: typer.Context,
-    month: Annotated[
-        str, typer.Argument(parser=cliargs.month, metavar="YYYY-MM", help="the month of the brief")
-    ],
+    month: Annotated[str, cliargs.month_argument("the month of the brief")],
     region: Annotated[
         str | None,
         typer.Option(help="a county (GB/T 2260): that district's brief; default the city"),

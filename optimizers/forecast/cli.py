@@ -18,31 +18,17 @@ HELP = "issue day-ahead P10/P50/P90 forecasts of IT load and PV (日前预测) i
 
 def command(
     ctx: typer.Context,
-    date: Annotated[
-        str,
-        typer.Option(
-            parser=cliargs.day, metavar="YYYY-MM-DD", help="the target day (Asia/Shanghai)"
-        ),
-    ],
+    date: Annotated[str, cliargs.day_option("the target day (Asia/Shanghai)")],
     scenario: Annotated[
         str | None,
-        typer.Option(
-            parser=cliargs.existing_file,
-            metavar="YAML",
-            help="scenario YAML whose sites are forecast (default: scenarios/yancheng_dc.yaml)",
+        cliargs.yaml_option(
+            "scenario YAML whose sites are forecast (default: scenarios/yancheng_dc.yaml)"
         ),
     ] = None,
     history_days: Annotated[
-        int,
-        typer.Option(
-            parser=cliargs.positive_int,
-            metavar="DAYS",
-            help="days of telemetry before the target day the model learns from",
-        ),
+        int, cliargs.days_option("days of telemetry before the target day the model learns from")
     ] = 120,
-    sites: Annotated[
-        str | None, typer.Option(help="comma-separated site_ids (default: all)")
-    ] = None,
+    sites: cliargs.Sites = None,
 ) -> int:
     from rich.console import Console
     from rich.table import Table
