@@ -24,6 +24,7 @@ household_key in ``households`` and ``electricity_consumption``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,12 @@ ELECTRICITY = _add(
     )
 )
 
+# the head of an enterprise's monthly report (fuel, heat, production)
+_ENTERPRISE_MONTH = (
+    C("uscc", "string", None, "统一社会信用代码", "reporting enterprise"),
+    C("month", "string", None, "月份", "YYYY-MM"),
+)
+
 FUEL = _add(
     Dataset(
         name="fuel_consumption",
@@ -163,8 +170,7 @@ FUEL = _add(
         partition_source="month",
         landing_formats=("xlsx",),
         columns=(
-            C("uscc", "string", None, "统一社会信用代码", "reporting enterprise"),
-            C("month", "string", None, "月份", "YYYY-MM"),
+            *_ENTERPRISE_MONTH,
             C("fuel_code", "string", None, "燃料代码", "see carbon.domain.units.FUELS"),
             C("quantity", "float64", None, "消费量", "amount in `unit`"),
             C("unit", "string", None, "计量单位", "t, 10^4 Nm3, GJ, …"),
@@ -183,8 +189,7 @@ HEAT = _add(
         partition_source="month",
         landing_formats=("xlsx",),
         columns=(
-            C("uscc", "string", None, "统一社会信用代码", "reporting enterprise"),
-            C("month", "string", None, "月份", "YYYY-MM"),
+            *_ENTERPRISE_MONTH,
             C("gj_purchased", "float64", "GJ", "外购热力", "heat purchased"),
             C("gj_exported", "float64", "GJ", "输出热力", "heat exported"),
         ),
@@ -202,8 +207,7 @@ ACTIVITY = _add(
         partition_source="month",
         landing_formats=("xlsx",),
         columns=(
-            C("uscc", "string", None, "统一社会信用代码", "reporting enterprise"),
-            C("month", "string", None, "月份", "YYYY-MM"),
+            *_ENTERPRISE_MONTH,
             C("product_code", "string", None, "产品代码", "see carbon.domain.units.PRODUCTS"),
             C("quantity", "float64", None, "产量", "amount in `unit`"),
             C("unit", "string", None, "计量单位", "t, MWh, …"),
@@ -361,51 +365,63 @@ def _plan_head() -> tuple[Column, ...]:
     )
 
 
+def _plan_output(*, columns: tuple[Column, ...], **kw: Any) -> Dataset:
+    """An output dataset of a dispatch plan: partitioned by ``plan`` (from ``plan_date``), its
+    columns after the plan head (:func:`_plan_head`)."""
+    return _out(
+        Dataset(
+            partition_key="plan",
+            partition_source="plan_date",
+            landing_formats=(),
+            columns=(*_plan_head(), *columns),
+            **kw,
+        )
+    )
+
+
+def _replan_k(what: str, nullable: bool = False) -> Column:
+    return C("replan_k", "int64", None, "重规划起始步", what, nullable)
+
+
 def _kw(name: str, zh: str, what: str) -> Column:
     return C(name, "float64", "kW", zh, f"{what}, mean over the step", nullable=True)
 
 
-DISPATCH_PLANS = _out(
-    Dataset(
-        name="dispatch_plans",
-        name_zh="源网荷储调度计划",
-        grain="site × step",
-        partition_key="plan",
-        partition_source="plan_date",
-        landing_formats=(),
-        columns=(
-            *_plan_head(),
-            C("ts", "timestamp", None, "时刻", "step start, Asia/Shanghai"),
-            C("step_hours", "float64", "h", "步长", "step length"),
-            _kw("it_kw", "IT负荷", "IT load (base + jobs)"),
-            _kw("job_kw", "柔性作业负荷", "flexible job load"),
-            _kw("facility_kw", "设施总负荷", "facility load PUE × IT"),
-            _kw("pv_used_kw", "光伏自用", "PV used on site"),
-            _kw("pv_curtailed_kw", "弃光", "PV curtailed"),
-            _kw("wind_used_kw", "风电自用", "wind used on site"),
-            _kw("wind_curtailed_kw", "弃风", "wind curtailed"),
-            _kw("grid_import_kw", "购电", "grid import"),
-            _kw("grid_export_kw", "上网电量", "grid export"),
-            _kw("battery_charge_kw", "储能充电", "battery charge"),
-            _kw("battery_discharge_kw", "储能放电", "battery discharge"),
-            C("soc_kwh", "float64", "kWh", "储能电量", "battery energy at step end", True),
-            _kw("backup_kw", "备用发电", "backup (diesel) generation"),
-            C("price_cny_per_kwh", "float64", "CNY/kWh", "电价", "import price", True),
-            C("carbon_kg_per_kwh", "float64", "kgCO2/kWh", "电网碳强度", "grid intensity", True),
-            C(
-                "marginal_price_cny_per_kwh",
-                "float64",
-                "CNY/kWh",
-                "边际电价",
-                "dual of the power balance: cost of one more kWh of load",
-                True,
-            ),
-            C("pue", "float64", "1", "电能利用效率", "PUE of the step", True),
-            C("solver", "string", None, "求解器", "highs or cbc", True),
+DISPATCH_PLANS = _plan_output(
+    name="dispatch_plans",
+    name_zh="源网荷储调度计划",
+    grain="site × step",
+    columns=(
+        C("ts", "timestamp", None, "时刻", "step start, Asia/Shanghai"),
+        C("step_hours", "float64", "h", "步长", "step length"),
+        _kw("it_kw", "IT负荷", "IT load (base + jobs)"),
+        _kw("job_kw", "柔性作业负荷", "flexible job load"),
+        _kw("facility_kw", "设施总负荷", "facility load PUE × IT"),
+        _kw("pv_used_kw", "光伏自用", "PV used on site"),
+        _kw("pv_curtailed_kw", "弃光", "PV curtailed"),
+        _kw("wind_used_kw", "风电自用", "wind used on site"),
+        _kw("wind_curtailed_kw", "弃风", "wind curtailed"),
+        _kw("grid_import_kw", "购电", "grid import"),
+        _kw("grid_export_kw", "上网电量", "grid export"),
+        _kw("battery_charge_kw", "储能充电", "battery charge"),
+        _kw("battery_discharge_kw", "储能放电", "battery discharge"),
+        C("soc_kwh", "float64", "kWh", "储能电量", "battery energy at step end", True),
+        _kw("backup_kw", "备用发电", "backup (diesel) generation"),
+        C("price_cny_per_kwh", "float64", "CNY/kWh", "电价", "import price", True),
+        C("carbon_kg_per_kwh", "float64", "kgCO2/kWh", "电网碳强度", "grid intensity", True),
+        C(
+            "marginal_price_cny_per_kwh",
+            "float64",
+            "CNY/kWh",
+            "边际电价",
+            "dual of the power balance: cost of one more kWh of load",
+            True,
         ),
-        key=("plan_date", "site_id", "ts"),
-        source="optimizers.runner (carbon dispatch, DAG dispatch_day_ahead)",
-    )
+        C("pue", "float64", "1", "电能利用效率", "PUE of the step", True),
+        C("solver", "string", None, "求解器", "highs or cbc", True),
+    ),
+    key=("plan_date", "site_id", "ts"),
+    source="optimizers.runner (carbon dispatch, DAG dispatch_day_ahead)",
 )
 
 
@@ -413,138 +429,132 @@ def _kpi(name: str, dtype: str, unit: str | None, zh: str, what: str) -> Column:
     return C(name, dtype, unit, zh, what, nullable=True)
 
 
-DISPATCH_KPIS = _out(
-    Dataset(
-        name="dispatch_kpis",
-        name_zh="调度计划指标",
-        grain="site × plan",
-        partition_key="plan",
-        partition_source="plan_date",
-        landing_formats=(),
-        columns=(
-            *_plan_head(),
-            C("horizon_days", "int64", "d", "计划天数", "plan horizon"),
-            C("step_hours", "float64", "h", "步长", "step length"),
-            C("status", "string", None, "求解状态", "optimal | time_limit | infeasible | ..."),
-            _kpi("solver", "string", None, "求解器", "highs or cbc"),
-            _kpi("objective_cny", "float64", "CNY", "目标值", "objective of the group's model"),
-            _kpi("carbon_price_cny_per_t", "float64", "CNY/tCO2e", "碳价", "carbon price used"),
-            _kpi("cost_cny", "float64", "CNY", "总成本", "cost without the carbon price"),
-            _kpi("energy_cost_cny", "float64", "CNY", "电费", "grid energy cost"),
-            _kpi("export_revenue_cny", "float64", "CNY", "上网收入", "export revenue"),
-            _kpi("backup_cost_cny", "float64", "CNY", "备用发电成本", "backup fuel and O&M"),
-            _kpi("backup_kwh", "float64", "kWh", "备用发电量", "backup energy"),
-            _kpi("backup_tco2", "float64", "tCO2e", "备用发电排放", "backup emissions"),
-            _kpi("backup_kg_per_kwh", "float64", "kgCO2/kWh", "备用排放因子", "backup factor"),
-            _kpi("backup_factor", "string", None, "因子版本", "factor id and version of backup"),
-            _kpi("backup_starts", "int64", None, "备用发电启动次数", "starts of the backup (MILP)"),
-            _kpi("demand_charge_cny", "float64", "CNY", "需量电费", "demand charge on the peak"),
-            _kpi("carbon_cost_cny", "float64", "CNY", "碳成本", "carbon price × emissions"),
-            _kpi("tco2", "float64", "tCO2e", "排放量", "grid and backup emissions"),
-            _kpi("green_share", "float64", "fraction", "绿电占比", "green-power share"),
-            _kpi("green_share_target", "float64", "fraction", "绿电目标", "green-share target"),
-            _kpi("cue_kg_per_kwh", "float64", "kgCO2/kWh", "碳利用效率", "CUE, kg per IT kWh"),
-            _kpi("pue_realised", "float64", "1", "实际PUE", "facility kWh / IT kWh"),
-            _kpi("pue_target", "float64", "1", "PUE目标", "PUE target"),
-            _kpi("pue_target_met", "bool", None, "PUE达标", "pue_realised ≤ pue_target"),
-            _kpi("peak_kw", "float64", "kW", "最大需量", "peak grid import"),
-            _kpi("facility_kwh", "float64", "kWh", "设施用电量", "facility energy"),
-            _kpi("it_kwh", "float64", "kWh", "IT用电量", "IT energy"),
-            _kpi("grid_import_kwh", "float64", "kWh", "购电量", "grid import energy"),
-            _kpi("curtailment_kwh", "float64", "kWh", "弃风弃光", "PV and wind curtailed"),
-            _kpi("battery_cycles", "float64", "1", "储能循环次数", "discharge kWh / capacity"),
-            _kpi(
-                "battery_degradation_cny",
-                "float64",
-                "CNY",
-                "储能损耗成本",
-                "degradation cost: kWh discharged × cost per kWh of throughput",
-            ),
-            _kpi("dr_events", "int64", None, "需求响应事件数", "demand-response / 有序用电 events"),
-            _kpi("dr_reduction_kwh", "float64", "kWh", "需求响应削减电量", "import below baseline"),
-            _kpi("dr_compensation_cny", "float64", "CNY", "需求响应补偿", "compensation earned"),
-            _kpi("soc_start_kwh", "float64", "kWh", "初始电量", "starting battery energy"),
-            _kpi("jobs_on_time", "int64", None, "按时作业数", "jobs given their energy"),
-            _kpi("jobs_total", "int64", None, "作业总数", "jobs of the site"),
-            _kpi("jobs_clipped", "int64", None, "窗口截断作业数", "jobs cut by the horizon"),
-            _kpi(
-                "shared_jobs_run",
-                "int64",
-                None,
-                "共享作业数",
-                "shared (东数西算) jobs with energy at the site",
-            ),
-            _kpi(
-                "jobs_moved_in",
-                "int64",
-                None,
-                "迁入作业数",
-                "shared jobs run here away from their home site",
-            ),
-            _kpi(
-                "migration_cost_cny",
-                "float64",
-                "CNY",
-                "迁移成本",
-                "migration cost of the jobs moved in: Σ migration_cost_cny × moved share",
-            ),
-            _kpi(
-                "data_moved_gb",
-                "float64",
-                "GB",
-                "迁移数据量",
-                "data moved in over the links: Σ data_gb × moved share",
-            ),
-            _kpi("forecast_fallback", "bool", None, "预测回退", "model forecast fell back"),
-            _kpi(
-                "forecast_mode",
-                "string",
-                None,
-                "预测模式",
-                "scenario key forecast: perfect, model (P50) or risk_aware (P50 + P90 load / P10 PV)",
-            ),
-            _kpi(
-                "adverse_cost_cny",
-                "float64",
-                "CNY",
-                "不利情景成本",
-                "cost if P90 IT load and P10 PV come true (risk_aware; else null)",
-            ),
-            _kpi("adverse_tco2", "float64", "tCO2e", "不利情景排放", "emissions in that scenario"),
-            _kpi("adverse_green_share", "float64", "1", "不利情景绿电占比", "green share in it"),
-            _kpi(
-                "adverse_unserved_kwh",
-                "float64",
-                "kWh",
-                "不利情景缺供电量",
-                "load above the grid limit in it (jobs shed first)",
-            ),
-            _kpi(
-                "adverse_jobs_on_time",
-                "int64",
-                None,
-                "不利情景按时作业数",
-                "jobs given their energy in it",
-            ),
-            _kpi(
-                "robustness_cost_cny",
-                "float64",
-                "CNY",
-                "鲁棒性代价",
-                "P50 cost minus that of the risk-neutral (model) plan (risk_aware; else null)",
-            ),
-            _kpi(
-                "robustness_tco2",
-                "float64",
-                "tCO2e",
-                "鲁棒性排放代价",
-                "P50 tCO2e minus that of the risk-neutral plan",
-            ),
-            _kpi("planned_at", "timestamp", None, "计划时刻", "when the plan was made"),
+DISPATCH_KPIS = _plan_output(
+    name="dispatch_kpis",
+    name_zh="调度计划指标",
+    grain="site × plan",
+    columns=(
+        C("horizon_days", "int64", "d", "计划天数", "plan horizon"),
+        C("step_hours", "float64", "h", "步长", "step length"),
+        C("status", "string", None, "求解状态", "optimal | time_limit | infeasible | ..."),
+        _kpi("solver", "string", None, "求解器", "highs or cbc"),
+        _kpi("objective_cny", "float64", "CNY", "目标值", "objective of the group's model"),
+        _kpi("carbon_price_cny_per_t", "float64", "CNY/tCO2e", "碳价", "carbon price used"),
+        _kpi("cost_cny", "float64", "CNY", "总成本", "cost without the carbon price"),
+        _kpi("energy_cost_cny", "float64", "CNY", "电费", "grid energy cost"),
+        _kpi("export_revenue_cny", "float64", "CNY", "上网收入", "export revenue"),
+        _kpi("backup_cost_cny", "float64", "CNY", "备用发电成本", "backup fuel and O&M"),
+        _kpi("backup_kwh", "float64", "kWh", "备用发电量", "backup energy"),
+        _kpi("backup_tco2", "float64", "tCO2e", "备用发电排放", "backup emissions"),
+        _kpi("backup_kg_per_kwh", "float64", "kgCO2/kWh", "备用排放因子", "backup factor"),
+        _kpi("backup_factor", "string", None, "因子版本", "factor id and version of backup"),
+        _kpi("backup_starts", "int64", None, "备用发电启动次数", "starts of the backup (MILP)"),
+        _kpi("demand_charge_cny", "float64", "CNY", "需量电费", "demand charge on the peak"),
+        _kpi("carbon_cost_cny", "float64", "CNY", "碳成本", "carbon price × emissions"),
+        _kpi("tco2", "float64", "tCO2e", "排放量", "grid and backup emissions"),
+        _kpi("green_share", "float64", "fraction", "绿电占比", "green-power share"),
+        _kpi("green_share_target", "float64", "fraction", "绿电目标", "green-share target"),
+        _kpi("cue_kg_per_kwh", "float64", "kgCO2/kWh", "碳利用效率", "CUE, kg per IT kWh"),
+        _kpi("pue_realised", "float64", "1", "实际PUE", "facility kWh / IT kWh"),
+        _kpi("pue_target", "float64", "1", "PUE目标", "PUE target"),
+        _kpi("pue_target_met", "bool", None, "PUE达标", "pue_realised ≤ pue_target"),
+        _kpi("peak_kw", "float64", "kW", "最大需量", "peak grid import"),
+        _kpi("facility_kwh", "float64", "kWh", "设施用电量", "facility energy"),
+        _kpi("it_kwh", "float64", "kWh", "IT用电量", "IT energy"),
+        _kpi("grid_import_kwh", "float64", "kWh", "购电量", "grid import energy"),
+        _kpi("curtailment_kwh", "float64", "kWh", "弃风弃光", "PV and wind curtailed"),
+        _kpi("battery_cycles", "float64", "1", "储能循环次数", "discharge kWh / capacity"),
+        _kpi(
+            "battery_degradation_cny",
+            "float64",
+            "CNY",
+            "储能损耗成本",
+            "degradation cost: kWh discharged × cost per kWh of throughput",
         ),
-        key=("plan_date", "site_id"),
-        source="optimizers.runner (carbon dispatch, DAG dispatch_day_ahead)",
-    )
+        _kpi("dr_events", "int64", None, "需求响应事件数", "demand-response / 有序用电 events"),
+        _kpi("dr_reduction_kwh", "float64", "kWh", "需求响应削减电量", "import below baseline"),
+        _kpi("dr_compensation_cny", "float64", "CNY", "需求响应补偿", "compensation earned"),
+        _kpi("soc_start_kwh", "float64", "kWh", "初始电量", "starting battery energy"),
+        _kpi("jobs_on_time", "int64", None, "按时作业数", "jobs given their energy"),
+        _kpi("jobs_total", "int64", None, "作业总数", "jobs of the site"),
+        _kpi("jobs_clipped", "int64", None, "窗口截断作业数", "jobs cut by the horizon"),
+        _kpi(
+            "shared_jobs_run",
+            "int64",
+            None,
+            "共享作业数",
+            "shared (东数西算) jobs with energy at the site",
+        ),
+        _kpi(
+            "jobs_moved_in",
+            "int64",
+            None,
+            "迁入作业数",
+            "shared jobs run here away from their home site",
+        ),
+        _kpi(
+            "migration_cost_cny",
+            "float64",
+            "CNY",
+            "迁移成本",
+            "migration cost of the jobs moved in: Σ migration_cost_cny × moved share",
+        ),
+        _kpi(
+            "data_moved_gb",
+            "float64",
+            "GB",
+            "迁移数据量",
+            "data moved in over the links: Σ data_gb × moved share",
+        ),
+        _kpi("forecast_fallback", "bool", None, "预测回退", "model forecast fell back"),
+        _kpi(
+            "forecast_mode",
+            "string",
+            None,
+            "预测模式",
+            "scenario key forecast: perfect, model (P50) or risk_aware (P50 + P90 load / P10 PV)",
+        ),
+        _kpi(
+            "adverse_cost_cny",
+            "float64",
+            "CNY",
+            "不利情景成本",
+            "cost if P90 IT load and P10 PV come true (risk_aware; else null)",
+        ),
+        _kpi("adverse_tco2", "float64", "tCO2e", "不利情景排放", "emissions in that scenario"),
+        _kpi("adverse_green_share", "float64", "1", "不利情景绿电占比", "green share in it"),
+        _kpi(
+            "adverse_unserved_kwh",
+            "float64",
+            "kWh",
+            "不利情景缺供电量",
+            "load above the grid limit in it (jobs shed first)",
+        ),
+        _kpi(
+            "adverse_jobs_on_time",
+            "int64",
+            None,
+            "不利情景按时作业数",
+            "jobs given their energy in it",
+        ),
+        _kpi(
+            "robustness_cost_cny",
+            "float64",
+            "CNY",
+            "鲁棒性代价",
+            "P50 cost minus that of the risk-neutral (model) plan (risk_aware; else null)",
+        ),
+        _kpi(
+            "robustness_tco2",
+            "float64",
+            "tCO2e",
+            "鲁棒性排放代价",
+            "P50 tCO2e minus that of the risk-neutral plan",
+        ),
+        _kpi("planned_at", "timestamp", None, "计划时刻", "when the plan was made"),
+    ),
+    key=("plan_date", "site_id"),
+    source="optimizers.runner (carbon dispatch, DAG dispatch_day_ahead)",
 )
 
 
@@ -552,118 +562,93 @@ _STEP_COLUMNS = tuple(
     c for c in DISPATCH_PLANS.columns if c.name not in ("plan_date", "site_id", "uscc", "scenario")
 )
 
-DISPATCH_REPLANS = _out(
-    Dataset(
-        name="dispatch_replans",
-        name_zh="源网荷储日内滚动计划",
-        grain="site × re-plan step k × step",
-        partition_key="plan",
-        partition_source="plan_date",
-        landing_formats=(),
-        columns=(
-            *_plan_head(),
-            C(
-                "replan_k",
-                "int64",
-                None,
-                "重规划起始步",
-                "k: first step not yet executed when re-planned",
-            ),
-            C(
-                "replanned_for",
-                "timestamp",
-                None,
-                "重规划时刻",
-                "the re-plan's 'now', Asia/Shanghai",
-            ),
-            *_STEP_COLUMNS,
-            C(
-                "soc_start_kwh",
-                "float64",
-                "kWh",
-                "起始电量",
-                "battery energy the re-plan starts from at step k",
-                True,
-            ),
-            C(
-                "soc_measured_kwh",
-                "float64",
-                "kWh",
-                "实测电量",
-                "latest finite battery_soc × energy_kwh (before projection)",
-                True,
-            ),
-            C(
-                "soc_measured_at",
-                "timestamp",
-                None,
-                "实测时刻",
-                "time stamp of that telemetry row",
-                True,
-            ),
-            C(
-                "peak_so_far_kw",
-                "float64",
-                "kW",
-                "已发生最大需量",
-                "the day's peak grid import so far (from telemetry)",
-                True,
-            ),
-            C(
-                "state_fallback",
-                "bool",
-                None,
-                "状态回退",
-                "the measured SoC was missing, stale or out of bounds: last good state used",
-            ),
-            C(
-                "forecast_gap",
-                "bool",
-                None,
-                "预测缺口",
-                "future series had gaps, filled from the last good value",
-            ),
-            C(
-                "fallback_reason",
-                "string",
-                None,
-                "回退原因",
-                "why (every fallback, '; ' joined)",
-                True,
-            ),
-            C("status", "string", None, "求解状态", "optimal | time_limit | ..."),
+DISPATCH_REPLANS = _plan_output(
+    name="dispatch_replans",
+    name_zh="源网荷储日内滚动计划",
+    grain="site × re-plan step k × step",
+    columns=(
+        _replan_k("k: first step not yet executed when re-planned"),
+        C(
+            "replanned_for",
+            "timestamp",
+            None,
+            "重规划时刻",
+            "the re-plan's 'now', Asia/Shanghai",
         ),
-        key=("plan_date", "site_id", "replan_k", "ts"),
-        source="optimizers.intraday (DAG dispatch_intraday)",
-    )
+        *_STEP_COLUMNS,
+        C(
+            "soc_start_kwh",
+            "float64",
+            "kWh",
+            "起始电量",
+            "battery energy the re-plan starts from at step k",
+            True,
+        ),
+        C(
+            "soc_measured_kwh",
+            "float64",
+            "kWh",
+            "实测电量",
+            "latest finite battery_soc × energy_kwh (before projection)",
+            True,
+        ),
+        C(
+            "soc_measured_at",
+            "timestamp",
+            None,
+            "实测时刻",
+            "time stamp of that telemetry row",
+            True,
+        ),
+        C(
+            "peak_so_far_kw",
+            "float64",
+            "kW",
+            "已发生最大需量",
+            "the day's peak grid import so far (from telemetry)",
+            True,
+        ),
+        C(
+            "state_fallback",
+            "bool",
+            None,
+            "状态回退",
+            "the measured SoC was missing, stale or out of bounds: last good state used",
+        ),
+        C(
+            "forecast_gap",
+            "bool",
+            None,
+            "预测缺口",
+            "future series had gaps, filled from the last good value",
+        ),
+        C(
+            "fallback_reason",
+            "string",
+            None,
+            "回退原因",
+            "why (every fallback, '; ' joined)",
+            True,
+        ),
+        C("status", "string", None, "求解状态", "optimal | time_limit | ..."),
+    ),
+    key=("plan_date", "site_id", "replan_k", "ts"),
+    source="optimizers.intraday (DAG dispatch_intraday)",
 )
 
-DISPATCH_JOB_PLANS = _out(
-    Dataset(
-        name="dispatch_job_plans",
-        name_zh="柔性作业计划",
-        grain="site × plan (day-ahead or re-plan k) × job × step with non-zero kW",
-        partition_key="plan",
-        partition_source="plan_date",
-        landing_formats=(),
-        columns=(
-            *_plan_head(),
-            C(
-                "replan_k",
-                "int64",
-                None,
-                "重规划起始步",
-                "k of the re-plan; null: the day-ahead plan",
-                True,
-            ),
-            C("job_id", "string", None, "作业", "flexible job id"),
-            C("ts", "timestamp", None, "时刻", "step start, Asia/Shanghai"),
-            C("step_hours", "float64", "h", "步长", "step length"),
-            C("kw", "float64", "kW", "作业负荷", "the job's IT load, mean over the step"),
-        ),
-        key=("plan_date", "site_id", "replan_k", "job_id", "ts"),
-        source="optimizers.runner (day-ahead) and optimizers.intraday (re-plans)",
-    )
+DISPATCH_JOB_PLANS = _plan_output(
+    name="dispatch_job_plans",
+    name_zh="柔性作业计划",
+    grain="site × plan (day-ahead or re-plan k) × job × step with non-zero kW",
+    columns=(
+        _replan_k("k of the re-plan; null: the day-ahead plan", nullable=True),
+        C("job_id", "string", None, "作业", "flexible job id"),
+        C("ts", "timestamp", None, "时刻", "step start, Asia/Shanghai"),
+        C("step_hours", "float64", "h", "步长", "step length"),
+        C("kw", "float64", "kW", "作业负荷", "the job's IT load, mean over the step"),
+    ),
+    key=("plan_date", "site_id", "replan_k", "job_id", "ts"),
+    source="optimizers.runner (day-ahead) and optimizers.intraday (re-plans)",
 )
 
 
