@@ -231,6 +231,34 @@ def test_generated_lake_schemas_are_not_stale():
     assert schemagen.main(["--check"]) == 0
 
 
+def test_lake_schemas_splice_shared_blocks_without_loss():
+    """The generator writes a run of columns several datasets share once (schemagen.shared_blocks);
+    each spliced schema still has every contract column, in order, with its type and nullability."""
+    import pyarrow as pa
+
+    from carbon.domain.datasets import OUTPUTS
+    from optimizers import lake_schemas, schemagen
+
+    columns = {n: tuple(OUTPUTS[n].columns) for n in schemagen.DATASETS}
+    blocks = schemagen.shared_blocks(columns)
+    assert blocks, "the dispatch outputs share their plan head: expected a shared block"
+    assert "*_PLAN_DATE_TO_SCENARIO," in schemagen.render()
+    tz = lake_schemas.TZ
+    arrow = {
+        "string": pa.string(),
+        "int64": pa.int64(),
+        "float64": pa.float64(),
+        "bool": pa.bool_(),
+        "date": pa.date32(),
+        "timestamp": pa.timestamp("us", tz=tz),
+    }
+    for name in schemagen.DATASETS:
+        want = pa.schema(
+            [pa.field(c.name, arrow[c.dtype], nullable=c.nullable) for c in columns[name]]
+        )
+        assert getattr(lake_schemas, name.upper()).equals(want), name
+
+
 def test_lake_schemas_cover_the_result_columns():
     from carbon.domain.datasets import OUTPUTS
     from optimizers.problem import KPI_COLUMNS, PLAN_COLUMNS
