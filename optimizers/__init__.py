@@ -21,58 +21,20 @@ Layers (imports point down only, no cycles; ``tests/dispatch_core/test_imports.p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import pandas as pd
-
-# The submodules named like the public functions are imported first, so that the functions
-# defined below (not the modules) are the package attributes ``optimizers.solve`` and
-# ``optimizers.frontier``: Python sets a submodule as a package attribute only when it first
-# loads it.
-from optimizers import frontier as _frontier_mod
+# ``from optimizers.solve import solve`` loads the submodule first (Python then sets it as the
+# package attribute), then binds the name to the function: the functions, not the modules, are
+# the package attributes ``optimizers.solve`` and ``optimizers.frontier``.
 from optimizers import model as _model_mod
-from optimizers import solve as _solve_mod
+from optimizers.frontier import frontier
 from optimizers.problem import (
     Battery,
     DispatchResult,
     Job,
     Options,
     Problem,
-    ProgressFn,
     Site,
 )
-
-
-def solve(
-    problem: Problem,
-    solver: str = "highs",
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    progress: ProgressFn | None = None,
-) -> DispatchResult:
-    """Build and solve the dispatch model.  ``solver``: ``"highs"`` (highspy, default) or ``"cbc"``
-    (PuLP's ``PULP_CBC_CMD``).  ``time_limit`` in seconds (whole call), ``mip_gap`` relative (MILP
-    only; default 0.5 %, see ``optimizers.solve.DEFAULT_MIP_GAP``; a MILP without a time limit
-    stops after ``DEFAULT_MILP_TIME_LIMIT`` = 120 s).  ``progress`` is
-    called as ``progress(stage, fraction_done)``.  Never raises on infeasibility: see
-    :attr:`DispatchResult.explanation`.  Raises ``ValueError`` on invalid input data."""
-    return _solve_mod.solve(
-        problem, solver=solver, time_limit=time_limit, mip_gap=mip_gap, progress=progress
-    )
-
-
-def frontier(
-    problem: Problem,
-    carbon_prices: Sequence[float] | None = None,
-    emission_caps: Sequence[float] | None = None,
-    solver: str = "highs",
-) -> pd.DataFrame:
-    """Cost–carbon frontier: sweep the carbon price (CNY/tCO2e) or ε-constrain total emissions
-    (tCO2e).  Returns one row per point: ``method, carbon_price_cny_per_t, emission_cap_t, status,
-    cost_cny`` (cost without the carbon price), ``objective_cny, tco2, green_share``."""
-    return _frontier_mod.frontier(
-        problem, carbon_prices=carbon_prices, emission_caps=emission_caps, solver=solver
-    )
+from optimizers.solve import solve
 
 
 def validate(problem: Problem) -> list[str]:

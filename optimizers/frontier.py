@@ -68,7 +68,9 @@ def frontier(
     emission_caps: Sequence[float] | None = None,
     solver: str = "highs",
 ) -> pd.DataFrame:
-    """One row per frontier point (columns :data:`FRONTIER_COLUMNS`).
+    """Cost–carbon frontier (the public ``optimizers.frontier``): sweep the carbon price
+    (CNY/tCO2e) or ε-constrain total emissions (tCO2e).  One row per frontier point (columns
+    :data:`FRONTIER_COLUMNS`).
 
     ``cost_cny`` excludes the carbon price (it is the money actually paid); ``objective_cny``
     includes it.  With neither sequence given, the carbon price is swept over

@@ -508,17 +508,9 @@ def list_replan_groups(
 
 def run_replan_group(group: dict, home=None) -> dict:
     """Re-plan one group of :func:`list_replan_groups` and write it."""
-    from carbon.config import paths
-    from optimizers.scenario import load_scenario
+    from optimizers.runner import group_args
 
-    out = replan_group(
-        load_scenario(group["scenario"]),
-        group["site_ids"],
-        group["date"],
-        group["now"],
-        paths(home).home,
-        solver=group["solver"],
-    )
+    out = replan_group(*group_args(group, "now", home), solver=group["solver"])
     if out.get("error") and not out.get("explanation"):
         out["explanation"] = out["error"]  # the summary names it (runner.report)
     return out

@@ -322,20 +322,14 @@ def _job_gantt(ax, jobs, ts, step, job_max_kw, job_windows, shared=None) -> None
                 label=window_label,
             )
         )
-        ax.plot(
-            [x0, x0],
-            [r - 0.45, r + 0.45],
-            color="#2ca02c",
-            lw=1.6,
-            label="release 释放" if window_label else None,
-        )
-        ax.plot(
-            [x1, x1],
-            [r - 0.45, r + 0.45],
-            color="#d62728",
-            lw=1.6,
-            label="deadline 截止" if window_label else None,
-        )
+        for x, color, label in ((x0, "#2ca02c", "release 释放"), (x1, "#d62728", "deadline 截止")):
+            ax.plot(
+                [x, x],
+                [r - 0.45, r + 0.45],
+                color=color,
+                lw=1.6,
+                label=label if window_label else None,
+            )
         window_label = ""  # one legend entry each
     if not jobs.empty:
         base = jobs["job_id"].astype(str).map(_base_job)

@@ -16,6 +16,17 @@ from carbon.config import TZ
 from optimizers.series import _as_local
 
 
+def _daily_rows(
+    dataset: str, column: str, value: str, dates: list[str], home: str | Path | None
+) -> pd.DataFrame:
+    """The rows of a date-partitioned lake dataset with ``column = value`` on ``dates``
+    (``YYYY-MM-DD``), ordered by ``ts``, ``ts`` in Asia/Shanghai; empty when there are none."""
+    df = _lake_query(dataset, f"{column} = ? and date in (select unnest(?))", [value, dates], home)
+    if not df.empty:
+        df["ts"] = _as_local(df["ts"])
+    return df
+
+
 def _lake_query(dataset: str, where: str, params: list, home: str | Path | None) -> pd.DataFrame:
     import duckdb
 
@@ -44,16 +55,9 @@ def read_grid_signals(
     province_code: str, start: date | str, days: int, home: str | Path | None = None
 ) -> pd.DataFrame:
     """Hourly ``grid_signals`` rows of one province for the plan days (ts in Asia/Shanghai)."""
-    dates = _date_strings(start, days)
-    df = _lake_query(
-        "grid_signals",
-        "province_code = ? and date in (select unnest(?))",
-        [province_code, dates],
-        home,
+    return _daily_rows(
+        "grid_signals", "province_code", province_code, _date_strings(start, days), home
     )
-    if not df.empty:
-        df["ts"] = _as_local(df["ts"])
-    return df
 
 
 def read_telemetry(
@@ -66,15 +70,7 @@ def read_telemetry(
     """15-minute ``datacenter_telemetry`` rows of one site, for the plan days and up to
     ``history_days`` before them (for a persistence forecast)."""
     dates = _date_strings(start, days, before=history_days)
-    df = _lake_query(
-        "datacenter_telemetry",
-        "site_id = ? and date in (select unnest(?))",
-        [site_id, dates],
-        home,
-    )
-    if not df.empty:
-        df["ts"] = _as_local(df["ts"])
-    return df
+    return _daily_rows("datacenter_telemetry", "site_id", site_id, dates, home)
 
 
 def read_telemetry_until(

@@ -367,17 +367,21 @@ def list_groups(
     ]
 
 
-def run_group(group: dict, home=None) -> dict:
-    """Plan one group of :func:`list_groups` and write it; returns ``GroupOutcome.summary()``."""
+def group_args(group: dict, when: str, home=None) -> tuple:
+    """The leading arguments of a group's planner (``plan_group`` or ``intraday.replan_group``):
+    the scenario read again, the group's sites, its date, ``group[when]`` (the horizon or the
+    re-plan's ``now``) and the data home (``home`` or ``$CARBON_HOME``)."""
     from carbon.config import paths
     from optimizers.scenario import load_scenario
 
+    sc = load_scenario(group["scenario"])
+    return sc, group["site_ids"], group["date"], group[when], paths(home).home
+
+
+def run_group(group: dict, home=None) -> dict:
+    """Plan one group of :func:`list_groups` and write it; returns ``GroupOutcome.summary()``."""
     return plan_group(
-        load_scenario(group["scenario"]),
-        group["site_ids"],
-        group["date"],
-        group["horizon"],
-        paths(home).home,
+        *group_args(group, "horizon", home),
         solver=group["solver"],
         milp=True if group["milp"] else None,
     ).summary()

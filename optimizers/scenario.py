@@ -356,6 +356,16 @@ def _validate_job(j: Any, key: str, site_ids: set[str] | None) -> None:
     _num(j, "migration_cost_cny", key, default=0.0, lo=0)
 
 
+def _entries(items: list, key: str, allowed: set[str]) -> Iterator[tuple[str, dict]]:
+    """``(f"{key}[i]", mapping)`` for each entry of the list ``items``: a mapping of only ``allowed``
+    keys, else the ``ScenarioError`` naming ``key[i]``."""
+    for i, item in enumerate(items):
+        k = f"{key}[{i}]"
+        item = _mapping(item, k)
+        _unknown(item, allowed, k)
+        yield k, item
+
+
 def _validate_links(links: Any, site_ids: list[str]) -> dict[tuple[str, str], dict]:
     """``links:`` (top level): ``{from, to, gbit_s, budget_gb_per_day}`` per direction."""
     if links is None:
@@ -363,10 +373,7 @@ def _validate_links(links: Any, site_ids: list[str]) -> dict[tuple[str, str], di
     if not isinstance(links, list):
         raise ScenarioError("links", "must be a list of {from, to, gbit_s, budget_gb_per_day}")
     out: dict[tuple[str, str], dict] = {}
-    for i, lk in enumerate(links):
-        key = f"links[{i}]"
-        lk = _mapping(lk, key)
-        _unknown(lk, _LINK_KEYS, key)
+    for key, lk in _entries(links, "links", _LINK_KEYS):
         for end in ("from", "to"):
             if end not in lk:
                 raise ScenarioError(f"{key}.{end}", "is required (a site_id)")
@@ -536,10 +543,7 @@ def _validate_demand_response(events: Any, key: str) -> None:
     if not isinstance(events, list):
         raise ScenarioError(key, "must be a list of {event_id, start, end, cap_kw | reduction_kw}")
     seen: set[str] = set()
-    for i, ev in enumerate(events):
-        k = f"{key}[{i}]"
-        ev = _mapping(ev, k)
-        _unknown(ev, _DR_KEYS, k)
+    for k, ev in _entries(events, key, _DR_KEYS):
         eid = ev.get("event_id")
         if not isinstance(eid, str) or not eid:
             raise ScenarioError(f"{k}.event_id", "is required (a non-empty string)")
@@ -641,10 +645,7 @@ def _validate_site(s: Any, key: str, tariffs: dict) -> None:
         raise ScenarioError(
             f"{key}.grid.import_limits", "must be a list of {start, end, import_max_kw}"
         )
-    for i, lim in enumerate(limits):
-        lk = f"{key}.grid.import_limits[{i}]"
-        lim = _mapping(lim, lk)
-        _unknown(lim, _IMPORT_LIMIT_KEYS, lk)
+    for lk, lim in _entries(limits, f"{key}.grid.import_limits", _IMPORT_LIMIT_KEYS):
         for t in ("start", "end"):
             if t not in lim:
                 raise ScenarioError(f"{lk}.{t}", "is required")

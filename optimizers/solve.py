@@ -57,7 +57,13 @@ def solve(
     mip_gap: float | None = None,
     progress: ProgressFn | None = None,
 ) -> DispatchResult:
-    """See :func:`optimizers.solve` (the public function).
+    """Build and solve the dispatch model (the public ``optimizers.solve``).  ``solver``:
+    ``"highs"`` (highspy, default) or ``"cbc"`` (PuLP's ``PULP_CBC_CMD``).  ``time_limit`` in
+    seconds (whole call), ``mip_gap`` relative (MILP only; default 0.5 %, see
+    :data:`DEFAULT_MIP_GAP`; a MILP without a time limit stops after ``DEFAULT_MILP_TIME_LIMIT`` =
+    120 s).  ``progress`` is called as ``progress(stage, fraction_done)``.  Never raises on
+    infeasibility: see :attr:`DispatchResult.explanation`.  Raises ``ValueError`` on invalid input
+    data.
 
     A risk-aware problem (``optimizers.risk``) is solved twice: as given, and without its
     adverse scenario (the risk-neutral plan of the same day), for the price of robustness in the

@@ -44,14 +44,22 @@ def month(text: str) -> str:
     return f"{y:04d}-{mo:02d}"
 
 
-def year_or_month(text: str) -> str:
-    """``YYYY`` or ``YYYY-MM`` (a footprint's period: a year or a month)."""
+def _year_or_month(text: str, *, pad: bool) -> str | None:
+    """``text`` as ``YYYY`` or a month (``YYYY-M`` too, read as ``YYYY-0M`` when ``pad``, else
+    refused by :func:`month`); None when it has neither shape."""
     t = str(text).strip()
     if re.fullmatch(r"\d{4}", t):
         _year(int(t), text)
         return t
     if re.fullmatch(r"\d{4}-\d{1,2}", t):
-        return month(t if len(t) == 7 else f"{t[:5]}0{t[5:]}")
+        return month(f"{t[:5]}0{t[5:]}" if pad and len(t) != 7 else t)
+    return None
+
+
+def year_or_month(text: str) -> str:
+    """``YYYY`` or ``YYYY-MM`` (a footprint's period: a year or a month)."""
+    if (v := _year_or_month(text, pad=True)) is not None:
+        return v
     raise BadValue(f"{text!r} is not a year or month: use YYYY or YYYY-MM (e.g. 2026)")
 
 
@@ -70,12 +78,9 @@ def day(text: str) -> str:
 
 def period(text: str) -> str:
     """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+    if (v := _year_or_month(text, pad=False)) is not None:
+        return v
     t = str(text).strip()
-    if re.fullmatch(r"\d{4}", t):
-        _year(int(t), text)
-        return t
-    if re.fullmatch(r"\d{4}-\d{1,2}", t):
-        return month(t)
     if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", t):
         return day(t)
     raise BadValue(
