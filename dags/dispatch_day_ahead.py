@@ -27,12 +27,17 @@ Conf (all optional): `scenario` (path), `date` (YYYY-MM-DD, default: logical dat
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import Asset, dag, task
 
 from carbon.monitor.notify import on_failure
 
 # tasks that write files: retried with backoff, except an infeasible plan (same answer again)
-from carbon.orchestration.taskconf import FILE_TASK_RETRIES
+from carbon.orchestration.taskconf import (
+    FILE_TASK_RETRIES,
+    check_report,
+    mapped_outcomes,
+    run_mapped,
+)
 
 DISPATCH_PLANS = Asset("carbon://lake/dispatch_plans")
 
@@ -71,14 +76,10 @@ def dispatch_day_ahead():
     def plan_sites(group: dict) -> dict:
         from airflow.exceptions import AirflowFailException
 
-        from carbon.config import paths
         from carbon.orchestration.airflow_logs import figures
         from optimizers.runner import run_group
 
-        ctx = get_current_context()
-        ctx["group_label"] = group["label"]
-        outcome = run_group(group, paths().home)  # the home resolved once, in the task
-        ctx["ti"].xcom_push(key="outcome", value=outcome)
+        outcome = run_mapped(run_group, group, "group_label", group["label"])
         if not outcome["ok"]:
             why = outcome.get("explanation") or outcome["status"]
             raise AirflowFailException(f"sites {group['site_ids']}: {outcome['status']}: {why}")
@@ -100,22 +101,14 @@ def dispatch_day_ahead():
         from carbon.orchestration.airflow_logs import figures, log
         from optimizers.runner import report
 
-        ti = get_current_context()["ti"]
-        outcomes = [  # None where the task failed before it had an outcome
-            ti.xcom_pull(task_ids="plan_sites", key="outcome", map_indexes=i)
-            for i in range(len(groups or []))
-        ]
-        rep = report(groups, outcomes)
+        rep = report(groups, mapped_outcomes("plan_sites", len(groups or [])))
         figures("dispatch/summary", planned=len(rep["planned"]), failed=len(rep["failed"]))
         log.info("%s", json.dumps(rep, ensure_ascii=False, indent=2))
         return rep
 
     @task(trigger_rule="all_done")
     def check_all_planned(report: dict | None) -> None:
-        if report is None:
-            raise RuntimeError("summary did not run")
-        if report["failed"]:
-            raise RuntimeError(f"sites not planned: {sorted(report['failed'])}")
+        check_report(report, "sites not planned")
 
     groups = plan_groups()
     planned = plan_sites.expand(group=groups)

@@ -26,10 +26,15 @@ Conf (all optional): `scenario` (path), `date` (the target day YYYY-MM-DD; defau
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import Asset, dag, task
 
 from carbon.monitor.notify import on_failure
-from carbon.orchestration.taskconf import FILE_TASK_RETRIES
+from carbon.orchestration.taskconf import (
+    FILE_TASK_RETRIES,
+    check_report,
+    mapped_outcomes,
+    run_mapped,
+)
 
 DISPATCH_FORECASTS = Asset("carbon://lake/dispatch_forecasts")
 
@@ -62,14 +67,10 @@ def dispatch_forecast():
     def forecast_site(item: dict) -> dict:
         from airflow.exceptions import AirflowFailException
 
-        from carbon.config import paths
         from carbon.orchestration.airflow_logs import figures
         from optimizers.forecast.runner import issue_one
 
-        ctx = get_current_context()
-        ctx["site_label"] = item["site_id"]
-        outcome = issue_one(item, paths().home)  # the home resolved once, in the task
-        ctx["ti"].xcom_push(key="outcome", value=outcome)
+        outcome = run_mapped(issue_one, item, "site_label", item["site_id"])
         if not outcome["ok"]:
             raise AirflowFailException(
                 f"site {item['site_id']}: no forecast for {item['date']}: {outcome['reason']}"
@@ -89,22 +90,14 @@ def dispatch_forecast():
         from carbon.orchestration.airflow_logs import figures, log
         from optimizers.forecast.runner import report
 
-        ti = get_current_context()["ti"]
-        outcomes = [
-            ti.xcom_pull(task_ids="forecast_site", key="outcome", map_indexes=i)
-            for i in range(len(items or []))
-        ]
-        rep = report(items, outcomes)
+        rep = report(items, mapped_outcomes("forecast_site", len(items or [])))
         figures("forecast/summary", forecast=len(rep["forecast"]), failed=len(rep["failed"]))
         log.info("%s", json.dumps(rep, ensure_ascii=False, indent=2))
         return rep
 
     @task(trigger_rule="all_done")
     def check_all_forecast(report: dict | None) -> None:
-        if report is None:
-            raise RuntimeError("summary did not run")
-        if report["failed"]:
-            raise RuntimeError(f"sites without a forecast: {report['failed']}")
+        check_report(report, "sites without a forecast", reasons=True)
 
     items = forecast_sites()
     done = forecast_site.expand(item=items)

@@ -36,7 +36,12 @@ from airflow.sdk import Asset, dag, get_current_context, task
 from carbon.monitor.notify import on_failure
 
 # tasks that write lake partitions: retried with backoff, except an infeasible re-plan
-from carbon.orchestration.taskconf import FILE_TASK_RETRIES
+from carbon.orchestration.taskconf import (
+    FILE_TASK_RETRIES,
+    check_report,
+    mapped_outcomes,
+    run_mapped,
+)
 
 DISPATCH_REPLANS = Asset("carbon://lake/dispatch_replans")
 
@@ -77,14 +82,10 @@ def dispatch_intraday():
     def replan_sites(group: dict) -> dict:
         from airflow.exceptions import AirflowFailException
 
-        from carbon.config import paths
         from carbon.orchestration.airflow_logs import figures, log
         from optimizers.intraday import run_replan_group
 
-        ctx = get_current_context()
-        ctx["group_label"] = group["label"]
-        outcome = run_replan_group(group, paths().home)  # the home resolved once, in the task
-        ctx["ti"].xcom_push(key="outcome", value=outcome)
+        outcome = run_mapped(run_replan_group, group, "group_label", group["label"])
         if not outcome["ok"]:
             why = outcome.get("error") or outcome.get("explanation") or outcome["status"]
             raise AirflowFailException(f"sites {group['site_ids']}: {outcome['status']}: {why}")
@@ -113,12 +114,7 @@ def dispatch_intraday():
         from carbon.orchestration.airflow_logs import figures, log
         from optimizers.runner import report
 
-        ti = get_current_context()["ti"]
-        outcomes = [
-            ti.xcom_pull(task_ids="replan_sites", key="outcome", map_indexes=i)
-            for i in range(len(groups or []))
-        ]
-        rep = report(groups, outcomes)
+        rep = report(groups, mapped_outcomes("replan_sites", len(groups or [])))
         figures(
             "dispatch_intraday/summary", replanned=len(rep["planned"]), failed=len(rep["failed"])
         )
@@ -127,10 +123,7 @@ def dispatch_intraday():
 
     @task(trigger_rule="all_done")
     def check_all_replanned(report: dict | None) -> None:
-        if report is None:
-            raise RuntimeError("summary did not run")
-        if report["failed"]:
-            raise RuntimeError(f"sites not re-planned: {sorted(report['failed'])}")
+        check_report(report, "sites not re-planned")
 
     groups = replan_groups()
     replanned = replan_sites.expand(group=groups)

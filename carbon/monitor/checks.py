@@ -76,15 +76,38 @@ def _month_end(month: str) -> str:
 
 
 # ---------------------------------------------------------------- carbon budget
-def budget_projection(rule: Rule, ctx: Context) -> list[Hit]:
-    df = ctx.wh(
-        """
-        select i.region_code, r.name_zh, i.month, i.year, i.projection_tco2e, i.budget_tco2e,
-               i.projection_to_budget, i.tco2e_scope1_ytd, i.warning_level
+def _latest_region_rows(ctx: Context, columns: str):
+    """``columns`` (of ``gov_region_indicators i``, and ``r.name_zh``) of each region's latest
+    month."""
+    return ctx.wh(
+        f"""
+        select i.region_code, r.name_zh, i.month, i.year, {columns}
         from gov_region_indicators i
         left join (select distinct region_code, name_zh from staging.stg_lake__regions) r using (region_code)
         qualify row_number() over (partition by i.region_code order by i.month desc) = 1
         """
+    )
+
+
+def _region_year_hit(r, evidence: dict) -> Hit:
+    """A hit on region ``r`` (a row of :func:`_latest_region_rows`) for its whole year."""
+    return Hit(
+        r.region_code,
+        r.region_code,
+        str(r.year),
+        f"{r.year}-12-31",
+        {"month": r.month, **evidence},
+        f"gov_region_indicators?region_code={r.region_code}&month={r.month}",
+        episode=str(r.year),
+        subject_name=r.name_zh or "",
+    )
+
+
+def budget_projection(rule: Rule, ctx: Context) -> list[Hit]:
+    df = _latest_region_rows(
+        ctx,
+        "i.projection_tco2e, i.budget_tco2e, i.projection_to_budget, i.tco2e_scope1_ytd, "
+        "i.warning_level",
     )
     lo, hi = rule.threshold["min_ratio"], rule.threshold.get("max_ratio")
     out = []
@@ -92,37 +115,19 @@ def budget_projection(rule: Rule, ctx: Context) -> list[Hit]:
         q = r.projection_to_budget
         if q is None or pd.isna(q) or q <= lo or (hi is not None and q > hi):
             continue
-        out.append(
-            Hit(
-                r.region_code,
-                r.region_code,
-                str(r.year),
-                f"{r.year}-12-31",
-                {
-                    "month": r.month,
-                    "projection_tco2e": round(r.projection_tco2e, 1),
-                    "budget_tco2e": round(r.budget_tco2e, 1),
-                    "projection_to_budget": round(q, 4),
-                    "tco2e_scope1_ytd": round(r.tco2e_scope1_ytd, 1),
-                    "warning_level": int(r.warning_level),
-                },
-                f"gov_region_indicators?region_code={r.region_code}&month={r.month}",
-                episode=str(r.year),
-                subject_name=r.name_zh or "",
-            )
-        )
+        evidence = {
+            "projection_tco2e": round(r.projection_tco2e, 1),
+            "budget_tco2e": round(r.budget_tco2e, 1),
+            "projection_to_budget": round(q, 4),
+            "tco2e_scope1_ytd": round(r.tco2e_scope1_ytd, 1),
+            "warning_level": int(r.warning_level),
+        }
+        out.append(_region_year_hit(r, evidence))
     return out
 
 
 def intensity_target(rule: Rule, ctx: Context) -> list[Hit]:
-    df = ctx.wh(
-        """
-        select i.region_code, r.name_zh, i.month, i.year, i.tco2e_per_10k_cny_gdp_ytd as intensity
-        from gov_region_indicators i
-        left join (select distinct region_code, name_zh from staging.stg_lake__regions) r using (region_code)
-        qualify row_number() over (partition by i.region_code order by i.month desc) = 1
-        """
-    )
+    df = _latest_region_rows(ctx, "i.tco2e_per_10k_cny_gdp_ytd as intensity")
     target = rule.threshold["target_tco2e_per_10k_cny"]
     out = []
     for r in df.itertuples():
@@ -131,23 +136,12 @@ def intensity_target(rule: Rule, ctx: Context) -> list[Hit]:
         ratio = r.intensity / target
         if ratio <= rule.threshold["min_ratio"]:
             continue
-        out.append(
-            Hit(
-                r.region_code,
-                r.region_code,
-                str(r.year),
-                f"{r.year}-12-31",
-                {
-                    "month": r.month,
-                    "tco2e_per_10k_cny_gdp_ytd": round(r.intensity, 4),
-                    "target_tco2e_per_10k_cny": target,
-                    "ratio": round(ratio, 4),
-                },
-                f"gov_region_indicators?region_code={r.region_code}&month={r.month}",
-                episode=str(r.year),
-                subject_name=r.name_zh or "",
-            )
-        )
+        evidence = {
+            "tco2e_per_10k_cny_gdp_ytd": round(r.intensity, 4),
+            "target_tco2e_per_10k_cny": target,
+            "ratio": round(ratio, 4),
+        }
+        out.append(_region_year_hit(r, evidence))
     return out
 
 

@@ -82,6 +82,13 @@ def missing_runs(
     return out
 
 
+def _flatline(v: pd.Series, first: int, last: int, kwh: float, zero: bool) -> Finding:
+    """A flatline finding over the reads ``first`` .. ``last`` (positions in ``v``), at ``kwh``."""
+    days = last - first + 1
+    evidence = {"days": days, "kwh": kwh, "zero": zero}
+    return Finding("flatline", v.index[first].isoformat(), v.index[last].isoformat(), evidence)
+
+
 def flatline_runs(values: pd.Series, min_days: int, tol: float = 0.05) -> list[Finding]:
     """Runs of identical (or zero) reads over the days that have a read."""
     v = values.sort_index()
@@ -94,25 +101,11 @@ def flatline_runs(values: pd.Series, min_days: int, tol: float = 0.05) -> list[F
     for i, j in _runs(same):
         s = i - 1  # the run's first read is the one before the first repeat
         if j - s + 1 >= min_days:
-            out.append(
-                Finding(
-                    "flatline",
-                    v.index[s].isoformat(),
-                    v.index[j].isoformat(),
-                    {"days": j - s + 1, "kwh": float(x[s]), "zero": bool(abs(x[s]) <= tol)},
-                )
-            )
+            out.append(_flatline(v, s, j, float(x[s]), bool(abs(x[s]) <= tol)))
     zero = x <= tol
     for i, j in _runs(zero & ~same):
         if j - i + 1 >= min_days:
-            out.append(
-                Finding(
-                    "flatline",
-                    v.index[i].isoformat(),
-                    v.index[j].isoformat(),
-                    {"days": j - i + 1, "kwh": 0.0, "zero": True},
-                )
-            )
+            out.append(_flatline(v, i, j, 0.0, True))
     return out
 
 

@@ -4,6 +4,8 @@
 param). ``FILE_TASK_RETRIES`` is the policy of a task that writes lake partitions or files: an
 I/O error is retried 30 s, 60 s, … later (capped at 10 min); a task whose answer would not change
 (an infeasible plan, a stopped telemetry feed) raises ``AirflowFailException`` and is not retried.
+``mapped_outcomes`` and ``check_report`` are the end of each dispatch DAG: the mapped tasks'
+outcomes for its ``summary``, and the last task that fails when a site was not served.
 Imported inside tasks (it imports the Airflow SDK).
 """
 
@@ -42,3 +44,37 @@ def target_date(conf: dict, days_ahead: int = 1) -> str:
     logical = get_current_context().get("logical_date")
     now = pendulum.instance(logical) if logical else pendulum.now(TZ)
     return now.in_timezone(TZ).add(days=days_ahead).to_date_string()
+
+
+def mapped_outcomes(task_id: str, n: int) -> list[dict | None]:
+    """The ``outcome`` XCom of each of the ``n`` mapped instances of ``task_id`` (``None`` where an
+    instance failed before it had one): what a DAG's ``summary`` task reports on."""
+    from airflow.sdk import get_current_context
+
+    ti = get_current_context()["ti"]
+    return [ti.xcom_pull(task_ids=task_id, key="outcome", map_indexes=i) for i in range(n)]
+
+
+def check_report(report: dict | None, what: str, *, reasons: bool = False) -> None:
+    """Fail the DAG's last task when its ``summary`` did not run, or when ``report["failed"]``
+    (site → reason) names a site: ``"<what>: [sites]"`` (``reasons``: the mapping itself)."""
+    if report is None:
+        raise RuntimeError("summary did not run")
+    if report["failed"]:
+        failed = report["failed"] if reasons else sorted(report["failed"])
+        raise RuntimeError(f"{what}: {failed}")
+
+
+def run_mapped(run, arg: dict, label_key: str, label: str) -> dict:
+    """One mapped task's work: ``run(arg, home)`` with the data home resolved once, here in the
+    task; the instance shown as ``label`` (its ``map_index_template`` names ``label_key``); the
+    outcome pushed as the XCom ``outcome`` (:func:`mapped_outcomes`) before the task judges it."""
+    from airflow.sdk import get_current_context
+
+    from carbon.config import paths
+
+    ctx = get_current_context()
+    ctx[label_key] = label
+    outcome = run(arg, paths().home)
+    ctx["ti"].xcom_push(key="outcome", value=outcome)
+    return outcome
