@@ -26,15 +26,13 @@ Conf (all optional): `scenario` (path), `date` (YYYY-MM-DD, default: logical dat
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import Asset, dag, task
-
-from carbon.monitor.notify import on_failure
 
 # tasks that write files: retried with backoff, except an infeasible plan (same answer again)
 from carbon.orchestration.taskconf import (
     FILE_TASK_RETRIES,
     check_report,
+    dispatch_dag,
     mapped_outcomes,
     run_mapped,
 )
@@ -45,13 +43,9 @@ DISPATCH_PLANS = Asset("carbon://lake/dispatch_plans")
 @dag(
     dag_id="dispatch_day_ahead",
     schedule="30 9 * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
-    catchup=False,
-    max_active_runs=1,
-    doc_md=__doc__,
-    default_args={"retries": 0, "on_failure_callback": on_failure},
     params={"scenario": None, "date": None, "horizon": None, "solver": "highs", "milp": False},
     tags=["dispatch", "源网荷储"],
+    **dispatch_dag(__doc__),
 )
 def dispatch_day_ahead():
     @task

@@ -25,13 +25,12 @@ Conf (all optional): `scenario` (path), `date` (the target day YYYY-MM-DD; defau
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import Asset, dag, task
 
-from carbon.monitor.notify import on_failure
 from carbon.orchestration.taskconf import (
     FILE_TASK_RETRIES,
     check_report,
+    dispatch_dag,
     mapped_outcomes,
     run_mapped,
 )
@@ -42,13 +41,9 @@ DISPATCH_FORECASTS = Asset("carbon://lake/dispatch_forecasts")
 @dag(
     dag_id="dispatch_forecast",
     schedule="30 8 * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
-    catchup=False,
-    max_active_runs=1,
-    doc_md=__doc__,
-    default_args={"retries": 0, "on_failure_callback": on_failure},
     params={"scenario": None, "date": None, "history_days": None},
     tags=["dispatch", "forecast", "源网荷储"],
+    **dispatch_dag(__doc__),
 )
 def dispatch_forecast():
     @task

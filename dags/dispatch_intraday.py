@@ -33,12 +33,11 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 
-from carbon.monitor.notify import on_failure
-
 # tasks that write lake partitions: retried with backoff, except an infeasible re-plan
 from carbon.orchestration.taskconf import (
     FILE_TASK_RETRIES,
     check_report,
+    dispatch_dag,
     mapped_outcomes,
     run_mapped,
 )
@@ -49,13 +48,9 @@ DISPATCH_REPLANS = Asset("carbon://lake/dispatch_replans")
 @dag(
     dag_id="dispatch_intraday",
     schedule="5 * * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
-    catchup=False,
-    max_active_runs=1,
-    doc_md=__doc__,
-    default_args={"retries": 0, "on_failure_callback": on_failure},
     params={"scenario": None, "date": None, "now": None, "solver": "highs"},
     tags=["dispatch", "源网荷储", "intraday"],
+    **dispatch_dag(__doc__),
 )
 def dispatch_intraday():
     @task

@@ -78,3 +78,21 @@ def run_mapped(run, arg: dict, label_key: str, label: str) -> dict:
     outcome = run(arg, paths().home)
     ctx["ti"].xcom_push(key="outcome", value=outcome)
     return outcome
+
+
+def dispatch_dag(doc: str) -> dict:
+    """The ``@dag`` arguments the dispatch DAGs share: from 2026-01-01 (Asia/Shanghai), no
+    catch-up, one run at a time, ``doc`` as the DAG's page, no retry at the DAG level (a task that
+    writes sets :data:`FILE_TASK_RETRIES`) and the alert on a failed task
+    (``carbon.monitor.notify.on_failure``)."""
+    import pendulum
+
+    from carbon.monitor.notify import on_failure
+
+    return {
+        "start_date": pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
+        "catchup": False,
+        "max_active_runs": 1,
+        "doc_md": doc,
+        "default_args": {"retries": 0, "on_failure_callback": on_failure},
+    }
