@@ -626,6 +626,21 @@ def plan_failed(rule: Rule, ctx: Context) -> list[Hit]:
     ]
 
 
+def _plan_day_hit(r, evidence: dict) -> Hit:
+    """A hit on the site of plan row ``r`` (of :func:`_plans`) for its plan day."""
+    p = str(r.plan_date)[:10]
+    return Hit(
+        r.site_id,
+        None,
+        p,
+        p,
+        evidence,
+        f"dispatch_site_daily?site_id={r.site_id}&plan_date={p}",
+        episode=p,  # a plan day is its own finding (as plan_failed), not the run's clock
+        subject_name=str(r.uscc),
+    )
+
+
 def green_share_low(rule: Rule, ctx: Context) -> list[Hit]:
     df = _plans(ctx, rule)
     out = []
@@ -633,22 +648,11 @@ def green_share_low(rule: Rule, ctx: Context) -> list[Hit]:
         if pd.isna(r.green_share_target) or pd.isna(r.green_share):
             continue
         if r.green_share < r.green_share_target - rule.threshold["tolerance"]:
-            p = str(r.plan_date)[:10]
-            out.append(
-                Hit(
-                    r.site_id,
-                    None,
-                    p,
-                    p,
-                    {
-                        "green_share": round(r.green_share, 4),
-                        "green_share_target": r.green_share_target,
-                    },
-                    f"dispatch_site_daily?site_id={r.site_id}&plan_date={p}",
-                    episode=p,  # a plan day is its own finding (as plan_failed), not the run's clock
-                    subject_name=str(r.uscc),
-                )
-            )
+            evidence = {
+                "green_share": round(r.green_share, 4),
+                "green_share_target": r.green_share_target,
+            }
+            out.append(_plan_day_hit(r, evidence))
     return out
 
 
@@ -659,19 +663,8 @@ def pue_high(rule: Rule, ctx: Context) -> list[Hit]:
         if pd.isna(r.pue_target) or pd.isna(r.pue_realised):
             continue
         if r.pue_realised > r.pue_target + rule.threshold["tolerance"]:
-            p = str(r.plan_date)[:10]
-            out.append(
-                Hit(
-                    r.site_id,
-                    None,
-                    p,
-                    p,
-                    {"pue_planned": round(r.pue_realised, 4), "pue_target": r.pue_target},
-                    f"dispatch_site_daily?site_id={r.site_id}&plan_date={p}",
-                    episode=p,  # a plan day is its own finding (as plan_failed), not the run's clock
-                    subject_name=str(r.uscc),
-                )
-            )
+            evidence = {"pue_planned": round(r.pue_realised, 4), "pue_target": r.pue_target}
+            out.append(_plan_day_hit(r, evidence))
     return out
 
 
