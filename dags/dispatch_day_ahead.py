@@ -33,6 +33,8 @@ from carbon.orchestration.taskconf import (
     FILE_TASK_RETRIES,
     check_report,
     dispatch_dag,
+    fan_out,
+    log_report,
     mapped_outcomes,
     run_mapped,
 )
@@ -90,25 +92,16 @@ def dispatch_day_ahead():
 
     @task(trigger_rule="all_done", outlets=[DISPATCH_PLANS])
     def summary(groups: list[dict] | None) -> dict:
-        import json
-
-        from carbon.orchestration.airflow_logs import figures, log
         from optimizers.runner import report
 
         rep = report(groups, mapped_outcomes("plan_sites", len(groups or [])))
-        figures("dispatch/summary", planned=len(rep["planned"]), failed=len(rep["failed"]))
-        log.info("%s", json.dumps(rep, ensure_ascii=False, indent=2))
-        return rep
+        return log_report(rep, "dispatch/summary", planned="planned", failed="failed")
 
     @task(trigger_rule="all_done")
     def check_all_planned(report: dict | None) -> None:
         check_report(report, "sites not planned")
 
-    groups = plan_groups()
-    planned = plan_sites.expand(group=groups)
-    report = summary(groups)
-    planned >> report
-    check_all_planned(report)
+    fan_out(plan_groups, plan_sites, summary, check_all_planned, "group")
 
 
 dispatch_day_ahead_dag = dispatch_day_ahead()

@@ -31,6 +31,8 @@ from carbon.orchestration.taskconf import (
     FILE_TASK_RETRIES,
     check_report,
     dispatch_dag,
+    fan_out,
+    log_report,
     mapped_outcomes,
     run_mapped,
 )
@@ -80,25 +82,16 @@ def dispatch_forecast():
 
     @task(trigger_rule="all_done", outlets=[DISPATCH_FORECASTS])
     def summary(items: list[dict] | None) -> dict:
-        import json
-
-        from carbon.orchestration.airflow_logs import figures, log
         from optimizers.forecast.runner import report
 
         rep = report(items, mapped_outcomes("forecast_site", len(items or [])))
-        figures("forecast/summary", forecast=len(rep["forecast"]), failed=len(rep["failed"]))
-        log.info("%s", json.dumps(rep, ensure_ascii=False, indent=2))
-        return rep
+        return log_report(rep, "forecast/summary", forecast="forecast", failed="failed")
 
     @task(trigger_rule="all_done")
     def check_all_forecast(report: dict | None) -> None:
         check_report(report, "sites without a forecast", reasons=True)
 
-    items = forecast_sites()
-    done = forecast_site.expand(item=items)
-    rep = summary(items)
-    done >> rep
-    check_all_forecast(rep)
+    fan_out(forecast_sites, forecast_site, summary, check_all_forecast, "item")
 
 
 dispatch_forecast_dag = dispatch_forecast()

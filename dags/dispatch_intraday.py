@@ -38,6 +38,8 @@ from carbon.orchestration.taskconf import (
     FILE_TASK_RETRIES,
     check_report,
     dispatch_dag,
+    fan_out,
+    log_report,
     mapped_outcomes,
     run_mapped,
 )
@@ -104,27 +106,16 @@ def dispatch_intraday():
 
     @task(trigger_rule="all_done", outlets=[DISPATCH_REPLANS])
     def summary(groups: list[dict] | None) -> dict:
-        import json
-
-        from carbon.orchestration.airflow_logs import figures, log
         from optimizers.runner import report
 
         rep = report(groups, mapped_outcomes("replan_sites", len(groups or [])))
-        figures(
-            "dispatch_intraday/summary", replanned=len(rep["planned"]), failed=len(rep["failed"])
-        )
-        log.info("%s", json.dumps(rep, ensure_ascii=False, indent=2))
-        return rep
+        return log_report(rep, "dispatch_intraday/summary", replanned="planned", failed="failed")
 
     @task(trigger_rule="all_done")
     def check_all_replanned(report: dict | None) -> None:
         check_report(report, "sites not re-planned")
 
-    groups = replan_groups()
-    replanned = replan_sites.expand(group=groups)
-    report = summary(groups)
-    replanned >> report
-    check_all_replanned(report)
+    fan_out(replan_groups, replan_sites, summary, check_all_replanned, "group")
 
 
 dispatch_intraday_dag = dispatch_intraday()

@@ -96,3 +96,25 @@ def dispatch_dag(doc: str) -> dict:
         "doc_md": doc,
         "default_args": {"retries": 0, "on_failure_callback": on_failure},
     }
+
+
+def log_report(rep: dict, figure: str, **counts: str) -> dict:
+    """A DAG's ``summary``: ``figures(figure, name=len(rep[key]) for name=key in counts)`` and the
+    whole report as JSON in the task log; returns ``rep`` (the task's XCom)."""
+    import json
+
+    from carbon.orchestration.airflow_logs import figures, log
+
+    figures(figure, **{name: len(rep[key]) for name, key in counts.items()})
+    log.info("%s", json.dumps(rep, ensure_ascii=False, indent=2))
+    return rep
+
+
+def fan_out(listed, mapped, summary, check, arg: str) -> None:
+    """The shape of each dispatch DAG: ``listed()`` → ``mapped`` once per item (``arg=item``) →
+    ``summary(items)`` after every mapped task → ``check(report)``."""
+    items = listed()
+    done = mapped.expand(**{arg: items})
+    report = summary(items)
+    done >> report
+    check(report)
