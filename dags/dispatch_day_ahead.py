@@ -29,15 +29,7 @@ from __future__ import annotations
 from airflow.sdk import Asset, dag, task
 
 # tasks that write files: retried with backoff, except an infeasible plan (same answer again)
-from carbon.orchestration.taskconf import (
-    FILE_TASK_RETRIES,
-    check_report,
-    dispatch_dag,
-    fan_out,
-    log_report,
-    mapped_outcomes,
-    run_mapped,
-)
+from carbon.orchestration import taskconf
 
 DISPATCH_PLANS = Asset("carbon://lake/dispatch_plans")
 
@@ -47,17 +39,16 @@ DISPATCH_PLANS = Asset("carbon://lake/dispatch_plans")
     schedule="30 9 * * *",
     params={"scenario": None, "date": None, "horizon": None, "solver": "highs", "milp": False},
     tags=["dispatch", "源网荷储"],
-    **dispatch_dag(__doc__),
+    **taskconf.dispatch_dag(__doc__),
 )
 def dispatch_day_ahead():
     @task
     def plan_groups() -> list[dict]:
         from carbon.orchestration.airflow_logs import log
-        from carbon.orchestration.taskconf import dag_conf, target_date
         from optimizers.runner import list_groups
 
-        conf = dag_conf()
-        plan_date = target_date(conf)  # conf date, else tomorrow (D+1) of the logical date
+        conf = taskconf.dag_conf()
+        plan_date = taskconf.target_date(conf)  # conf date, else tomorrow (D+1) of the logical date
         groups = list_groups(
             conf.get("scenario"),
             str(plan_date),
@@ -68,14 +59,14 @@ def dispatch_day_ahead():
         log.info("plan %s: %d group(s): %s", plan_date, len(groups), [g["label"] for g in groups])
         return groups
 
-    @task(map_index_template="{{ group_label }}", **FILE_TASK_RETRIES)
+    @task(map_index_template="{{ group_label }}", **taskconf.FILE_TASK_RETRIES)
     def plan_sites(group: dict) -> dict:
         from airflow.exceptions import AirflowFailException
 
         from carbon.orchestration.airflow_logs import figures
         from optimizers.runner import run_group
 
-        outcome = run_mapped(run_group, group, "group_label", group["label"])
+        outcome = taskconf.run_mapped(run_group, group, "group_label", group["label"])
         if not outcome["ok"]:
             why = outcome.get("explanation") or outcome["status"]
             raise AirflowFailException(f"sites {group['site_ids']}: {outcome['status']}: {why}")
@@ -94,14 +85,14 @@ def dispatch_day_ahead():
     def summary(groups: list[dict] | None) -> dict:
         from optimizers.runner import report
 
-        rep = report(groups, mapped_outcomes("plan_sites", len(groups or [])))
-        return log_report(rep, "dispatch/summary", planned="planned", failed="failed")
+        rep = report(groups, taskconf.mapped_outcomes("plan_sites", len(groups or [])))
+        return taskconf.log_report(rep, "dispatch/summary", planned="planned", failed="failed")
 
     @task(trigger_rule="all_done")
     def check_all_planned(report: dict | None) -> None:
-        check_report(report, "sites not planned")
+        taskconf.check_report(report, "sites not planned")
 
-    fan_out(plan_groups, plan_sites, summary, check_all_planned, "group")
+    taskconf.fan_out(plan_groups, plan_sites, summary, check_all_planned, "group")
 
 
 dispatch_day_ahead_dag = dispatch_day_ahead()

@@ -27,15 +27,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, task
 
-from carbon.orchestration.taskconf import (
-    FILE_TASK_RETRIES,
-    check_report,
-    dispatch_dag,
-    fan_out,
-    log_report,
-    mapped_outcomes,
-    run_mapped,
-)
+from carbon.orchestration import taskconf
 
 DISPATCH_FORECASTS = Asset("carbon://lake/dispatch_forecasts")
 
@@ -45,29 +37,28 @@ DISPATCH_FORECASTS = Asset("carbon://lake/dispatch_forecasts")
     schedule="30 8 * * *",
     params={"scenario": None, "date": None, "history_days": None},
     tags=["dispatch", "forecast", "源网荷储"],
-    **dispatch_dag(__doc__),
+    **taskconf.dispatch_dag(__doc__),
 )
 def dispatch_forecast():
     @task
     def forecast_sites() -> list[dict]:
         from carbon.orchestration.airflow_logs import log
-        from carbon.orchestration.taskconf import dag_conf, target_date
         from optimizers.forecast.runner import list_sites
 
-        conf = dag_conf()
-        day = target_date(conf)
+        conf = taskconf.dag_conf()
+        day = taskconf.target_date(conf)
         items = list_sites(conf.get("scenario"), day, conf.get("history_days"))
         log.info("forecast %s: %d site(s): %s", day, len(items), [i["site_id"] for i in items])
         return items
 
-    @task(map_index_template="{{ site_label }}", **FILE_TASK_RETRIES)
+    @task(map_index_template="{{ site_label }}", **taskconf.FILE_TASK_RETRIES)
     def forecast_site(item: dict) -> dict:
         from airflow.exceptions import AirflowFailException
 
         from carbon.orchestration.airflow_logs import figures
         from optimizers.forecast.runner import issue_one
 
-        outcome = run_mapped(issue_one, item, "site_label", item["site_id"])
+        outcome = taskconf.run_mapped(issue_one, item, "site_label", item["site_id"])
         if not outcome["ok"]:
             raise AirflowFailException(
                 f"site {item['site_id']}: no forecast for {item['date']}: {outcome['reason']}"
@@ -84,14 +75,14 @@ def dispatch_forecast():
     def summary(items: list[dict] | None) -> dict:
         from optimizers.forecast.runner import report
 
-        rep = report(items, mapped_outcomes("forecast_site", len(items or [])))
-        return log_report(rep, "forecast/summary", forecast="forecast", failed="failed")
+        rep = report(items, taskconf.mapped_outcomes("forecast_site", len(items or [])))
+        return taskconf.log_report(rep, "forecast/summary", forecast="forecast", failed="failed")
 
     @task(trigger_rule="all_done")
     def check_all_forecast(report: dict | None) -> None:
-        check_report(report, "sites without a forecast", reasons=True)
+        taskconf.check_report(report, "sites without a forecast", reasons=True)
 
-    fan_out(forecast_sites, forecast_site, summary, check_all_forecast, "item")
+    taskconf.fan_out(forecast_sites, forecast_site, summary, check_all_forecast, "item")
 
 
 dispatch_forecast_dag = dispatch_forecast()

@@ -34,15 +34,7 @@ import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 
 # tasks that write lake partitions: retried with backoff, except an infeasible re-plan
-from carbon.orchestration.taskconf import (
-    FILE_TASK_RETRIES,
-    check_report,
-    dispatch_dag,
-    fan_out,
-    log_report,
-    mapped_outcomes,
-    run_mapped,
-)
+from carbon.orchestration import taskconf
 
 DISPATCH_REPLANS = Asset("carbon://lake/dispatch_replans")
 
@@ -52,17 +44,16 @@ DISPATCH_REPLANS = Asset("carbon://lake/dispatch_replans")
     schedule="5 * * * *",
     params={"scenario": None, "date": None, "now": None, "solver": "highs"},
     tags=["dispatch", "源网荷储", "intraday"],
-    **dispatch_dag(__doc__),
+    **taskconf.dispatch_dag(__doc__),
 )
 def dispatch_intraday():
     @task
     def replan_groups() -> list[dict]:
         from carbon.config import TZ
         from carbon.orchestration.airflow_logs import log
-        from carbon.orchestration.taskconf import dag_conf
         from optimizers.intraday import as_local, list_replan_groups
 
-        conf = dag_conf()
+        conf = taskconf.dag_conf()
         now = conf.get("now")
         if not now:
             logical = get_current_context().get("logical_date")
@@ -75,14 +66,14 @@ def dispatch_intraday():
         log.info("re-plan %s at %s: %d group(s)", plan_date, t.isoformat(), len(groups))
         return groups
 
-    @task(map_index_template="{{ group_label }}", **FILE_TASK_RETRIES)
+    @task(map_index_template="{{ group_label }}", **taskconf.FILE_TASK_RETRIES)
     def replan_sites(group: dict) -> dict:
         from airflow.exceptions import AirflowFailException
 
         from carbon.orchestration.airflow_logs import figures, log
         from optimizers.intraday import run_replan_group
 
-        outcome = run_mapped(run_replan_group, group, "group_label", group["label"])
+        outcome = taskconf.run_mapped(run_replan_group, group, "group_label", group["label"])
         if not outcome["ok"]:
             why = outcome.get("error") or outcome.get("explanation") or outcome["status"]
             raise AirflowFailException(f"sites {group['site_ids']}: {outcome['status']}: {why}")
@@ -108,14 +99,16 @@ def dispatch_intraday():
     def summary(groups: list[dict] | None) -> dict:
         from optimizers.runner import report
 
-        rep = report(groups, mapped_outcomes("replan_sites", len(groups or [])))
-        return log_report(rep, "dispatch_intraday/summary", replanned="planned", failed="failed")
+        rep = report(groups, taskconf.mapped_outcomes("replan_sites", len(groups or [])))
+        return taskconf.log_report(
+            rep, "dispatch_intraday/summary", replanned="planned", failed="failed"
+        )
 
     @task(trigger_rule="all_done")
     def check_all_replanned(report: dict | None) -> None:
-        check_report(report, "sites not re-planned")
+        taskconf.check_report(report, "sites not re-planned")
 
-    fan_out(replan_groups, replan_sites, summary, check_all_replanned, "group")
+    taskconf.fan_out(replan_groups, replan_sites, summary, check_all_replanned, "group")
 
 
 dispatch_intraday_dag = dispatch_intraday()

@@ -1,12 +1,17 @@
-"""What the dispatch DAGs' tasks share: the run's conf, and the retry policy of tasks that write.
+"""What the dispatch DAGs share: their ``@dag`` policy, shape, conf and the retry policy of
+tasks that write.
 
+``dispatch_dag(doc)`` is the ``@dag`` policy (start, no catch-up, one run at a time, the failure
+alert); ``fan_out`` the shape (list → one mapped task per item → ``summary`` → a final check).
 ``dag_conf()`` merges the DAG's params with the run's conf (a ``None`` in the conf keeps the
 param). ``FILE_TASK_RETRIES`` is the policy of a task that writes lake partitions or files: an
 I/O error is retried 30 s, 60 s, … later (capped at 10 min); a task whose answer would not change
 (an infeasible plan, a stopped telemetry feed) raises ``AirflowFailException`` and is not retried.
-``mapped_outcomes`` and ``check_report`` are the end of each dispatch DAG: the mapped tasks'
-outcomes for its ``summary``, and the last task that fails when a site was not served.
-Imported inside tasks (it imports the Airflow SDK).
+``run_mapped`` is a mapped task's work (its label, the data home, the ``outcome`` XCom);
+``mapped_outcomes``, ``log_report`` and ``check_report`` are the end of each DAG: the mapped
+tasks' outcomes for its ``summary``, the summary's log, and the last task that fails when a site
+was not served. The DAG files import this module at the top: it imports only the standard
+library there (the Airflow SDK, pendulum and the notifier inside its functions).
 """
 
 from __future__ import annotations
