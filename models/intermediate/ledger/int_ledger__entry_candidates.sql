@@ -17,7 +17,7 @@
 --               (sector_energy_balance refs)
 --   personal    rows of int_personal__journal_candidates (credits per account × month × factor,
 --               expiries per account × month, redemptions): the ended months from the month of
---               the personal build window's first recomputed day on (int_personal__build_window)
+--               the personal build window's first recomputed day - 1 on (int_personal__build_window)
 {%- set basis = var('scope2_basis', 'location') %}
 {%- set pw = personal_window() %}
 {%- if basis not in ['location', 'market'] %}
@@ -91,16 +91,13 @@ personal as (
     -- The personal-account engineer's model (models/intermediate/personal/): same columns less
     -- entry_id, build_id and is_provisional, which the journal adds. Do not select from it
     -- anything but these ten columns. Period is a month (docs/ledgers.md "Journal grain"): only
-    -- ended months (before the as-of date's month) from month(s) on, s = the personal build
-    -- window's first recomputed day (every ended month after a full personal build); the journal
-    -- already holds the earlier months. ledger_entries' standing covers the same months.
+    -- ended months (before the as-of date's month) from the month of s-1 on, s = the personal
+    -- build window's first recomputed day (every ended month after a full personal build); the
+    -- journal already holds the earlier months. ledger_entries' standing covers the same months.
     select ledger, account_id, period, entry_type, scope, gas, tco2e, activity_ref,
         factor_id, factor_version
     from {{ ref('int_personal__journal_candidates') }}
-    where period < '{{ pw.as_of[:7] }}'
-    {%- if not pw.full %}
-      and period >= '{{ pw.from_date[:7] }}'
-    {%- endif %}
+    where {{ personal_journal_months('period', pw) }}
 ),
 unioned as (
     select * from enterprise

@@ -20,8 +20,9 @@
 --                     int_personal__points_events/entry_type=expiry/account_id=<a>/month=<YYYY-MM>
 --   redemption        one entry per redemption (a resident's act, not a meter read): activity_ref
 --                     = the redemption's ref
--- A build covers the months from month(s) on (s = from_date of int_personal__build_window), every
--- ended month after a full personal build: int_personal__points_events holds every day, so each
+-- A build covers the ended months from the month of s-1 on (s = from_date of
+-- int_personal__build_window; s-1 so that the month ending on the previous as-of date is posted
+-- when s is the 1st), every ended month after a full personal build: int_personal__points_events holds every day, so each
 -- covered month is summed whole. ledger_entries compares these with its standing over the same
 -- months, so a figure that changed (a factor notice, a late meter read) appends one reversal and
 -- one replacement per account × month (× factor), and an unchanged night appends nothing.
@@ -40,7 +41,8 @@ with events as (
     from {{ ref('int_personal__points_events') }}
     where event_date < {{ open_month }}
     {%- if not w.full %}
-      and event_date >= date_trunc('month', date '{{ w.from_date }}')
+      -- from the month of s-1 (macro personal_journal_months): the month just ended included
+      and event_date >= date_trunc('month', date '{{ w.from_date }}' - interval 1 day)
     {%- endif %}
 ),
 

@@ -41,11 +41,10 @@ standing as (
         arg_max(factor_version, build_id || entry_id) filter (where entry_type <> 'restatement') as live_factor_version
     from {{ this }}
     -- the keys the candidates cover: personal ended months (before the as-of date's month) from
-    -- month(s) on (personal build window; docs/ledgers.md "Journal grain"), the other ledgers'
-    -- months in ledger_months
+    -- the month of s-1 on (macro personal_journal_months; docs/ledgers.md "Journal grain"), the
+    -- other ledgers' months in ledger_months
     where
-        (ledger = 'personal' and period < '{{ pw.as_of[:7] }}'
-        {%- if not pw.full %} and period >= '{{ pw.from_date[:7] }}'{% endif %})
+        (ledger = 'personal' and {{ personal_journal_months('period', pw) }})
         or (ledger <> 'personal' and {{ in_ledger_months('substr(period, 1, 7)') }})
     group by 1
 ),
