@@ -86,3 +86,14 @@
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#- SQL predicate on a journal period (varchar 'YYYY-MM'): a month the personal journal
+    candidates cover this build (docs/ledgers.md "Journal grain"): ended (before the as-of date's
+    month) and, unless the build is full, from the month of s-1 on. s-1, not s: when s is the 1st
+    (the previous as-of was a month's last day), the month that just ended is posted now. -#}
+{% macro personal_journal_months(period_expr, window) -%}
+    ({{ period_expr }} < '{{ window.as_of[:7] }}'
+    {%- if not window.full %}
+    and {{ period_expr }} >= strftime(date '{{ window.from_date }}' - interval 1 day, '%Y-%m')
+    {%- endif %})
+{%- endmacro %}

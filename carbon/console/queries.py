@@ -192,7 +192,9 @@ def personal(con, account_id: str):
     )
     red = rows(
         con,
-        "select period, entry_type, tco2e from ledger_entries where ledger = 'personal' and account_id = ? "
+        # from the points events (the journal holds ended months only: docs/ledgers.md)
+        "select strftime(event_date, '%Y-%m-%d') as period, entry_type, tco2e "
+        "from intermediate.int_personal__points_events where account_id = ? "
         "and entry_type in ('redemption', 'expiry') order by period",
         [account_id],
     )

@@ -22,7 +22,7 @@ def test_console_never_blocks_a_writer_and_serves_last_complete_build(tmp_path, 
     # a build in progress: lock held, rows being written
     with open(live.parent / ".build.lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
-        w.execute("delete from ledger_entries where ledger = 'personal'")
+        w.execute("delete from ledger_entries where ledger = 'government'")
         w.execute("checkpoint")
         c2 = wh.cursor()  # served during the build: the last complete build
         assert c2.execute("select count(*) from ledger_entries").fetchone()[0] == n0

@@ -32,6 +32,7 @@ from personal_fixture import (
     H1,
     H2,
     MARKET_REGISTRY,
+    P1,
     P2,
     REDEMPTIONS,
     activity_frame,
@@ -81,6 +82,16 @@ HOUSEHOLD = {
     **{_hh_ref(H3, D(2026, 10, d)): (H3, 0.4, H3_REGION) for d in range(1, 11)},
 }
 GRID_REFS = {EV_REF, *HOUSEHOLD}
+# the account of each grid-based credit
+GRID_ACCOUNT = {EV_REF: P2, **{ref: v[0] for ref, v in HOUSEHOLD.items()}}
+# one more day of activity, in November, so that October has ended and is journaled (the journal
+# holds ended months only: docs/ledgers.md "Journal grain"); P1 walking 1 km, fixed factors
+NOVEMBER = (P1, D(2026, 11, 1), "walking", 1.0, "km", "health_app", "h-1101")
+
+
+def journal_ref(account: str, month: str = "2026-10") -> str:
+    """activity_ref of an account's grid-based credits of a month in the journal."""
+    return f"per_credits_daily/account_id={account}/month={month}/factor_id=grid_electricity"
 
 
 def published(version: str, region: str) -> float:
@@ -111,8 +122,26 @@ def expected(build: int) -> dict[str, tuple[str, float] | None]:
     return out
 
 
+def expected_journal(build: int) -> dict[str, tuple[str, float] | None]:
+    """Journal key (account × October × grid factor) -> (factor_version, summed ER), None when
+    none of the account's grid credits has a factor: the per-day figures of expected(), summed."""
+    out: dict[str, tuple[str, float] | None] = {}
+    for ref, v in expected(build).items():
+        key = journal_ref(GRID_ACCOUNT[ref])
+        if v is None:
+            out.setdefault(key, None)
+            continue
+        version, er = out.get(key) or (v[0], 0.0)
+        assert version == v[0]  # one account's grid credits share the notice
+        out[key] = (version, er + v[1])
+    return out
+
+
 def _write_lake(home: Path) -> None:
     act = activity_frame()
+    nov = pd.DataFrame([NOVEMBER], columns=act.columns[:7])
+    nov = nov.assign(quantity_as_reported=nov["quantity"], unit_as_reported=nov["unit"])
+    act = pd.concat([act, nov], ignore_index=True)
     for day, part in act.groupby("date"):
         write_partition(
             "low_carbon_activity", "date", str(day), part.drop(columns="date"), home=home
@@ -220,9 +249,10 @@ def test_personal_credits_use_the_ledgers_factor_for_the_as_of_date(builds, b) -
         factor_id, got_version, got_er = got[ref]
         assert (factor_id, got_version) == ("grid_electricity", version), ref
         assert got_er == pytest.approx(er, rel=0, abs=1e-12), ref
-    # the journal's standing per key is the hand figure, at the notice of this as-of date
+    # the journal's standing per key (account × month × factor) is the sum of the hand figures,
+    # at the notice of this as-of date
     standing = _standing(builds[b]["journal"])
-    for ref, v in want.items():
+    for ref, v in expected_journal(b).items():
         net, live = standing[ref]
         if v is None:  # no factor: reversed, nothing stands
             assert abs(net) < 1e-12, ref
@@ -243,12 +273,19 @@ def test_a_changed_version_is_one_reversal_and_one_replacement(builds, b) -> Non
     before, after = builds[b - 1]["journal"], builds[b]["journal"]
     assert before <= after  # nothing earlier is edited or deleted
     new = after - before
-    old_want, want = expected(b - 1), expected(b)
+    old_want, want = expected_journal(b - 1), expected_journal(b)
     by_ref: dict[str, list[tuple]] = {}
     for row in new:
         by_ref.setdefault(row[5], []).append(row)
-    assert set(by_ref) == GRID_REFS  # only the grid-based credits move (not travel, expiry …)
-    for ref in GRID_REFS:
+    # only the grid-based credits move (not travel, expiry …): one reversal (if a figure stood)
+    # and one replacement (if one is due) per affected account and month, not per meter day
+    affected = {GRID_ACCOUNT[ref] for ref in GRID_REFS}
+    assert set(by_ref) == {journal_ref(a) for a in affected}
+    n_reversals = sum(v is not None for v in old_want.values())
+    n_replacements = sum(v is not None for v in want.values())
+    assert len(new) == n_reversals + n_replacements
+    assert n_reversals + n_replacements >= len(affected) == 4
+    for ref in by_ref:
         rows = sorted(by_ref[ref], key=lambda r: r[3])  # reduction_credit < restatement
         expect_rows = []
         if want[ref] is not None:

@@ -258,6 +258,9 @@ def test_balances_with_redemption_and_expiry(warehouse) -> None:
 
 
 def test_journal_candidates(warehouse) -> None:
+    """Journal grain: ended months only (the fixture's as-of is 2026-10-10, so October is open),
+    credits one per account × month × factor_id, expiries one per account × month, redemptions
+    one each; every figure is recomputed here from the per-day detail."""
     j = _df(warehouse, "select * from intermediate.int_personal__journal_candidates")
     assert list(j.columns) == [
         "ledger", "account_id", "period", "entry_type", "scope", "gas", "tco2e",
@@ -265,29 +268,79 @@ def test_journal_candidates(warehouse) -> None:
     ]  # fmt: skip
     assert set(j["ledger"]) == {"personal"} and set(j["scope"]) == {"none"}
     assert set(j["gas"]) == {"CO2e"}
-    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", p) for p in j["period"])
+    assert all(re.fullmatch(r"\d{4}-\d{2}", p) for p in j["period"])
+    assert (j["period"] < "2026-10").all()  # the open month stays in the detail
     assert set(j["entry_type"]) == {"reduction_credit", "redemption", "expiry"}
-    credits = j[j["entry_type"] == "reduction_credit"]
-    assert (credits["tco2e"] > 0).all() and len(credits) == len(EXPECTED_CREDITS)
-    assert (j.loc[j["entry_type"] != "reduction_credit", "tco2e"] < 0).all()
-    exp = j[j["entry_type"] == "expiry"].iloc[0]
-    assert (exp["account_id"], exp["period"]) == (P1, "2026-09-15")
-    assert exp["tco2e"] == pytest.approx(-0.000433, abs=1e-12)
-    red = j[j["entry_type"] == "redemption"].iloc[0]
-    assert (red["account_id"], red["period"], red["activity_ref"]) == (
-        P1,
-        "2025-01-10",
-        "voucher-0001",
+    ev = _df(
+        warehouse,
+        "select account_id, strftime(event_date, '%Y-%m') as period, entry_type, points, tco2e, "
+        "activity_ref, factor_id, factor_version from intermediate.int_personal__points_events",
     )
-    # sign convention: the signed sum per account is the points balance / 1000.
-    # The journal keeps tCO2e at full precision; points are quantized to 0.001
-    # (1 g), so each entry may differ from its points by at most half a gram.
+    ended = ev[ev["period"] < "2026-10"]
+    # credits: the sum of the account's credits of that month and factor
+    cr = ended[ended["entry_type"] == "reduction_credit"]
+    want = cr.groupby(["account_id", "period", "factor_id"])["tco2e"].sum()
+    got = j[j["entry_type"] == "reduction_credit"].set_index(["account_id", "period", "factor_id"])
+    assert set(got.index) == set(want.index) and len(got) == len(want) >= 1
+    for key, t in want.items():
+        assert got.loc[key, "tco2e"] == pytest.approx(t, rel=1e-12, abs=1e-15)
+        acct, month, factor = key
+        assert got.loc[key, "activity_ref"] == (
+            f"per_credits_daily/account_id={acct}/month={month}/factor_id={factor}"
+        )
+    assert (got["tco2e"] > 0).all()
+    # expiries: one per account × month, -points / 1000 from the exact points
+    xp = ended[ended["entry_type"] == "expiry"]
+    assert len(xp) >= 1
+    want_x = xp.groupby(["account_id", "period"])["points"].sum()
+    got_x = j[j["entry_type"] == "expiry"].set_index(["account_id", "period"])
+    assert set(got_x.index) == set(want_x.index) == {(P1, "2026-09")}
+    assert got_x.loc[(P1, "2026-09"), "tco2e"] == pytest.approx(-0.000433, abs=1e-12)
+    assert got_x.loc[(P1, "2026-09"), "activity_ref"] == (
+        f"int_personal__points_events/entry_type=expiry/account_id={P1}/month=2026-09"
+    )
+    # redemptions: one per redemption
+    red = j[j["entry_type"] == "redemption"]
+    assert len(red) == len(REDEMPTIONS) == 1
+    assert tuple(red.iloc[0][["account_id", "period", "activity_ref", "tco2e"]]) == (
+        P1, "2025-01", "voucher-0001", pytest.approx(-0.0005, abs=1e-12)
+    )  # fmt: skip
+    # posted months + the open month's detail = the balance, per account: the journal keeps tCO2e
+    # at full precision; points are quantized to 0.001 (1 g) per credit row
     bal = _df(warehouse, "select account_id, balance from main.per_account_balance")
+    open_month = ev[ev["period"] >= "2026-10"].groupby("account_id")["tco2e"].sum()
     sums = j.groupby("account_id")["tco2e"].sum()
-    counts = j.groupby("account_id")["tco2e"].size()
+    counts = ev.groupby("account_id")["tco2e"].size()
     for r in bal.itertuples():
+        total = sums.get(r.account_id, 0.0) + open_month.get(r.account_id, 0.0)
         tol = 0.5e-6 * counts[r.account_id] + 1e-12
-        assert sums[r.account_id] == pytest.approx(float(r.balance) / 1000, abs=tol)
+        assert total == pytest.approx(float(r.balance) / 1000, abs=tol)
+
+
+def test_a_journal_credit_traces_to_its_meter_days(warehouse) -> None:
+    """From one journal entry's activity_ref to the per_credits_daily rows (days) it sums."""
+    j = _df(
+        warehouse,
+        "select activity_ref, tco2e from intermediate.int_personal__journal_candidates "
+        "where entry_type = 'reduction_credit'",
+    )
+    assert len(j) >= 1
+    for ref, tco2e in j.itertuples(index=False):
+        m = re.fullmatch(
+            r"per_credits_daily/account_id=(\w+)/month=(\d{4}-\d{2})/factor_id=(.+)", ref
+        )
+        assert m, ref
+        days = warehouse.execute(
+            "select date, er_tco2e, activity_ref from main.per_credits_daily where account_id = ? "
+            "and strftime(date, '%Y-%m') = ? and factor_id = ?",
+            list(m.groups()),
+        ).fetchall()
+        assert days, ref
+        assert sum(d[1] for d in days) == pytest.approx(tco2e, rel=1e-12)
+        # and each day names its lake row
+        assert all(
+            d[2].startswith(("low_carbon_activity/", "electricity_consumption/")) for d in days
+        )
 
 
 def test_only_pseudonymous_keys_reach_the_marts(warehouse) -> None:

@@ -15,8 +15,9 @@
 --               account), household electricity (one entry per region: households are counted
 --               once, here, never in the personal ledger) and the top-down inventory
 --               (sector_energy_balance refs)
---   personal    rows of int_personal__journal_candidates (credits, redemptions, expiries) of
---               the days the personal build window recomputed (int_personal__build_window)
+--   personal    rows of int_personal__journal_candidates (credits per account × month × factor,
+--               expiries per account × month, redemptions): the ended months from the month of
+--               the personal build window's first recomputed day - 1 on (int_personal__build_window)
 {%- set basis = var('scope2_basis', 'location') %}
 {%- set pw = personal_window() %}
 {%- if basis not in ['location', 'market'] %}
@@ -89,14 +90,14 @@ government as (
 personal as (
     -- The personal-account engineer's model (models/intermediate/personal/): same columns less
     -- entry_id, build_id and is_provisional, which the journal adds. Do not select from it
-    -- anything but these ten columns. Only the days the personal build window recomputed (from
-    -- s on; every day after a full personal build): the journal already holds the earlier ones.
+    -- anything but these ten columns. Period is a month (docs/ledgers.md "Journal grain"): only
+    -- ended months (before the as-of date's month) from the month of s-1 on, s = the personal
+    -- build window's first recomputed day (every ended month after a full personal build); the
+    -- journal already holds the earlier months. ledger_entries' standing covers the same months.
     select ledger, account_id, period, entry_type, scope, gas, tco2e, activity_ref,
         factor_id, factor_version
     from {{ ref('int_personal__journal_candidates') }}
-    {%- if not pw.full %}
-    where period >= '{{ pw.from_date }}'
-    {%- endif %}
+    where {{ personal_journal_months('period', pw) }}
 ),
 unioned as (
     select * from enterprise

@@ -40,12 +40,11 @@ standing as (
         arg_max(factor_id, build_id || entry_id) filter (where entry_type <> 'restatement') as live_factor_id,
         arg_max(factor_version, build_id || entry_id) filter (where entry_type <> 'restatement') as live_factor_version
     from {{ this }}
-    -- the keys the candidates cover: personal days from s on (personal build window), the
+    -- the keys the candidates cover: personal ended months (before the as-of date's month) from
+    -- the month of s-1 on (macro personal_journal_months; docs/ledgers.md "Journal grain"), the
     -- other ledgers' months in ledger_months
     where
-        {%- if pw.full %} ledger = 'personal'
-        {%- else %} (ledger = 'personal' and period >= '{{ pw.from_date }}')
-        {%- endif %}
+        (ledger = 'personal' and {{ personal_journal_months('period', pw) }})
         or (ledger <> 'personal' and {{ in_ledger_months('substr(period, 1, 7)') }})
     group by 1
 ),

@@ -80,8 +80,10 @@ credit_rows as (
     select 'personal_credits' as section, 1 as ord, 'city' as subject_code, '' as subject_name,
            'all' as period, 'credited' as metric,
            coalesce(sum(tco2e order by tco2e), 0)::double as value, 'tCO2e' as unit
-    from {{ ref('ledger_entries') }}
-    where ledger = 'personal' and entry_type = 'reduction_credit'
+    -- the credits up to the as-of date, open month included: the journal holds the ended months
+    -- only, per account × month (docs/ledgers.md "Journal grain"), so the detail is summed
+    from {{ ref('int_personal__points_events') }}
+    where entry_type = 'reduction_credit'
 ),
 recon_rows as (
     select 'reconciliation' as section, 1 as ord, 'city' as subject_code, '' as subject_name,
