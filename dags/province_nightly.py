@@ -7,7 +7,8 @@ Tasks (logic in ``carbon.province.nightly``):
 
 1. ``cities``: the city homes present, one item each.
 2. ``city_night`` (mapped over the cities, ``expand``): that city's ingest and ledger build on its
-   own home and its own warehouse file (one writer per DuckDB file).
+   own home and its own warehouse file (one writer per DuckDB file); deadline 4 h a city
+   (``execution_timeout``), past it the city is missing with the timeout as its reason.
 3. ``roll_up`` (``trigger_rule=all_done``: one failed city stops no other): the province marts,
    a failed city marked missing with its reason. Publishes ``Asset("carbon://province/marts")``.
 
@@ -16,6 +17,8 @@ runs unchanged on the LocalExecutor and on a CeleryExecutor's workers.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
@@ -53,7 +56,9 @@ def province_nightly():
 
         return city_items(_conf()["province_home"])
 
-    @task
+    # the deadline: a city still running 4 h after its start is stopped (AirflowTaskTimeout),
+    # recorded as failed and rolled up as missing with that reason
+    @task(execution_timeout=timedelta(hours=4))
     def city_night(item: dict) -> dict:
         from carbon.province.nightly import run_city
 

@@ -55,7 +55,7 @@ def run_city(
             rows[ds] = int(s.get("rows_ok", 0))
         t_ingest = time.perf_counter() - t0
         r = build(home, lock_timeout=lock_timeout)
-    except Exception as e:
+    except BaseException as e:  # the deadline's AirflowTaskTimeout is a BaseException
         write_city_status(home, run_id, False, f"{type(e).__name__}: {str(e).splitlines()[0]}")
         raise
     write_city_status(home, run_id, True)

@@ -33,19 +33,20 @@ def night(tmp_path_factory):
 
 def _city_marts(home, code):
     with duckdb.connect(str(paths(city_home(home, code)).warehouse), read_only=True) as c:
-        monthly = c.sql("select sum(tco2e) from gov_region_emissions_monthly").fetchone()[0]
+        monthly = c.execute("select sum(tco2e) from gov_region_emissions_monthly").fetchone()[0]
         by_method = dict(
-            c.sql(
+            c.execute(
                 "select method, sum(tco2e) from gov_region_emissions_monthly group by 1"
             ).fetchall()
         )
         year = dict(
-            c.sql(
+            c.execute(
                 f"select year, top_down_mt from gov_ceads_comparison where region_code = '{code}'"
             ).fetchall()
         )
         regions = {
-            r[0] for r in c.sql("select region_code from gov_region_emissions_monthly").fetchall()
+            r[0]
+            for r in c.execute("select region_code from gov_region_emissions_monthly").fetchall()
         }
     return monthly, by_method, year, regions
 
@@ -58,7 +59,7 @@ def test_one_failed_city_stops_no_other_and_is_missing_with_its_reason(night):
     ok = [t for t, s in states.items() if t.startswith("city_night") and s == "success"]
     assert len(failed) == 1 and len(ok) == 2, states
     with duckdb.connect(str(home / "province" / DB_NAME), read_only=True) as c:
-        st = {r[0]: r[1:] for r in c.sql("select * from province_city_status").fetchall()}
+        st = {r[0]: r[1:] for r in c.execute("select * from province_city_status").fetchall()}
     assert len(st) == 13
     assert {k for k, v in st.items() if v[2] == "in"} == {"320900", "321300"}
     status, reason = st[FAILING][2], st[FAILING][3]
@@ -72,15 +73,17 @@ def test_rollup_totals_are_the_sums_of_the_cities_own_marts(night):
     home, _res = night
     with duckdb.connect(str(home / "province" / DB_NAME), read_only=True) as c:
         by_city = dict(
-            c.sql(
+            c.execute(
                 "select city_code, sum(tco2e) from province_emissions_monthly group by 1"
             ).fetchall()
         )
         by_method = dict(
-            c.sql("select method, sum(tco2e) from province_emissions_monthly group by 1").fetchall()
+            c.execute(
+                "select method, sum(tco2e) from province_emissions_monthly group by 1"
+            ).fetchall()
         )
-        vs = c.sql("select * from province_vs_ceads order by year").df()
-        comments = c.sql(
+        vs = c.execute("select * from province_vs_ceads order by year").df()
+        comments = c.execute(
             "select count(*) from duckdb_columns() where table_name like 'province_%' and comment like '%|%'"
         ).fetchone()[0]
     assert set(by_city) == {"320900", "321300"}  # the failed city is no zero row
