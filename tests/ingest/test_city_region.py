@@ -76,7 +76,7 @@ def test_a_nanjing_home_takes_nanjing_and_quarantines_yancheng(city):
 def test_a_bad_city_file_is_an_error_naming_it(tmp_path):
     (tmp_path / "city.json").write_text(json.dumps({"city_code": "330100"}))
     with pytest.raises(ValueError, match=r"city\.json.*330100"):
-        paths(tmp_path).city_code
+        _ = paths(tmp_path).city_code
 
 
 def test_region_model_has_every_jiangsu_county_and_each_home_its_own_subtree():
