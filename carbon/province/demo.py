@@ -69,9 +69,25 @@ def _remap_uscc(values: pa.Array, cmap: dict[str, str]) -> pa.Array:
     return pa.array(out, type=pa.string())
 
 
-def remap_table(dataset: str, table: pa.Table, cmap: dict[str, str]) -> pa.Table:
-    """One landing table re-homed: region codes, USCC region parts, region names."""
+def _short(name_zh: str) -> str:
+    """A place name without its 市 / 区 / 县 suffix (as firm names use it: 大丰区 -> 大丰)."""
+    return name_zh[:-1] if len(name_zh) > 2 and name_zh[-1] in "市区县" else name_zh
+
+
+def place_names(cmap: dict[str, str]) -> list[tuple[str, str]]:
+    """(demo place name, the city's) pairs for free text such as firm names, longest first."""
     names = dict(zip(codes.regions()["region_code"], codes.regions()["name_zh"], strict=True))
+    pairs = {_short(names[a]): _short(names[b]) for a, b in cmap.items()}
+    return sorted(pairs.items(), key=lambda kv: -len(kv[0]))
+
+
+def remap_table(dataset: str, table: pa.Table, cmap: dict[str, str]) -> pa.Table:
+    """One landing table re-homed: region codes, USCC region parts, region names, and the demo
+    city's place names in free text (firm names: 盐城… -> 宿迁…)."""
+    import pyarrow.compute as pc
+
+    names = dict(zip(codes.regions()["region_code"], codes.regions()["name_zh"], strict=True))
+    places = place_names(cmap)
     cols = {}
     for name in table.column_names:
         col = table[name].combine_chunks()
@@ -80,6 +96,12 @@ def remap_table(dataset: str, table: pa.Table, cmap: dict[str, str]) -> pa.Table
                 col = pa.array([cmap.get(v, v) for v in col.to_pylist()], type=col.type)
             else:
                 col = _remap_uscc(col.cast(pa.string()), cmap).cast(col.type)
+                if not pc.all(pc.fill_null(pc.string_is_ascii(col), True)).as_py():
+                    # one pass per name: a placeholder first, so a replaced name is not replaced again
+                    for i, (a, _b) in enumerate(places):
+                        col = pc.replace_substring(col, a, f"\x00{i}\x00")
+                    for i, (_a, b) in enumerate(places):
+                        col = pc.replace_substring(col, f"\x00{i}\x00", b)
         cols[name] = col
     out = pa.table(cols, schema=table.schema)
     if dataset == "regions":
