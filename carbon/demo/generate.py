@@ -514,7 +514,7 @@ def generate(
         files[f.dataset].append(f)
 
     if city_code is not None and city_code != CITY:
-        from carbon.province.demo import remap_files
+        from carbon.demo.rehome import remap_files
 
         remap_files(files, city_code)  # before the defects, so they are the city's rows too
 

@@ -1,4 +1,4 @@
-"""The province demo (``carbon.province.demo``): a city home re-homed from the demo city holds
+"""The province demo (``carbon.province.demo``): a city home re-homed from the demo city (``carbon.demo.rehome``) holds
 only its own city's region codes, valid USCCs registered in its own counties, no Yancheng place
 name in its firm names, ``city.json`` naming it, and a plan sized to its own CEADs 2019 total."""
 
