@@ -61,6 +61,27 @@ class Paths:
         """Charts, exported reports and dispatch PNGs."""
         return self.home / "outputs"
 
+    @property
+    def city_file(self) -> Path:
+        """The home's city: ``{"city_code": "320900"}`` (written by ``carbon demo-data``)."""
+        return self.home / "city.json"
+
+    @property
+    def city_code(self) -> str:
+        """The GB/T 2260 code of the city this home accounts for (no ``city.json``: Yancheng,
+        the demo city); a code that is not a Jiangsu city is an error naming the file."""
+        import json
+
+        from carbon.domain.codes import DEFAULT_CITY, check_city
+
+        if not self.city_file.exists():
+            return DEFAULT_CITY
+        try:
+            code = str(json.loads(self.city_file.read_text(encoding="utf-8"))["city_code"])
+            return check_city(code)
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError(f"{self.city_file}: no valid city_code ({e})") from e
+
 
 def data_home() -> Path:
     return Path(os.environ.get("CARBON_HOME", "data")).resolve()

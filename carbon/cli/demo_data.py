@@ -55,6 +55,13 @@ def command(
         str | None,
         cliargs.option(cliargs.home_dir, "DIR", "data home (overrides carbon --home)"),
     ] = None,
+    province: Annotated[
+        bool,
+        typer.Option(
+            "--province",
+            help="Jiangsu's 13 cities, one city home each under <home>/cities/<code>/ (docs/province.md)",
+        ),
+    ] = False,
 ) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -66,6 +73,22 @@ def command(
         raise cliargs.UsageError(f"--start {start} is after --end {end}")
     p = paths(home) if home else cliargs.paths_of(ctx)
     console = Console()
+    if province:
+        from carbon.province.demo import generate_province
+
+        with console.status(f"writing Jiangsu's 13 demo cities ({scale}) under {p.home}/cities …"):
+            df = generate_province(
+                p.home,
+                scale=scale,
+                seed=seed,
+                defect_rate=defect_rate,
+                start=start,
+                end=end,
+                daily_days=daily_days,
+                anomalies=anomalies,
+            )
+        console.print(df.to_string(index=False))
+        return 0
     with console.status(f"writing the demo city ({scale}, seed {seed}) to {p.landing} …"):
         s = generate(
             p.home,

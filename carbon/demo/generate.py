@@ -422,8 +422,14 @@ def generate(
     end: str = "2026-10-31",
     daily_days: int | None = None,
     anomalies: bool = True,
+    city_code: str | None = None,
+    target_tco2: float | None = None,
 ) -> Summary:
-    """Write the demo city into ``<home>/landing`` and its manifest into ``<home>/demo_manifest``."""
+    """Write the demo city into ``<home>/landing`` and its manifest into ``<home>/demo_manifest``.
+
+    ``city_code`` / ``target_tco2`` (the province demo, ``carbon.province.demo``): the demo city
+    re-homed to another Jiangsu city and sized to its Scope-1 target (t CO2/yr); by default
+    Yancheng at ``TARGET_TCO2_PER_YEAR``."""
     t0 = time.perf_counter()
     if scale not in SCALE_SPECS:
         raise ValueError(f"unknown scale {scale!r}; choose one of {sorted(SCALE_SPECS)}")
@@ -441,7 +447,7 @@ def generate(
     complete = [y for y in range(start_year, end_d.year + 1) if dt.date(y, 12, 31) <= end_d]
     balance_years = complete or [start_year - 1]
 
-    plan = build_plan(scale, seed)
+    plan = build_plan(scale, seed) if target_tco2 is None else build_plan(scale, seed, target_tco2)
     files: dict[str, list[LandingFile]] = {name: [] for name in DATASETS}
     files["regions"] = regions_files(years)
     files["enterprises"] = enterprises_files(plan, months or [f"{end_d:%Y-%m}"])
@@ -499,11 +505,18 @@ def generate(
             )
 
     # zero-carbon parks and communities (carbon.demo.parks): members, resource use, community energy, from the clean meter tables
-    for f in park_files(plan, files["electricity_consumption"], end_d, files["households"]):
-        files[f.dataset].append(f)
+    # (the parks are Yancheng's, carbon/domain/data/parks: a re-homed city has none)
+    if city_code in (None, CITY):
+        for f in park_files(plan, files["electricity_consumption"], end_d, files["households"]):
+            files[f.dataset].append(f)
     # product carbon footprints (carbon.demo.pcf): material purchases from the clean activity tables
     for f in pcf_files(plan, files["industrial_activity"], bad_rows=defect_rate > 0):
         files[f.dataset].append(f)
+
+    if city_code is not None and city_code != CITY:
+        from carbon.demo.rehome import remap_files
+
+        remap_files(files, city_code)  # before the defects, so they are the city's rows too
 
     records: list[dict] = []
     for name in DATASETS:

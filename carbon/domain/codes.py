@@ -24,8 +24,48 @@ def _read(name: str) -> pd.DataFrame:
 
 @cache
 def regions() -> pd.DataFrame:
-    """GB/T 2260 codes known to the system: Jiangsu, its cities, and Yancheng's nine counties."""
+    """GB/T 2260 codes known to the system: Jiangsu, its 13 cities and their 95 county-level
+    divisions (民政部 2023 list, carbon/domain/data/README.md)."""
     return _read("gbt2260_regions.csv")
+
+
+#: the default city of a data home (the Yancheng demo) when its ``city.json`` names none
+DEFAULT_CITY = "320900"
+
+
+def city_codes() -> tuple[str, ...]:
+    """The 13 prefecture-level cities of Jiangsu, in GB/T 2260 order."""
+    r = regions()
+    return tuple(r.loc[r["level"] == "city", "region_code"])
+
+
+def check_city(city_code: str) -> str:
+    """``city_code`` if it is one of the cities known here, else a ValueError naming it."""
+    if city_code not in city_codes():
+        raise ValueError(
+            f"city code {city_code!r} is not a Jiangsu prefecture-level city of GB/T 2260 "
+            f"(known: {', '.join(city_codes())})"
+        )
+    return city_code
+
+
+@cache
+def home_regions(city_code: str = DEFAULT_CITY) -> pd.DataFrame:
+    """A city home's region tree: the province, its 13 cities, and this city's own counties
+    (the Yancheng home's tree is the one it always had)."""
+    r = regions()
+    check_city(city_code)
+    keep = (r["level"] != "county") | (r["parent_code"] == city_code)
+    return r[keep].reset_index(drop=True)
+
+
+@cache
+def city_region_codes(city_code: str = DEFAULT_CITY) -> frozenset[str]:
+    """The codes a city home's rows may carry: the province, the city and its own counties."""
+    r = regions()
+    check_city(city_code)
+    own = (r["region_code"] == city_code) | (r["parent_code"] == city_code)
+    return frozenset(r.loc[own | (r["level"] == "province"), "region_code"])
 
 
 @cache

@@ -73,8 +73,12 @@ def known(values: frozenset[str] | tuple[str, ...], name: str = "known_code") ->
     return _check(lambda s: s.isin(allowed), name)
 
 
-def region_code() -> pa.Check:
-    return known(codes.region_codes(), "region_code")
+def region_code(city_code: str | None = None) -> pa.Check:
+    """A GB/T 2260 code known here; with ``city_code``, one of that city home's own codes (the
+    province, the city, its counties): another city's county is a ``region_code`` failure too."""
+    if city_code is None:
+        return known(codes.region_codes(), "region_code")
+    return known(codes.city_region_codes(city_code), "region_code")
 
 
 def _valid_uscc_mask(s: pd.Series) -> pd.Series:
@@ -471,7 +475,13 @@ _UNIT_CODE = {
 }
 
 
-def _column_checks(spec: Dataset, col: str, file_period: str | None, today: dt.date) -> list:
+def _column_checks(
+    spec: Dataset,
+    col: str,
+    file_period: str | None,
+    today: dt.date,
+    city_code: str | None = None,
+) -> list:
     c = spec.column(col)
     checks: list[pa.Check] = []
     if not c.nullable:
@@ -479,7 +489,7 @@ def _column_checks(spec: Dataset, col: str, file_period: str | None, today: dt.d
     if col in _KNOWN:
         checks.append(known(_KNOWN[col]()))
     if col in _REGION_COLUMNS:
-        checks.append(region_code())
+        checks.append(region_code(city_code))
     if col in _USCC_COLUMNS:
         checks.append(uscc_check_digit())
     rng = rules.RANGES.get(spec.name, {}).get(col)
@@ -495,9 +505,13 @@ def _column_checks(spec: Dataset, col: str, file_period: str | None, today: dt.d
 
 
 def build_schema(
-    dataset: str, file_period: str | None = None, today: dt.date | None = None
+    dataset: str,
+    file_period: str | None = None,
+    today: dt.date | None = None,
+    city_code: str | None = None,
 ) -> pa.DataFrameSchema:
-    """The contract of ``dataset`` for one landing file (its stated period, if any, and today)."""
+    """The contract of ``dataset`` for one landing file (its stated period, if any, and today);
+    ``city_code``: the home's city, whose own region codes alone pass (None: any known code)."""
     spec = DATASETS[dataset]
     if today is None:
         today = pd.Timestamp.now(tz=TZ).date()
@@ -506,7 +520,7 @@ def build_schema(
         c = spec.column(col)
         columns[raw] = pa.Column(
             _PANDERA_DTYPES.get(c.dtype),
-            checks=_column_checks(spec, col, file_period, today),
+            checks=_column_checks(spec, col, file_period, today, city_code),
             nullable=True,  # nulls are reported by the named not_null check instead
             required=True,
             description=f"{c.name_zh}: {c.description}" + (f" [{c.unit}]" if c.unit else ""),

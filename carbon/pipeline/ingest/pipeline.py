@@ -456,7 +456,16 @@ def stage_file(
             ):
                 target = staged_good_path(dataset, file_name, part.dictionary[0].as_py(), home)
                 hoped = helper.submit(write_parquet, target, all_rows)
-        fails = find_failures(dataset, frame, text, parse_fails, fperiod, today, raw_ids)
+        fails = find_failures(
+            dataset,
+            frame,
+            text,
+            parse_fails,
+            fperiod,
+            today,
+            raw_ids,
+            city_code=paths(home).city_code,
+        )
         del raw_ids  # the raw IDs were needed only to quote failing ones masked
         if len(read_fails):  # a row the reader could not split: that is its one failure
             fails = fails[~fails["row"].isin(read_fails["row"])]

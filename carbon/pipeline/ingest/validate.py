@@ -27,10 +27,14 @@ class ContractBug(RuntimeError):
 
 
 def run_contract(
-    dataset: str, frame: pd.DataFrame, file_period: str | None, today: dt.date | None = None
+    dataset: str,
+    frame: pd.DataFrame,
+    file_period: str | None,
+    today: dt.date | None = None,
+    city_code: str | None = None,
 ) -> pd.DataFrame:
     """pandera lazy validation -> failure_cases (check, column, index) of named checks only."""
-    schema = build_schema(dataset, file_period=file_period, today=today)
+    schema = build_schema(dataset, file_period=file_period, today=today, city_code=city_code)
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -63,15 +67,19 @@ def failures(
     file_period: str | None,
     today: dt.date | None = None,
     raw_ids: dict[str, pa_arrow.ChunkedArray] | None = None,
+    city_code: str | None = None,
 ) -> pd.DataFrame:
     """All failure records of one file: parse failures + contract failures (one per row × check).
 
     ``raw_ids``: the raw text of the identifier columns (``text`` holds their pseudonyms); a
     failing identifier is quoted from it masked (``carbon.pipeline.ingest.redact.mask_id``). Every other
-    value is quoted with its mobile- and ID-card-shaped numbers masked."""
+    value is quoted with its mobile- and ID-card-shaped numbers masked.
+
+    ``city_code``: the home's city; a known GB/T 2260 code of another city fails ``region_code``
+    and its failure value says so, naming both cities (two cities' data never mix)."""
     spec = DATASETS[dataset]
     raw_ids = raw_ids or {}
-    fc = run_contract(dataset, frame, file_period, today)
+    fc = run_contract(dataset, frame, file_period, today, city_code)
     raw_key = [c for c in validated_columns(spec) if c in _raw_key(dataset)]
     records = [parse_failures]
     if len(fc):
@@ -113,7 +121,34 @@ def failures(
     )
     out = out.astype({"row": "int64", "check": "str", "column": "str", "failure_value": "str"})
     out = _redact_values(out, raw_ids)
+    if city_code is not None:
+        out = _name_other_city(out, city_code)
     return out.sort_values(["row", "check", "column"], kind="stable").reset_index(drop=True)
+
+
+def _name_other_city(out: pd.DataFrame, city_code: str) -> pd.DataFrame:
+    """``region_code`` failures whose value is a known code of another city: the value, then
+    whose it is and whose home this is, e.g. ``320102 (南京市 320100, not this home's city
+    盐城市 320900)``. Unknown codes keep their bare value."""
+    from carbon.domain import codes
+
+    r = codes.regions().set_index("region_code")
+    name = r["name_zh"].to_dict()
+    parent = r["parent_code"].to_dict()
+    own = codes.city_region_codes(city_code)
+    sel = (out["check"] == "region_code") & out["failure_value"].isin(list(name))
+    sel &= ~out["failure_value"].isin(list(own))
+    if not sel.any():
+        return out
+    out = out.copy()
+
+    def note(v: str) -> str:
+        city = v if parent.get(v) == "320000" else parent.get(v, "")
+        other = f"{name.get(city, '?')} {city}" if city else "another region"
+        return f"{v} ({other}, not this home's city {name[city_code]} {city_code})"
+
+    out.loc[sel, "failure_value"] = [note(v) for v in out.loc[sel, "failure_value"]]
+    return out
 
 
 def _raw_key(dataset: str) -> list[str]:

@@ -97,6 +97,29 @@ def missing_datasets(home: str | Path | None = None) -> list[str]:
     return [d for d in LAKE_SOURCES if not any((lake / d).glob("*=*/part-0.parquet"))]
 
 
+def home_regions_path(home: str | Path | None = None) -> Path:
+    """``<home>/dbt/gbt2260_regions.csv``: the home city's region tree, read by the model
+    ``ref.gbt2260_regions``."""
+    return dbt_dirs(home)[0].parent / "gbt2260_regions.csv"
+
+
+def write_home_regions(home: str | Path | None = None) -> Path:
+    """Write the home city's region tree (``carbon.domain.codes.home_regions`` of
+    ``Paths.city_code``) for dbt, atomically and only when its content changes."""
+    from carbon.domain.codes import home_regions
+    from carbon.pipeline.lake import atomic_path
+
+    p = paths(home)
+    out = home_regions_path(p.home)
+    text = home_regions(p.city_code).to_csv(index=False, lineterminator="\n")
+    if out.exists() and out.read_text(encoding="utf-8") == text:
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+    return out
+
+
 def build_vars(
     home: str | Path | None = None,
     *,
@@ -113,6 +136,7 @@ def build_vars(
         "lake_path": str(p.lake),
         "monitor_alerts_path": str(p.home / "monitor" / "mon_alerts.parquet"),
         "build_params_path": str(build_params_path(p.home)),
+        "regions_path": str(home_regions_path(p.home)),
     }
     # months and as-of go to build_params.json (read at run time), not here
     missing = missing_datasets(home)
@@ -166,6 +190,7 @@ def run_dbt(args: list[str], home: str | Path | None = None) -> tuple[bool, obje
     logs.mkdir(parents=True, exist_ok=True)
     if not build_params_path(p.home).exists():
         write_build_params(p.home)  # no runner plan: all months, full personal rebuild
+    write_home_regions(p.home)
     sub, rest = args[:1], args[1:]
     globals_ = []
     while sub and sub[0].startswith("--"):  # global flags before the sub-command (--quiet)
