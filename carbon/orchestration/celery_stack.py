@@ -66,6 +66,11 @@ class Stack:
     #: False: the scheduler creates no scheduled runs (``[scheduler] use_job_schedule``), only
     #: triggered ones run (the test: unpausing a DAG must not add a scheduled run beside its own)
     schedule: bool = True
+    #: ``[core] default_task_retries`` on the stack (the ingest tasks set none themselves; 0 as
+    #: embedded): > 0 so that a task whose worker was killed is run again
+    task_retries: int = 0
+    #: ``[core] default_task_retry_delay``, seconds
+    retry_delay_s: int = 30
 
     @property
     def airflow_home(self) -> Path:
@@ -126,6 +131,8 @@ def celery_settings(stack: Stack) -> dict[tuple[str, str], str]:
         ("core", "execution_api_server_url"): f"{stack.api_url}/execution/",
         ("core", "fernet_key"): s["fernet_key"],
         ("core", "parallelism"): str(max(4, 2 * stack.workers)),
+        ("core", "default_task_retries"): str(stack.task_retries),
+        ("core", "default_task_retry_delay"): str(stack.retry_delay_s),
         ("database", "sql_alchemy_conn"): stack.db_url,
         ("celery", "broker_url"): f"redis://127.0.0.1:{stack.redis_port}/0",
         (
@@ -247,31 +254,35 @@ def start(stack: Stack, timeout: float = 240) -> dict[str, int]:
     _spawn(stack, "scheduler", ["scheduler"])
     _spawn(stack, "dag-processor", ["dag-processor"])
     for name in stack.worker_names():
-        short = name.split("@", 1)[0]
-        _spawn(
-            stack,
-            f"worker-{short}",
-            [
-                "celery",
-                "worker",
-                "--celery-hostname",
-                name,
-                "--concurrency",
-                "1",
-                "--skip-serve-logs",
-                "--without-mingle",
-                "--without-gossip",
-            ],
-            {
-                "CARBON_WORKER_HOSTNAME": name,
-                env_name("core", "hostname_callable"): (
-                    "carbon.orchestration.celery_stack.worker_hostname"
-                ),
-            },
-        )
+        _spawn_worker(stack, name)
     _wait_http(f"{stack.api_url}/api/v2/monitor/health", timeout, api, "api-server", stack)
     _wait_workers(stack, timeout)
     return _pids(stack)
+
+
+def _spawn_worker(stack: Stack, name: str) -> int:
+    short = name.split("@", 1)[0]
+    return _spawn(
+        stack,
+        f"worker-{short}",
+        [
+            "celery",
+            "worker",
+            "--celery-hostname",
+            name,
+            "--concurrency",
+            "1",
+            "--skip-serve-logs",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        {
+            "CARBON_WORKER_HOSTNAME": name,
+            env_name("core", "hostname_callable"): (
+                "carbon.orchestration.celery_stack.worker_hostname"
+            ),
+        },
+    )
 
 
 def _wait_workers(stack: Stack, timeout: float) -> None:
@@ -291,6 +302,16 @@ def _wait_workers(stack: Stack, timeout: float) -> None:
         if want <= seen:
             return
     raise RuntimeError(f"Celery workers {sorted(want - seen)} not up after {timeout:.0f} s")
+
+
+def restart_worker(stack: Stack, name: str, timeout: float = 120) -> int:
+    """Start worker ``name`` (``w1@host``) again after it died; its pid once it answers a ping."""
+    short = name.split("@", 1)[0]
+    pid = _spawn_worker(stack, name)
+    _wait_workers(stack, timeout)
+    if _pids(stack).get(f"worker-{short}") != pid:
+        raise RuntimeError(f"worker {name} did not restart (pid {pid})")
+    return pid
 
 
 def stop(stack: Stack, timeout: float = 60) -> list[str]:
@@ -402,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--no-schedule", action="store_true", help="run triggered DAG runs only, no scheduled ones"
     )
+    ap.add_argument("--task-retries", type=int, default=0, help="[core] default_task_retries")
     ap.add_argument("--conf", default=None, help="the run's conf (JSON)")
     ap.add_argument("--wait", action="store_true", help="trigger: wait for the run's end")
     a = ap.parse_args(argv)
@@ -417,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
             home=paths(a.home).home,
             workers=a.workers,
             schedule=not a.no_schedule,
+            task_retries=a.task_retries,
         )
     if a.cmd == "start":
         for name, pid in start(stack).items():
