@@ -135,6 +135,8 @@ def demo_home_copy(demo_build: DemoBuild, tmp_path: Path):
 # rows); then the other long files by their wall time in the last run (``.pytest_cache``), or, on
 # a fresh machine, the files that build their own homes / warehouses (``RUN_EARLY``).
 RUN_EARLY = (
+    "tests/celery/test_celery_stack.py",
+    "tests/province/test_province_night.py",
     "tests/privacy/test_no_raw_identifiers.py",
     "tests/cli/test_nightly_failures.py",
     "tests/ledgers/test_ledger_marts.py",
