@@ -73,33 +73,25 @@ def command(
         raise cliargs.UsageError(f"--start {start} is after --end {end}")
     p = paths(home) if home else cliargs.paths_of(ctx)
     console = Console()
+    # the same generator settings for one city and for the province's thirteen
+    opts = dict(
+        scale=scale,
+        seed=seed,
+        defect_rate=defect_rate,
+        start=start,
+        end=end,
+        daily_days=daily_days,
+        anomalies=anomalies,
+    )
     if province:
         from carbon.province.demo import generate_province
 
         with console.status(f"writing Jiangsu's 13 demo cities ({scale}) under {p.home}/cities …"):
-            df = generate_province(
-                p.home,
-                scale=scale,
-                seed=seed,
-                defect_rate=defect_rate,
-                start=start,
-                end=end,
-                daily_days=daily_days,
-                anomalies=anomalies,
-            )
+            df = generate_province(p.home, **opts)
         console.print(df.to_string(index=False))
         return 0
     with console.status(f"writing the demo city ({scale}, seed {seed}) to {p.landing} …"):
-        s = generate(
-            p.home,
-            scale=scale,
-            seed=seed,
-            defect_rate=defect_rate,
-            start=start,
-            end=end,
-            daily_days=daily_days,
-            anomalies=anomalies,
-        )
+        s = generate(p.home, **opts)
     cal = s.calibration
     t = Table(
         title=f"demo city 演示城市 ({s.scale}, seed {s.seed}): {s.home}/landing, {s.seconds} s"
